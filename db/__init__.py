@@ -1,0 +1,1 @@
+"""Persistence of Borne PLUS: SQLAlchemy models, engine factory, Alembic migrations."""

@@ -1,0 +1,214 @@
+"""SQLAlchemy 2 models of Borne PLUS.
+
+The database holds what happens (stopovers, tickets, demandes, events) and the itinerary copied
+from the YAML assets; the catalogue of procedures stays in YAML and tickets refer to it by id.
+Constraints back every queue rule so that a bug in a service cannot break them silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TICKET_STATES = ("waiting", "called", "in_service", "done", "no_show", "cancelled", "unserved")
+HALVES = ("morning", "afternoon")
+OUTCOMES = ("solved", "redirected", "follow_up")
+ROLES = ("animatrice", "coordinator")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Commune(Base):
+    __tablename__ = "communes"
+
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+    stops: Mapped[list[Stop]] = relationship(back_populates="commune", order_by="Stop.id")
+
+
+class Stop(Base):
+    __tablename__ = "stops"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    commune: Mapped[Commune] = relationship(back_populates="stops")
+
+
+class ScheduleSlot(Base):
+    """One planned half-day of the bus at a stop (the itinerary's schedule)."""
+
+    __tablename__ = "schedule"
+    __table_args__ = (
+        UniqueConstraint("day", "half", name="uq_schedule_day_half"),
+        CheckConstraint(_in("half", HALVES), name="half"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    half: Mapped[str] = mapped_column(String(10))
+    stop_id: Mapped[str] = mapped_column(ForeignKey("stops.id"), index=True)
+
+
+class Stopover(Base):
+    """The bus at one stop for one half-day. Ticket numbers are allocated from last_number."""
+
+    __tablename__ = "stopovers"
+    __table_args__ = (
+        UniqueConstraint("stop_id", "day", "half", name="uq_stopovers_stop_day_half"),
+        CheckConstraint(_in("half", HALVES), name="half"),
+        CheckConstraint("last_number >= 0", name="last_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stop_id: Mapped[str] = mapped_column(ForeignKey("stops.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    half: Mapped[str] = mapped_column(String(10))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_number: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    stop: Mapped[Stop] = relationship()
+
+
+class Desk(Base):
+    __tablename__ = "desks"
+    __table_args__ = (CheckConstraint(_in("status", ("closed", "open", "paused")), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="closed", server_default="closed")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+class Ticket(Base):
+    """One visit. The state column is the single source of truth of where the ticket is."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("stopover_id", "number", name="uq_tickets_stopover_number"),
+        CheckConstraint(_in("state", TICKET_STATES), name="state"),
+        CheckConstraint("number >= 1", name="number"),
+        CheckConstraint(
+            "state NOT IN ('called', 'in_service') OR desk_id IS NOT NULL",
+            name="desk_when_called",
+        ),
+        Index("ix_tickets_queue_order", "stopover_id", "state", "priority", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stopover_id: Mapped[int] = mapped_column(ForeignKey("stopovers.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    procedure_id: Mapped[str] = mapped_column(String(64))
+    operator_id: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
+    state: Mapped[str] = mapped_column(String(12), default="waiting")
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    ended_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    desk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("desks.id"))
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    recall_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    age_band: Mapped[Optional[str]] = mapped_column(String(10))
+    gender: Mapped[Optional[str]] = mapped_column(String(10))
+
+    demandes: Mapped[list[Demande]] = relationship(back_populates="ticket", order_by="Demande.id")
+
+
+# One desk holds at most one current visitor (called or in service).
+Index(
+    "uq_tickets_desk_current",
+    Ticket.desk_id,
+    unique=True,
+    sqlite_where=text("state IN ('called', 'in_service')"),
+    postgresql_where=text("state IN ('called', 'in_service')"),
+)
+
+
+class Demande(Base):
+    """What was actually handled during a visit: the unit partners count."""
+
+    __tablename__ = "demandes"
+    __table_args__ = (CheckConstraint(_in("outcome", OUTCOMES), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    operator_id: Mapped[str] = mapped_column(String(64))
+    procedure_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(12))
+    partner: Mapped[Optional[str]] = mapped_column(String(120))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="demandes")
+
+
+class Event(Base):
+    """Append-only log of every state change and staff action (audit and statistics)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    stopover_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stopovers.id"), index=True)
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"), index=True)
+    desk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("desks.id"))
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class QueueRevision(Base):
+    """A single row whose value grows on every queue write; screens poll it to know when to refresh."""
+
+    __tablename__ = "queue_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

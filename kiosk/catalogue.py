@@ -1,0 +1,242 @@
+"""The catalogue of procedures: YAML files in assets/catalogue/, one per operator, validated on load.
+
+Every error names the file, the line, the procedure and the field (see assets/catalogue/README.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import DataFileError
+from kiosk.yamlfile import LINE_KEY, line_of, load_yaml
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+OTHER_ID = "autre"
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: str
+    name: str
+    label: str
+    pictogram: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Procedure:
+    id: str
+    operator_id: str
+    title: str
+    summary: str
+    typical_minutes: int
+    documents: tuple[str, ...]
+    steps: tuple[str, ...]
+    online: str
+    pitfalls: tuple[str, ...]
+    url: str
+    sources: tuple[str, ...]
+    verified_on: dt.date
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    operators: tuple[Operator, ...]
+    procedures: tuple[Procedure, ...]
+
+    def procedure(self, procedure_id: str) -> Procedure | None:
+        return self._by_id.get(procedure_id)
+
+    def operator(self, operator_id: str) -> Operator | None:
+        return next((o for o in self.operators if o.id == operator_id), None)
+
+    def procedures_of(self, operator_id: str) -> tuple[Procedure, ...]:
+        return tuple(p for p in self.procedures if p.operator_id == operator_id)
+
+    def stale(self, today: dt.date, months: int = 12) -> tuple[Procedure, ...]:
+        """Procedures whose facts were last checked more than `months` ago."""
+        limit = today - dt.timedelta(days=round(months * 365.25 / 12))
+        return tuple(p for p in self.procedures if p.verified_on < limit)
+
+    @property
+    def _by_id(self) -> dict[str, Procedure]:
+        cached: dict[str, Procedure] | None = self.__dict__.get("_index")
+        if cached is None:
+            cached = {p.id: p for p in self.procedures}
+            object.__setattr__(self, "_index", cached)
+        return cached
+
+
+class _Fields:
+    """Reads one YAML mapping and raises errors that say where the bad field is."""
+
+    def __init__(self, path: Path, data: Any, what: str) -> None:
+        if not isinstance(data, dict):
+            raise DataFileError(str(path), f"{what} : doit être une suite de « champ: valeur »",
+                                line_of(data))
+        self.path, self.data, self.what = path, data, what
+        self.line = line_of(data)
+
+    def fail(self, field: str, detail: str) -> DataFileError:
+        return DataFileError(str(self.path), f"{self.what}, champ « {field} » : {detail}", self.line)
+
+    def check_unknown(self, allowed: set[str]) -> None:
+        for key in self.data:
+            if key != LINE_KEY and key not in allowed:
+                raise self.fail(str(key), "champ inconnu")
+
+    def text(self, field: str, max_len: int, pattern: re.Pattern[str] | None = None) -> str:
+        value = self.data.get(field)
+        if value is None:
+            raise self.fail(field, "manquant")
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(field, "doit être un texte non vide")
+        value = " ".join(value.split())
+        if len(value) > max_len:
+            raise self.fail(field, f"trop long ({len(value)} caractères, {max_len} au plus)")
+        if pattern is not None and not pattern.match(value):
+            raise self.fail(field, f"valeur invalide « {value} »")
+        return value
+
+    def url(self, value: Any, field: str) -> str:
+        if not isinstance(value, str) or not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
+            raise self.fail(field, f"adresse https invalide « {value} »")
+        return value
+
+    def integer(self, field: str, low: int, high: int) -> int:
+        value = self.data.get(field)
+        if value is None:
+            raise self.fail(field, "manquant")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(field, "doit être un nombre entier")
+        if not low <= value <= high:
+            raise self.fail(field, f"doit être entre {low} et {high}")
+        return value
+
+    def lines(self, field: str, low: int, high: int, max_len: int) -> tuple[str, ...]:
+        value = self.data.get(field, [] if low == 0 else None)
+        if value is None:
+            raise self.fail(field, "manquant")
+        if not isinstance(value, list):
+            raise self.fail(field, "doit être une liste")
+        if not low <= len(value) <= high:
+            raise self.fail(field, f"{len(value)} lignes, il en faut de {low} à {high}")
+        result = []
+        for i, item in enumerate(value, 1):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(field, f"ligne {i} : doit être un texte non vide")
+            item = " ".join(item.split())
+            if len(item) > max_len:
+                raise self.fail(field, f"ligne {i} trop longue ({len(item)} caractères, {max_len} au plus)")
+            result.append(item)
+        return tuple(result)
+
+    def date(self, field: str) -> dt.date:
+        value = self.data.get(field)
+        if value is None:
+            raise self.fail(field, "manquant")
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self.fail(field, "doit être une date AAAA-MM-JJ")
+        return value
+
+
+OPERATOR_FIELDS = {"id", "name", "label", "pictogram", "order"}
+PROCEDURE_FIELDS = {
+    "id", "title", "summary", "typical_minutes", "documents", "steps", "online", "pitfalls",
+    "url", "sources", "verified_on",
+}
+
+
+def _load_file(path: Path) -> tuple[Operator, list[Procedure]]:
+    data = load_yaml(path)
+    top = _Fields(path, data, "fichier")
+    top.check_unknown({"operator", "procedures"})
+    op = _Fields(path, data.get("operator"), "organisme")
+    op.check_unknown(OPERATOR_FIELDS)
+    operator = Operator(
+        id=op.text("id", 40, ID_PATTERN),
+        name=op.text("name", 80),
+        label=op.text("label", 32),
+        pictogram=op.text("pictogram", 40, ID_PATTERN),
+        order=op.integer("order", 0, 9999),
+    )
+    if operator.id != path.stem:
+        raise op.fail("id", f"« {operator.id} » doit être le nom du fichier (« {path.stem} »)")
+    entries = data.get("procedures")
+    if not isinstance(entries, list) or not entries:
+        raise top.fail("procedures", "doit être une liste d'au moins une démarche")
+    procedures = []
+    for index, entry in enumerate(entries, 1):
+        name = entry.get("id") if isinstance(entry, dict) else None
+        f = _Fields(path, entry, f"démarche « {name} »" if name else f"démarche n° {index}")
+        f.check_unknown(PROCEDURE_FIELDS)
+        procedures.append(
+            Procedure(
+                id=f.text("id", 64, ID_PATTERN),
+                operator_id=operator.id,
+                title=f.text("title", 48),
+                summary=f.text("summary", 90),
+                typical_minutes=f.integer("typical_minutes", 5, 120),
+                documents=f.lines("documents", 1, 15, 80),
+                steps=f.lines("steps", 1, 10, 80),
+                online=f.text("online", 120),
+                pitfalls=f.lines("pitfalls", 0, 6, 80),
+                url=f.url(entry.get("url"), "url"),
+                sources=tuple(
+                    f.url(s, "sources") for s in f.lines("sources", 1, 12, 300)
+                ),
+                verified_on=f.date("verified_on"),
+            )
+        )
+    return operator, procedures
+
+
+def load_catalogue(location: Path) -> Catalogue:
+    """Load a catalogue folder (every *.yaml in it) or a single operator file."""
+    if location.is_dir():
+        files = sorted(p for p in location.glob("*.yaml"))
+        if not files:
+            raise DataFileError(str(location), "aucun fichier .yaml de catalogue dans ce dossier")
+    elif location.is_file():
+        files = [location]
+    else:
+        raise DataFileError(str(location), "fichier ou dossier introuvable")
+    operators: list[Operator] = []
+    procedures: list[Procedure] = []
+    seen: dict[str, Path] = {}
+    for path in files:
+        operator, procs = _load_file(path)
+        operators.append(operator)
+        for proc in procs:
+            if proc.id in seen:
+                raise DataFileError(
+                    str(path), f"démarche « {proc.id} » déjà définie dans {seen[proc.id].name}"
+                )
+            seen[proc.id] = path
+            procedures.append(proc)
+    if location.is_dir() and OTHER_ID not in seen:
+        raise DataFileError(
+            str(location), f"il manque la démarche « {OTHER_ID} » (Je ne sais pas / Autre)"
+        )
+    operators.sort(key=lambda o: (o.order, o.id))
+    order = {o.id: i for i, o in enumerate(operators)}
+    procedures.sort(key=lambda p: order[p.operator_id])
+    return Catalogue(tuple(operators), tuple(procedures))
+
+
+_cache: dict[tuple[Path, tuple[tuple[str, float], ...]], Catalogue] = {}
+
+
+def cached_catalogue(location: Path) -> Catalogue:
+    """Load once per process, again only when a file changed (the coordinator may edit them)."""
+    files = sorted(location.glob("*.yaml")) if location.is_dir() else [location]
+    stamp = tuple((str(p), p.stat().st_mtime) for p in files if p.exists())
+    key = (location, stamp)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = load_catalogue(location)
+    return _cache[key]

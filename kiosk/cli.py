@@ -1,0 +1,349 @@
+"""The `kiosk` command: parse arguments, call one service, print. Scripts use --json.
+
+Exit codes: 0 done; 2 bad input or refused (one line on stderr, nothing written);
+3 nobody waits (`kiosk call`); 1 unexpected failure (database unreachable...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from kiosk import services, views
+from kiosk.catalogue import load_catalogue
+from kiosk.config import Settings, load_settings
+from kiosk.context import Context, open_context
+from kiosk.domain import HALF_LABELS, Half
+from kiosk.errors import KioskError
+
+PROG = "kiosk"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, naming what is wrong: scripts and people read it the same way.
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def _half_label(half: str) -> str:
+    return HALF_LABELS[Half(half)]
+
+
+def _context(settings: Settings, create: bool = False) -> Context:
+    url = settings.effective_database_url
+    if not create and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise KioskError(f"Base de données absente ({path}) : lancez d'abord « kiosk init ».")
+    return open_context(settings)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    load_catalogue(settings.effective_catalogue_dir)  # refuse before writing anything
+    from kiosk.itinerary import load_itinerary
+
+    load_itinerary(settings.effective_itinerary_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ctx = _context(settings, create=True)
+    report = services.init_database(ctx)
+    _emit(args, report.__dict__,
+          f"Base prête : {report.communes} communes, {report.stops} arrêts, "
+          f"{report.schedule} demi-journées prévues, {report.desks} postes, "
+          f"{report.procedures} démarches.")
+    return 0
+
+
+def cmd_stopover_open(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = _context(settings)
+    info = services.open_stopover(ctx, args.stop, half=args.half)
+    _emit(args, info.as_json(),
+          f"Escale ouverte : {info.stop_name} ({info.commune_name}), {info.day:%d/%m/%Y} "
+          f"{_half_label(info.half)}. Prochain ticket : n° {info.last_number + 1}.")
+    return 0
+
+
+def cmd_stopover_close(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = _context(settings)
+    closed = services.close_stopover(ctx)
+    _emit(args, {"stopover": closed.stopover.as_json(), "served": closed.served,
+                 "unserved": closed.unserved},
+          f"Escale fermée : {closed.stopover.stop_name}. {closed.served} visite(s) terminée(s), "
+          f"{closed.unserved} personne(s) non reçue(s).")
+    return 0
+
+
+def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    if catalogue.procedure(args.procedure) is None:
+        raise services.UnknownProcedure(args.procedure)
+    ctx = _context(settings)
+    issued = services.take_ticket(ctx, args.procedure, priority=args.priority,
+                                  language=args.language)
+    low, high = issued.wait.as_list()
+    _emit(args, {"number": issued.number, "people_ahead": issued.people_ahead,
+                 "wait_minutes": issued.wait.as_list()},
+          f"Ticket n° {issued.number} ({issued.procedure_id}) : {issued.people_ahead} personne(s) "
+          f"avant vous, attente {low} à {high} min.")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = _context(settings)
+    snap = views.queue_snapshot(ctx)
+    if snap.stopover is None:
+        lines = ["Aucune escale ouverte."]
+    else:
+        s = snap.stopover
+        lines = [f"Escale : {s.stop_name} ({s.commune_name}), {s.day:%d/%m/%Y} "
+                 f"{_half_label(s.half)} — {len(snap.waiting)} en attente."]
+        lines += [f"  n° {c.number} → poste {c.desk} ({'en cours' if c.state == 'in_service' else 'appelé'})"
+                  for c in snap.called]
+        lines += [f"  n° {w.number}{' (prioritaire)' if w.priority else ''} {w.procedure_id}, "
+                  f"attend depuis {w.waited_seconds // 60} min" for w in snap.waiting]
+    _emit(args, snap.as_json(), "\n".join(lines))
+    return 0
+
+
+def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = _context(settings)
+    if args.number is None:
+        called = services.call_next(ctx, args.desk)
+    else:
+        called = services.call_number(ctx, args.desk, args.number)
+    _emit(args, {"number": called.number, "desk": called.desk},
+          f"N° {called.number} → poste {called.desk}")
+    return 0
+
+
+def cmd_recall(args: argparse.Namespace, settings: Settings) -> int:
+    called = services.recall(_context(settings), args.number)
+    _emit(args, {"number": called.number, "desk": called.desk,
+                 "recall_count": called.recall_count},
+          f"N° {called.number} rappelé → poste {called.desk}")
+    return 0
+
+
+def _ticket_action(action: Callable[[Context, int], services.TicketChanged],
+                   done: str) -> Callable[[argparse.Namespace, Settings], int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        changed = action(_context(settings), args.number)
+        _emit(args, {"number": changed.number, "state": changed.state, "desk": changed.desk},
+              f"N° {changed.number} : {done}.")
+        return 0
+
+    return run
+
+
+def cmd_finish(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = _context(settings)
+    procedures = args.procedure
+    if not procedures:
+        snap = views.queue_snapshot(ctx)
+        current = next((c for c in snap.called if c.number == args.number), None)
+        if current is None:
+            raise services.UnknownTicket(args.number) if not any(
+                w.number == args.number for w in snap.waiting
+            ) else KioskError(f"Le ticket n° {args.number} n'a pas été appelé.")
+        procedures = [current.procedure_id]
+    demandes = [services.DemandeInput(p, args.outcome, args.partner) for p in procedures]
+    finished = services.finish_visit(ctx, args.number, demandes, age_band=args.age_band,
+                                     gender=args.gender)
+    _emit(args, {"number": finished.number, "demandes": finished.demandes,
+                 "service_seconds": finished.service_seconds},
+          f"Visite n° {finished.number} terminée : {finished.demandes} demande(s) enregistrée(s).")
+    return 0
+
+
+def cmd_desk(args: argparse.Namespace, settings: Settings) -> int:
+    status = services.set_desk_status(_context(settings), args.desk, args.status)
+    labels = {"open": "ouvert", "paused": "en pause", "closed": "fermé"}
+    _emit(args, {"desk": args.desk, "status": status}, f"Poste {args.desk} {labels[status]}.")
+    return 0
+
+
+def cmd_catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
+    location = Path(args.path) if args.path else settings.effective_catalogue_dir
+    catalogue = load_catalogue(location)
+    from kiosk.context import local_now
+
+    stale = catalogue.stale(local_now().date())
+    print(f"{location} : {len(catalogue.operators)} organismes, "
+          f"{len(catalogue.procedures)} démarches, tout est valide.")
+    for p in stale:
+        print(f"À revérifier : {p.id} (vérifié le {p.verified_on:%d/%m/%Y}, plus de 12 mois).")
+    return 0
+
+
+def cmd_catalogue_list(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    rows = [{"id": p.id, "operator": p.operator_id, "title": p.title}
+            for p in catalogue.procedures]
+    _emit(args, rows, "\n".join(f"{r['id']:<36} {r['operator']:<16} {r['title']}" for r in rows))
+    return 0
+
+
+def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
+    listing = views.itinerary_listing(_context(settings))
+    data = [
+        {"insee": c.insee, "name": c.name,
+         "stops": [{"id": sid, "name": name} for sid, name in c.stops],
+         "next": [{"day": p.day.isoformat(), "half": p.half, "stop": p.stop_id}
+                  for p in c.next_passages]}
+        for c in listing
+    ]
+    lines = []
+    for c in listing:
+        lines.append(f"{c.name} ({c.insee})")
+        lines += [f"  arrêt {sid} : {name}" for sid, name in c.stops]
+        lines += [f"  passage le {p.day:%d/%m/%Y} {_half_label(p.half)} : {p.stop_name}"
+                  for p in c.next_passages]
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.demo import seed_demo
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ctx = _context(settings, create=True)
+    print(seed_demo(ctx))
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Borne PLUS : tickets et file d'attente du bus PLUS.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="COMMANDE")
+
+    def json_flag(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
+
+    p = sub.add_parser("init", help="créer ou mettre à jour la base, charger l'itinéraire")
+    json_flag(p)
+    p.set_defaults(run=cmd_init)
+
+    stopover = sub.add_parser("stopover", help="ouvrir ou fermer l'escale du bus")
+    so = stopover.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                                 metavar="ACTION")
+    p = so.add_parser("open", help="ouvrir l'escale du jour à un arrêt")
+    p.add_argument("--stop", required=True, help="identifiant de l'arrêt (kiosk itinerary list)")
+    p.add_argument("--half", choices=[h.value for h in Half], help="demi-journée (défaut : l'heure)")
+    json_flag(p)
+    p.set_defaults(run=cmd_stopover_open)
+    p = so.add_parser("close", help="fermer l'escale ouverte")
+    json_flag(p)
+    p.set_defaults(run=cmd_stopover_close)
+
+    ticket = sub.add_parser("ticket", help="prendre un ticket")
+    tk = ticket.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                               metavar="ACTION")
+    p = tk.add_parser("take", help="prendre un ticket pour une démarche")
+    p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
+    p.add_argument("--priority", action="store_true", help="ticket prioritaire")
+    p.add_argument("--language", default="fr", choices=["fr", "gcf"], help="langue du visiteur")
+    json_flag(p)
+    p.set_defaults(run=cmd_ticket_take)
+
+    p = sub.add_parser("queue", help="voir la file d'attente")
+    json_flag(p)
+    p.set_defaults(run=cmd_queue)
+
+    p = sub.add_parser("call", help="appeler le suivant (ou un numéro) à un poste")
+    p.add_argument("--desk", type=int, required=True, help="numéro du poste")
+    p.add_argument("--number", type=int, help="appeler ce numéro plutôt que le suivant")
+    json_flag(p)
+    p.set_defaults(run=cmd_call)
+
+    p = sub.add_parser("recall", help="rappeler un numéro déjà appelé")
+    p.add_argument("number", type=int, metavar="NUMBER")
+    json_flag(p)
+    p.set_defaults(run=cmd_recall)
+
+    for name, action, done, help_text in (
+        ("start", services.start_service, "visite commencée", "commencer la visite d'un numéro appelé"),
+        ("put-back", services.put_back, "remis dans la file", "remettre un numéro appelé dans la file"),
+        ("absent", services.mark_absent, "marqué absent", "marquer un numéro absent"),
+        ("cancel", services.cancel_ticket, "annulé", "annuler un ticket en attente"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("number", type=int, metavar="NUMBER")
+        json_flag(p)
+        p.set_defaults(run=_ticket_action(action, done))
+
+    p = sub.add_parser("finish", help="terminer une visite et enregistrer les demandes")
+    p.add_argument("number", type=int, metavar="NUMBER")
+    p.add_argument("--outcome", required=True, choices=["solved", "redirected", "follow_up"],
+                   help="résultat : réglé sur place, orienté vers un partenaire, à suivre")
+    p.add_argument("--procedure", action="append", metavar="ID",
+                   help="démarche traitée (répéter pour plusieurs demandes ; défaut : celle du ticket)")
+    p.add_argument("--partner", help="partenaire quand la demande est orientée")
+    p.add_argument("--age-band", choices=list(services.AGE_BANDS), help="tranche d'âge (anonyme)")
+    p.add_argument("--gender", choices=list(services.GENDERS), help="genre (anonyme)")
+    json_flag(p)
+    p.set_defaults(run=cmd_finish)
+
+    p = sub.add_parser("desk", help="ouvrir, mettre en pause ou fermer un poste")
+    p.add_argument("status", choices=["open", "paused", "closed"])
+    p.add_argument("desk", type=int, metavar="DESK")
+    json_flag(p)
+    p.set_defaults(run=cmd_desk)
+
+    catalogue = sub.add_parser("catalogue", help="vérifier ou lister le catalogue des démarches")
+    ca = catalogue.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                                  metavar="ACTION")
+    p = ca.add_parser("check", help="valider un catalogue (dossier ou fichier)")
+    p.add_argument("path", nargs="?", metavar="PATH")
+    p.set_defaults(run=cmd_catalogue_check)
+    p = ca.add_parser("list", help="lister les démarches")
+    json_flag(p)
+    p.set_defaults(run=cmd_catalogue_list)
+
+    itinerary = sub.add_parser("itinerary", help="communes, arrêts et prochains passages")
+    it = itinerary.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                                  metavar="ACTION")
+    p = it.add_parser("list", help="lister communes, arrêts et prochains passages")
+    json_flag(p)
+    p.set_defaults(run=cmd_itinerary_list)
+
+    p = sub.add_parser("demo", help="préparer une base de démonstration")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.run(args, settings))
+    except KioskError as exc:
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # the database is down, the disk is full...
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            print(f"{PROG}: base de données inaccessible : {reason}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Configuration: environment variables, an optional YAML file, and defaults that work offline.
+
+Precedence: environment (`KIOSK_DATABASE_URL`, `KIOSK_DATA_DIR`) over the file named by
+`KIOSK_CONFIG` (else `<data dir>/config.yaml` when it exists) over defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import DataFileError
+from kiosk.yamlfile import load_yaml
+
+ASSETS_DIR = Path(str(resources.files("assets")))
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "borne-plus"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str = ""
+    desks: int = 4
+    idle_seconds: int = 45
+    catalogue_dir: Path | None = None
+    itinerary_dir: Path | None = None
+    printer: str = "file"
+    printer_queue: str = ""
+    print_timeout_seconds: float = 8.0
+    staff_exit_pin: str = ""
+    config_file: Path | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kiosk.sqlite3'}"
+
+    @property
+    def effective_catalogue_dir(self) -> Path:
+        """The coordinator's own catalogue in the data dir wins over the shipped one."""
+        if self.catalogue_dir:
+            return self.catalogue_dir
+        override = self.data_dir / "catalogue"
+        return override if override.is_dir() else ASSETS_DIR / "catalogue"
+
+    @property
+    def effective_itinerary_dir(self) -> Path:
+        if self.itinerary_dir:
+            return self.itinerary_dir
+        override = self.data_dir / "itinerary"
+        return override if override.is_dir() else ASSETS_DIR / "itinerary"
+
+
+# Keys the YAML file may hold, with the type each must have.
+_FILE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "database_url": str,
+    "data_dir": str,
+    "desks": int,
+    "idle_seconds": int,
+    "catalogue_dir": str,
+    "itinerary_dir": str,
+    "printer": str,
+    "printer_queue": str,
+    "print_timeout_seconds": (int, float),
+    "staff_exit_pin": str,
+}
+
+_PATH_KEYS = {"data_dir", "catalogue_dir", "itinerary_dir"}
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    data = load_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DataFileError(str(path), "le fichier doit contenir des paires « clé: valeur »")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "__line__":
+            continue
+        line = data.get("__line__")
+        if key not in _FILE_KEYS:
+            known = ", ".join(sorted(_FILE_KEYS))
+            raise DataFileError(str(path), f"clé inconnue « {key} » (clés possibles : {known})", line)
+        expected = _FILE_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            raise DataFileError(str(path), f"« {key} » : valeur de type invalide ({value!r})", line)
+        if key == "desks" and not 1 <= value <= 12:
+            raise DataFileError(str(path), "« desks » : entre 1 et 12 postes", line)
+        if key == "idle_seconds" and not 10 <= value <= 600:
+            raise DataFileError(str(path), "« idle_seconds » : entre 10 et 600 secondes", line)
+        if key == "printer" and value not in ("file", "cups"):
+            raise DataFileError(str(path), "« printer » : « file » ou « cups »", line)
+        if key in _PATH_KEYS:
+            value = (path.parent / Path(value).expanduser()).resolve()
+        values[key] = value
+    return values
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    if env.get("KIOSK_DATA_DIR"):
+        settings = replace(settings, data_dir=Path(env["KIOSK_DATA_DIR"]).expanduser().resolve())
+    config_path: Path | None = None
+    if env.get("KIOSK_CONFIG"):
+        config_path = Path(env["KIOSK_CONFIG"]).expanduser()
+        if not config_path.is_file():
+            raise DataFileError(str(config_path), "fichier de configuration introuvable (KIOSK_CONFIG)")
+    elif (settings.data_dir / "config.yaml").is_file():
+        config_path = settings.data_dir / "config.yaml"
+    if config_path is not None:
+        values = _from_file(config_path)
+        if env.get("KIOSK_DATA_DIR"):
+            values.pop("data_dir", None)
+        known = {f.name for f in fields(Settings)}
+        settings = replace(
+            settings, config_file=config_path, **{k: v for k, v in values.items() if k in known}
+        )
+    if env.get("KIOSK_DATABASE_URL"):
+        settings = replace(settings, database_url=env["KIOSK_DATABASE_URL"])
+    return settings

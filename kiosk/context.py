@@ -1,0 +1,70 @@
+"""What every service needs: settings, the database, the catalogue, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.engine import make_engine, make_session_factory, upgrade
+from db.models import QueueRevision
+from kiosk.catalogue import Catalogue, cached_catalogue
+from kiosk.config import Settings, load_settings
+
+
+def local_now() -> dt.datetime:
+    # The bus PC runs on Martinique time (UTC-4, no daylight saving); statistics count in it.
+    return dt.datetime.now().replace(microsecond=0)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
+    clock: Callable[[], dt.datetime] = field(default=local_now)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return cached_catalogue(self.settings.effective_catalogue_dir)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction that changes the queue: it bumps the revision first, which also
+        serialises queue writers on PostgreSQL (SQLite does it with BEGIN IMMEDIATE)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(QueueRevision).where(QueueRevision.id == 1)
+                .values(value=QueueRevision.value + 1)
+            )
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.readers() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_context(settings: Settings | None = None, migrate: bool = True) -> Context:
+    """Connect to the configured database, bringing its schema up to date first."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.effective_database_url)
+    if migrate:
+        upgrade(engine)
+    return Context(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        readers=make_session_factory(engine, read_only=True),
+    )

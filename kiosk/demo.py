@@ -1,0 +1,46 @@
+"""Demo data: a stopover open today with a queue in every state, for trying the kiosk."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from db.models import Stop, Stopover
+from kiosk import services, views
+from kiosk.context import Context
+
+
+def seed_demo(ctx: Context) -> str:
+    """Initialise the database and, unless a stopover is already open, open today's stopover
+    and fill it with a few tickets: some waiting, one called, one in service, one finished."""
+    report = services.init_database(ctx)
+    snapshot = views.queue_snapshot(ctx)
+    if snapshot.stopover is not None:
+        return (f"Base prête ({report.procedures} démarches). Escale déjà ouverte : "
+                f"{snapshot.stopover.stop_name}, {len(snapshot.waiting)} en attente.")
+    planned = views.today_stop(ctx)
+    if planned is not None:
+        stop_id = planned.stop_id
+    else:
+        with ctx.read() as session:
+            stop_id = session.scalars(select(Stop.id).order_by(Stop.id)).first() or ""
+    with ctx.read() as session:
+        earlier = session.scalars(select(Stopover.id)).first()
+    info = services.open_stopover(ctx, stop_id)
+    if earlier is None:
+        procedures = [p.id for p in ctx.catalogue.procedures]
+        picks = [procedures[i % len(procedures)] for i in (0, 3, 5, 8, 11, 2, 7)]
+        for index, procedure_id in enumerate(picks):
+            services.take_ticket(ctx, procedure_id, priority=index == 4)
+        first = services.call_next(ctx, 1)
+        services.start_service(ctx, first.number)
+        services.finish_visit(ctx, first.number,
+                              [services.DemandeInput(first.procedure_id, "solved")],
+                              age_band="60-74", gender="femme")
+        second = services.call_next(ctx, 1)
+        services.start_service(ctx, second.number)
+        services.call_next(ctx, 2)
+    snapshot = views.queue_snapshot(ctx)
+    return (f"Base de démonstration prête : {report.communes} communes, {report.stops} arrêts, "
+            f"{report.procedures} démarches.\n"
+            f"Escale ouverte : {info.stop_name} ({info.commune_name}), "
+            f"{len(snapshot.waiting)} personne(s) en attente, {len(snapshot.called)} au poste.")

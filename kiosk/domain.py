@@ -1,0 +1,115 @@
+"""Pure domain rules of the queue: states, transitions, order, wait estimate. No database here."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    IN_SERVICE = "in_service"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    UNSERVED = "unserved"
+
+
+class Half(StrEnum):
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+
+
+class Outcome(StrEnum):
+    SOLVED = "solved"
+    REDIRECTED = "redirected"
+    FOLLOW_UP = "follow_up"
+
+
+HALF_LABELS = {Half.MORNING: "matin", Half.AFTERNOON: "après-midi"}
+
+# Which action may move a ticket from which state, and where to.
+TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
+    "call": (frozenset({State.WAITING}), State.CALLED),
+    "recall": (frozenset({State.CALLED}), State.CALLED),
+    "start": (frozenset({State.CALLED}), State.IN_SERVICE),
+    "put_back": (frozenset({State.CALLED}), State.WAITING),
+    "absent": (frozenset({State.WAITING, State.CALLED}), State.NO_SHOW),
+    "cancel": (frozenset({State.WAITING}), State.CANCELLED),
+    "finish": (frozenset({State.CALLED, State.IN_SERVICE}), State.DONE),
+    "close": (frozenset({State.WAITING, State.CALLED}), State.UNSERVED),
+}
+
+ACTION_LABELS = {
+    "call": "l'appeler",
+    "recall": "le rappeler",
+    "start": "commencer la visite",
+    "put_back": "le remettre dans la file",
+    "absent": "le marquer absent",
+    "cancel": "l'annuler",
+    "finish": "terminer la visite",
+    "close": "le clore",
+}
+
+ACTIVE_STATES = frozenset({State.WAITING, State.CALLED, State.IN_SERVICE})
+
+
+def can(action: str, state: str) -> bool:
+    sources, _ = TRANSITIONS[action]
+    return State(state) in sources
+
+
+def target(action: str) -> State:
+    return TRANSITIONS[action][1]
+
+
+def queue_key(priority: bool, number: int) -> tuple[int, int]:
+    """Order of the queue: priority tickets first, then arrival (numbers grow with arrival)."""
+    return (0 if priority else 1, number)
+
+
+def people_ahead(waiting: Iterable[tuple[bool, int]], priority: bool, number: int) -> int:
+    """How many waiting tickets will be called before (priority, number)."""
+    mine = queue_key(priority, number)
+    return sum(1 for p, n in waiting if queue_key(p, n) < mine)
+
+
+@dataclass(frozen=True)
+class WaitRange:
+    low: int
+    high: int
+
+    def as_list(self) -> list[int]:
+        return [self.low, self.high]
+
+
+ROUNDING_MINUTES = 5
+
+
+def wait_range(ahead_minutes: Sequence[float], open_desks: int) -> WaitRange:
+    """Rounded range of minutes before one's turn.
+
+    The work ahead (sum of the typical service time of each person ahead) is shared by the open
+    desks; the range spreads ±25 % around it and is rounded outward to 5 minutes, because a
+    precise-looking number would be a promise the bus cannot keep.
+    """
+    desks = max(open_desks, 1)
+    minutes = sum(ahead_minutes) / desks
+    if minutes <= 0:
+        return WaitRange(0, ROUNDING_MINUTES)
+    low = math.floor(minutes * 0.75 / ROUNDING_MINUTES) * ROUNDING_MINUTES
+    high = math.ceil(minutes * 1.25 / ROUNDING_MINUTES) * ROUNDING_MINUTES
+    if high <= low:
+        high = low + ROUNDING_MINUTES
+    return WaitRange(low, high)
+
+
+def typical_minutes(recent_service_seconds: Sequence[float], catalogue_minutes: int) -> float:
+    """Median of recent services of a procedure; the catalogue's estimate until there are 3."""
+    if len(recent_service_seconds) < 3:
+        return float(catalogue_minutes)
+    return statistics.median(recent_service_seconds) / 60.0

@@ -1,0 +1,123 @@
+"""The itinerary: communes, stops and the schedule of half-days, from assets/itinerary/*.yaml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.catalogue import ID_PATTERN
+from kiosk.domain import Half
+from kiosk.errors import DataFileError
+from kiosk.yamlfile import LINE_KEY, line_of, load_yaml
+
+INSEE_PATTERN = re.compile(r"^97[0-9]{3}$")
+
+
+@dataclass(frozen=True)
+class StopDef:
+    id: str
+    name: str
+    commune_insee: str
+
+
+@dataclass(frozen=True)
+class CommuneDef:
+    insee: str
+    name: str
+    stops: tuple[StopDef, ...]
+
+
+@dataclass(frozen=True)
+class SlotDef:
+    day: dt.date
+    half: str
+    stop_id: str
+
+
+@dataclass(frozen=True)
+class Itinerary:
+    communes: tuple[CommuneDef, ...]
+    schedule: tuple[SlotDef, ...]
+
+
+def _fail(path: Path, where: str, field: str, detail: str, entry: Any) -> DataFileError:
+    return DataFileError(str(path), f"{where}, champ « {field} » : {detail}", line_of(entry))
+
+
+def _text(path: Path, entry: Any, where: str, field: str, pattern: re.Pattern[str] | None = None,
+          max_len: int = 120) -> str:
+    value = entry.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, where, field, "manquant ou vide", entry)
+    if len(value) > max_len:
+        raise _fail(path, where, field, f"trop long ({max_len} caractères au plus)", entry)
+    if pattern is not None and not pattern.match(value):
+        raise _fail(path, where, field, f"valeur invalide « {value} »", entry)
+    return value
+
+
+def _list(path: Path, data: Any, key: str) -> list[Any]:
+    if not isinstance(data, dict) or not isinstance(data.get(key), list) or not data[key]:
+        raise DataFileError(str(path), f"il faut une liste « {key}: » non vide", line_of(data))
+    return list(data[key])
+
+
+def _check_fields(path: Path, entry: Any, where: str, allowed: set[str]) -> None:
+    if not isinstance(entry, dict):
+        raise DataFileError(str(path), f"{where} : doit être une suite de « champ: valeur »")
+    for key in entry:
+        if key != LINE_KEY and key not in allowed:
+            raise _fail(path, where, str(key), "champ inconnu", entry)
+
+
+def load_itinerary(folder: Path) -> Itinerary:
+    communes_path, schedule_path = folder / "communes.yaml", folder / "schedule.yaml"
+    communes: list[CommuneDef] = []
+    stop_ids: set[str] = set()
+    insees: set[str] = set()
+    for index, entry in enumerate(_list(communes_path, load_yaml(communes_path), "communes"), 1):
+        where = f"commune n° {index}"
+        _check_fields(communes_path, entry, where, {"insee", "name", "stops"})
+        insee = _text(communes_path, entry, where, "insee", INSEE_PATTERN)
+        where = f"commune {insee}"
+        if insee in insees:
+            raise _fail(communes_path, where, "insee", "code en double", entry)
+        insees.add(insee)
+        name = _text(communes_path, entry, where, "name", max_len=80)
+        stops = []
+        raw_stops = entry.get("stops")
+        if not isinstance(raw_stops, list) or not raw_stops:
+            raise _fail(communes_path, where, "stops", "il faut au moins un arrêt", entry)
+        for s_index, stop in enumerate(raw_stops, 1):
+            s_where = f"{where}, arrêt n° {s_index}"
+            _check_fields(communes_path, stop, s_where, {"id", "name"})
+            stop_id = _text(communes_path, stop, s_where, "id", ID_PATTERN, 64)
+            if stop_id in stop_ids:
+                raise _fail(communes_path, s_where, "id", f"arrêt « {stop_id} » en double", stop)
+            stop_ids.add(stop_id)
+            stops.append(StopDef(stop_id, _text(communes_path, stop, s_where, "name"), insee))
+        communes.append(CommuneDef(insee, name, tuple(stops)))
+
+    schedule: list[SlotDef] = []
+    taken: set[tuple[dt.date, str]] = set()
+    for index, entry in enumerate(_list(schedule_path, load_yaml(schedule_path), "schedule"), 1):
+        where = f"demi-journée n° {index}"
+        _check_fields(schedule_path, entry, where, {"day", "half", "stop"})
+        day = entry.get("day")
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise _fail(schedule_path, where, "day", "doit être une date AAAA-MM-JJ", entry)
+        half = entry.get("half")
+        if half not in (Half.MORNING, Half.AFTERNOON):
+            raise _fail(schedule_path, where, "half", "« morning » ou « afternoon »", entry)
+        stop_id = entry.get("stop")
+        if stop_id not in stop_ids:
+            raise _fail(schedule_path, where, "stop", f"arrêt inconnu « {stop_id} »", entry)
+        if (day, half) in taken:
+            raise _fail(schedule_path, where, "day", f"{day} {half} est déjà prévu", entry)
+        taken.add((day, half))
+        schedule.append(SlotDef(day, str(half), str(stop_id)))
+    schedule.sort(key=lambda s: (s.day, s.half != Half.MORNING))
+    return Itinerary(tuple(communes), tuple(schedule))

@@ -1,0 +1,574 @@
+"""Use cases of the queue. Each is one transaction that appends to the event log and bumps the
+queue revision; each returns a frozen dataclass; each refusal is a named exception (kiosk.errors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from db.engine import upgrade
+from db.models import (
+    Commune,
+    Demande,
+    Desk,
+    Event,
+    QueueRevision,
+    ScheduleSlot,
+    Stop,
+    Stopover,
+    Ticket,
+)
+from kiosk import domain
+from kiosk.catalogue import Procedure
+from kiosk.context import Context
+from kiosk.domain import Half, Outcome, State
+from kiosk.errors import (
+    DeskBusy,
+    DeskPaused,
+    InvalidDemande,
+    InvalidTransition,
+    KioskError,
+    NoOpenStopover,
+    NoTicketWaiting,
+    StopoverAlreadyOpen,
+    UnknownDesk,
+    UnknownProcedure,
+    UnknownStop,
+    UnknownTicket,
+    VisitsInProgress,
+)
+from kiosk.itinerary import load_itinerary
+
+AGE_BANDS = ("moins-26", "26-44", "45-59", "60-74", "75-plus")
+GENDERS = ("femme", "homme", "autre")
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class StopoverInfo:
+    id: int
+    stop_id: str
+    stop_name: str
+    commune_insee: str
+    commune_name: str
+    day: dt.date
+    half: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    last_number: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "stop": self.stop_id,
+            "stop_name": self.stop_name,
+            "commune": self.commune_name,
+            "insee": self.commune_insee,
+            "day": self.day.isoformat(),
+            "half": self.half,
+            "opened_at": self.opened_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "last_number": self.last_number,
+        }
+
+
+@dataclass(frozen=True)
+class StopoverClosed:
+    stopover: StopoverInfo
+    unserved: int
+    served: int
+
+
+@dataclass(frozen=True)
+class TicketIssued:
+    number: int
+    procedure_id: str
+    operator_id: str
+    priority: bool
+    people_ahead: int
+    wait: domain.WaitRange
+    taken_at: dt.datetime
+    stopover_id: int
+
+
+@dataclass(frozen=True)
+class TicketCalled:
+    number: int
+    desk: int
+    procedure_id: str
+    recall_count: int
+
+
+@dataclass(frozen=True)
+class TicketChanged:
+    number: int
+    state: str
+    desk: int | None
+
+
+@dataclass(frozen=True)
+class DemandeInput:
+    procedure_id: str
+    outcome: str
+    partner: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitFinished:
+    number: int
+    desk: int | None
+    demandes: int
+    service_seconds: int
+
+
+@dataclass(frozen=True)
+class InitReport:
+    communes: int
+    stops: int
+    schedule: int
+    desks: int
+    procedures: int
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _log(session: Session, ctx: Context, kind: str, *, stopover_id: int | None = None,
+         ticket_id: int | None = None, desk_id: int | None = None, staff_id: int | None = None,
+         **detail: Any) -> None:
+    session.add(
+        Event(
+            at=ctx.now(), kind=kind, stopover_id=stopover_id, ticket_id=ticket_id,
+            desk_id=desk_id, staff_id=staff_id,
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None,
+        )
+    )
+
+
+def _open_stopover(session: Session) -> Stopover:
+    stopover = session.scalars(select(Stopover).where(Stopover.closed_at.is_(None))).first()
+    if stopover is None:
+        raise NoOpenStopover()
+    return stopover
+
+
+def stopover_info(session: Session, stopover: Stopover) -> StopoverInfo:
+    stop = session.get(Stop, stopover.stop_id)
+    assert stop is not None
+    commune = session.get(Commune, stop.commune_insee)
+    assert commune is not None
+    return StopoverInfo(
+        id=stopover.id, stop_id=stop.id, stop_name=stop.name, commune_insee=commune.insee,
+        commune_name=commune.name, day=stopover.day, half=stopover.half,
+        opened_at=stopover.opened_at, closed_at=stopover.closed_at,
+        last_number=stopover.last_number,
+    )
+
+
+def _ticket(session: Session, stopover: Stopover, number: int, lock: bool = True) -> Ticket:
+    query = select(Ticket).where(Ticket.stopover_id == stopover.id, Ticket.number == number)
+    if lock:
+        query = query.with_for_update()
+    ticket = session.scalars(query).first()
+    if ticket is None:
+        raise UnknownTicket(number)
+    return ticket
+
+
+def _check(ticket: Ticket, action: str) -> None:
+    if not domain.can(action, ticket.state):
+        raise InvalidTransition(ticket.number, ticket.state, domain.ACTION_LABELS[action])
+
+
+def _desk(session: Session, desk_id: int) -> Desk:
+    desk = session.get(Desk, desk_id)
+    if desk is None:
+        raise UnknownDesk(desk_id)
+    return desk
+
+
+def _procedure(ctx: Context, procedure_id: str) -> Procedure:
+    procedure = ctx.catalogue.procedure(procedure_id)
+    if procedure is None:
+        raise UnknownProcedure(procedure_id)
+    return procedure
+
+
+def half_of(moment: dt.datetime) -> str:
+    """The bus works mornings (8:00-13:00); anything from 13:00 on is the afternoon."""
+    return Half.MORNING if moment.hour < 13 else Half.AFTERNOON
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def _upsert(session: Session, model: Any, rows: list[dict[str, Any]], key: str) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(model).values(rows)
+    columns = {c: stmt.excluded[c] for c in rows[0] if c != key}
+    session.execute(stmt.on_conflict_do_update(index_elements=[key], set_=columns))
+
+
+def init_database(ctx: Context) -> InitReport:
+    """Create or upgrade the schema, then load the itinerary and the desks. Idempotent: stops
+    that vanished from the itinerary are kept (old stopovers point at them) but marked inactive."""
+    upgrade(ctx.engine)
+    catalogue = ctx.catalogue
+    itinerary = load_itinerary(ctx.settings.effective_itinerary_dir)
+    with ctx.sessions.begin() as session:
+        _upsert(session, Commune, [{"insee": c.insee, "name": c.name}
+                                   for c in itinerary.communes], "insee")
+        stops = [s for c in itinerary.communes for s in c.stops]
+        _upsert(session, Stop, [{"id": s.id, "commune_insee": s.commune_insee, "name": s.name,
+                                 "active": True} for s in stops], "id")
+        session.execute(
+            update(Stop).where(Stop.id.not_in([s.id for s in stops])).values(active=False)
+        )
+        session.execute(delete(ScheduleSlot))
+        session.add_all(ScheduleSlot(day=s.day, half=s.half, stop_id=s.stop_id)
+                        for s in itinerary.schedule)
+        for desk_id in range(1, ctx.settings.desks + 1):
+            if session.get(Desk, desk_id) is None:
+                session.add(Desk(id=desk_id, name=f"Poste {desk_id}", status="closed"))
+        if session.get(QueueRevision, 1) is None:
+            session.add(QueueRevision(id=1, value=0))
+    return InitReport(
+        communes=len(itinerary.communes), stops=len(stops), schedule=len(itinerary.schedule),
+        desks=ctx.settings.desks, procedures=len(catalogue.procedures),
+    )
+
+
+# ---------------------------------------------------------------- stopovers
+
+
+def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
+                  day: dt.date | None = None) -> StopoverInfo:
+    """Open the bus at a stop for a half-day. Only one stopover is open at a time; reopening the
+    same stop and half-day continues its numbering, so a number is never given twice."""
+    now = ctx.now()
+    day = day or now.date()
+    half = half or half_of(now)
+    if half not in (Half.MORNING, Half.AFTERNOON):
+        raise KioskError(f"Demi-journée invalide « {half} » : morning ou afternoon.")
+    with ctx.write() as session:
+        stop = session.get(Stop, stop_id)
+        if stop is None:
+            raise UnknownStop(stop_id)
+        current = session.scalars(select(Stopover).where(Stopover.closed_at.is_(None))).first()
+        if current is not None:
+            info = stopover_info(session, current)
+            raise StopoverAlreadyOpen(info.stop_name, info.day.isoformat(),
+                                      domain.HALF_LABELS[Half(info.half)])
+        stopover = session.scalars(
+            select(Stopover).where(Stopover.stop_id == stop_id, Stopover.day == day,
+                                   Stopover.half == half)
+        ).first()
+        if stopover is None:
+            stopover = Stopover(stop_id=stop_id, day=day, half=half, opened_at=now, last_number=0)
+            session.add(stopover)
+            session.flush()
+            _log(session, ctx, "stopover_opened", stopover_id=stopover.id, stop=stop_id)
+        else:
+            stopover.closed_at = None
+            _log(session, ctx, "stopover_reopened", stopover_id=stopover.id, stop=stop_id)
+        session.flush()
+        return stopover_info(session, stopover)
+
+
+def close_stopover(ctx: Context) -> StopoverClosed:
+    """Close the open stopover. Whoever still waits, or was called and never came, ends as
+    unserved; a visit still in progress blocks the closing (it must be finished first)."""
+    now = ctx.now()
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        in_service = session.scalars(
+            select(Ticket.number).where(Ticket.stopover_id == stopover.id,
+                                        Ticket.state == State.IN_SERVICE)
+            .order_by(Ticket.number)
+        ).all()
+        if in_service:
+            raise VisitsInProgress(list(in_service))
+        left = session.scalars(
+            select(Ticket).where(Ticket.stopover_id == stopover.id,
+                                 Ticket.state.in_([State.WAITING, State.CALLED]))
+        ).all()
+        for ticket in left:
+            ticket.state = State.UNSERVED
+            ticket.ended_at = now
+            _log(session, ctx, "ticket_unserved", stopover_id=stopover.id, ticket_id=ticket.id,
+                 desk_id=ticket.desk_id, number=ticket.number)
+            ticket.desk_id = None
+        served = session.scalar(
+            select(func.count()).select_from(Ticket)
+            .where(Ticket.stopover_id == stopover.id, Ticket.state == State.DONE)
+        ) or 0
+        stopover.closed_at = now
+        session.execute(update(Desk).values(status="closed"))
+        _log(session, ctx, "stopover_closed", stopover_id=stopover.id, unserved=len(left),
+             served=served)
+        session.flush()
+        return StopoverClosed(stopover_info(session, stopover), unserved=len(left), served=served)
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def _typical_minutes_by_procedure(session: Session, ctx: Context,
+                                  procedure_ids: set[str]) -> dict[str, float]:
+    """Median of the 20 latest services of each procedure, else the catalogue's estimate."""
+    durations: dict[str, list[float]] = defaultdict(list)
+    if procedure_ids:
+        rows = session.execute(
+            select(Ticket.procedure_id, Ticket.started_at, Ticket.ended_at)
+            .where(Ticket.state == State.DONE, Ticket.started_at.is_not(None),
+                   Ticket.procedure_id.in_(procedure_ids))
+            .order_by(Ticket.ended_at.desc()).limit(400)
+        ).all()
+        for procedure_id, started, ended in rows:
+            if len(durations[procedure_id]) < 20 and ended is not None:
+                durations[procedure_id].append((ended - started).total_seconds())
+    result = {}
+    for procedure_id in procedure_ids:
+        procedure = ctx.catalogue.procedure(procedure_id)
+        fallback = procedure.typical_minutes if procedure else 20
+        result[procedure_id] = domain.typical_minutes(durations[procedure_id], fallback)
+    return result
+
+
+def _open_desks(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Desk).where(Desk.status == "open")) or 0
+
+
+def take_ticket(ctx: Context, procedure_id: str, priority: bool = False,
+                language: str = "fr") -> TicketIssued:
+    """Give the next number of the open stopover. The number comes from an atomic increment of
+    the stopover's counter, so it is unique and never reused, even after a crash."""
+    procedure = _procedure(ctx, procedure_id)
+    now = ctx.now()
+    with ctx.write() as session:
+        row = session.execute(
+            update(Stopover).where(Stopover.closed_at.is_(None))
+            .values(last_number=Stopover.last_number + 1)
+            .returning(Stopover.id, Stopover.last_number)
+        ).first()
+        if row is None:
+            raise NoOpenStopover()
+        stopover_id, number = row
+        ticket = Ticket(
+            stopover_id=stopover_id, number=number, procedure_id=procedure.id,
+            operator_id=procedure.operator_id, priority=priority, language=language,
+            state=State.WAITING, taken_at=now, recall_count=0,
+        )
+        session.add(ticket)
+        session.flush()
+        _log(session, ctx, "ticket_taken", stopover_id=stopover_id, ticket_id=ticket.id,
+             number=number, procedure=procedure.id, priority=priority)
+        ahead = session.execute(
+            select(Ticket.procedure_id).where(
+                Ticket.stopover_id == stopover_id, Ticket.state == State.WAITING,
+                Ticket.number < number if priority else Ticket.number != number,
+                *([Ticket.priority.is_(True)] if priority else []),
+            )
+        ).scalars().all()
+        typical = _typical_minutes_by_procedure(session, ctx, set(ahead))
+        wait = domain.wait_range([typical[p] for p in ahead], _open_desks(session))
+        return TicketIssued(
+            number=number, procedure_id=procedure.id, operator_id=procedure.operator_id,
+            priority=priority, people_ahead=len(ahead), wait=wait, taken_at=now,
+            stopover_id=stopover_id,
+        )
+
+
+def _current_of_desk(session: Session, desk_id: int) -> Ticket | None:
+    return session.scalars(
+        select(Ticket).where(Ticket.desk_id == desk_id,
+                             Ticket.state.in_([State.CALLED, State.IN_SERVICE]))
+    ).first()
+
+
+def _call(session: Session, ctx: Context, stopover: Stopover, ticket: Ticket, desk: Desk,
+          staff_id: int | None) -> TicketCalled:
+    ticket.state = State.CALLED
+    ticket.desk_id = desk.id
+    ticket.staff_id = staff_id
+    ticket.called_at = ctx.now()
+    if desk.status != "open":
+        desk.status = "open"
+    _log(session, ctx, "ticket_called", stopover_id=stopover.id, ticket_id=ticket.id,
+         desk_id=desk.id, staff_id=staff_id, number=ticket.number)
+    session.flush()
+    return TicketCalled(ticket.number, desk.id, ticket.procedure_id, ticket.recall_count)
+
+
+def _ready_desk(session: Session, desk_id: int) -> Desk:
+    desk = _desk(session, desk_id)
+    if desk.status == "paused":
+        raise DeskPaused(desk_id)
+    current = _current_of_desk(session, desk_id)
+    if current is not None:
+        raise DeskBusy(desk_id, current.number)
+    return desk
+
+
+def call_next(ctx: Context, desk_id: int, staff_id: int | None = None) -> TicketCalled:
+    """Call the first waiting ticket for a desk: priority first, then arrival. A desk holds one
+    visitor at a time. Row locks (SKIP LOCKED on PostgreSQL, the write lock on SQLite) make sure
+    two desks never get the same ticket."""
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        desk = _ready_desk(session, desk_id)
+        query = (
+            select(Ticket)
+            .where(Ticket.stopover_id == stopover.id, Ticket.state == State.WAITING)
+            .order_by(Ticket.priority.desc(), Ticket.number)
+            .limit(1)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ticket = session.scalars(query).first()
+        if ticket is None:
+            raise NoTicketWaiting()
+        return _call(session, ctx, stopover, ticket, desk, staff_id)
+
+
+def call_number(ctx: Context, desk_id: int, number: int,
+                staff_id: int | None = None) -> TicketCalled:
+    """Call a given waiting number (a visitor who needs a particular animatrice, say)."""
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        desk = _ready_desk(session, desk_id)
+        ticket = _ticket(session, stopover, number)
+        _check(ticket, "call")
+        return _call(session, ctx, stopover, ticket, desk, staff_id)
+
+
+def recall(ctx: Context, number: int, staff_id: int | None = None) -> TicketCalled:
+    """Call a called ticket again (announced again on the kiosk)."""
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        ticket = _ticket(session, stopover, number)
+        _check(ticket, "recall")
+        ticket.recall_count += 1
+        _log(session, ctx, "ticket_recalled", stopover_id=stopover.id, ticket_id=ticket.id,
+             desk_id=ticket.desk_id, staff_id=staff_id, number=number,
+             recall_count=ticket.recall_count)
+        assert ticket.desk_id is not None
+        return TicketCalled(number, ticket.desk_id, ticket.procedure_id, ticket.recall_count)
+
+
+def _change(ctx: Context, number: int, action: str, event: str,
+            staff_id: int | None = None) -> TicketChanged:
+    now = ctx.now()
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        ticket = _ticket(session, stopover, number)
+        _check(ticket, action)
+        desk_id = ticket.desk_id
+        ticket.state = domain.target(action)
+        if action == "start":
+            ticket.started_at = now
+        elif action == "put_back":
+            ticket.desk_id = None
+            ticket.called_at = None
+        elif action in ("absent", "cancel"):
+            ticket.ended_at = now
+            ticket.desk_id = None if ticket.state == State.CANCELLED else ticket.desk_id
+        _log(session, ctx, event, stopover_id=stopover.id, ticket_id=ticket.id, desk_id=desk_id,
+             staff_id=staff_id, number=number)
+        session.flush()
+        return TicketChanged(number, ticket.state, ticket.desk_id)
+
+
+def start_service(ctx: Context, number: int, staff_id: int | None = None) -> TicketChanged:
+    """The called visitor sits down at the desk."""
+    return _change(ctx, number, "start", "service_started", staff_id)
+
+
+def put_back(ctx: Context, number: int, staff_id: int | None = None) -> TicketChanged:
+    """A called ticket returns to the queue at its original place (arrival order kept)."""
+    return _change(ctx, number, "put_back", "ticket_put_back", staff_id)
+
+
+def mark_absent(ctx: Context, number: int, staff_id: int | None = None) -> TicketChanged:
+    """The visitor did not come when called (or left the queue): the desk is free again."""
+    return _change(ctx, number, "absent", "ticket_no_show", staff_id)
+
+
+def cancel_ticket(ctx: Context, number: int, staff_id: int | None = None) -> TicketChanged:
+    """A waiting ticket is withdrawn (taken by mistake, visitor gave up)."""
+    return _change(ctx, number, "cancel", "ticket_cancelled", staff_id)
+
+
+def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
+                 age_band: str | None = None, gender: str | None = None,
+                 staff_id: int | None = None) -> VisitFinished:
+    """End a visit and record what was handled: one or more demandes, each with its outcome,
+    and an optional anonymous profile. A called ticket may be finished without "start"."""
+    if not demandes:
+        raise InvalidDemande("Une visite compte au moins une demande.")
+    rows = []
+    for index, d in enumerate(demandes, 1):
+        procedure = ctx.catalogue.procedure(d.procedure_id)
+        if procedure is None:
+            raise UnknownProcedure(d.procedure_id)
+        if d.outcome not in tuple(Outcome):
+            raise InvalidDemande(
+                f"Demande {index} : résultat « {d.outcome} » invalide "
+                f"(solved, redirected ou follow_up)."
+            )
+        partner = (d.partner or "").strip() or None
+        if partner and len(partner) > 120:
+            raise InvalidDemande(f"Demande {index} : partenaire trop long (120 caractères au plus).")
+        rows.append((procedure, d.outcome, partner))
+    if age_band is not None and age_band not in AGE_BANDS:
+        raise InvalidDemande(f"Tranche d'âge « {age_band} » invalide ({', '.join(AGE_BANDS)}).")
+    if gender is not None and gender not in GENDERS:
+        raise InvalidDemande(f"Genre « {gender} » invalide ({', '.join(GENDERS)}).")
+    now = ctx.now()
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        ticket = _ticket(session, stopover, number)
+        _check(ticket, "finish")
+        if ticket.started_at is None:
+            ticket.started_at = ticket.called_at or now
+        ticket.state = State.DONE
+        ticket.ended_at = now
+        ticket.age_band, ticket.gender = age_band, gender
+        if staff_id is not None:
+            ticket.staff_id = staff_id
+        for procedure, outcome, partner in rows:
+            session.add(Demande(ticket_id=ticket.id, operator_id=procedure.operator_id,
+                                procedure_id=procedure.id, outcome=outcome, partner=partner))
+        _log(session, ctx, "visit_finished", stopover_id=stopover.id, ticket_id=ticket.id,
+             desk_id=ticket.desk_id, staff_id=staff_id, number=number,
+             demandes=[[p.id, o] for p, o, _ in rows])
+        session.flush()
+        return VisitFinished(number, ticket.desk_id, len(rows),
+                             int((now - ticket.started_at).total_seconds()))
+
+
+def set_desk_status(ctx: Context, desk_id: int, status: str,
+                    staff_id: int | None = None) -> str:
+    """Open, pause or close a desk; a paused desk is not counted in the wait estimate."""
+    if status not in ("open", "paused", "closed"):
+        raise KioskError(f"État de poste invalide « {status} ».")
+    with ctx.write() as session:
+        desk = _desk(session, desk_id)
+        desk.status = status
+        _log(session, ctx, f"desk_{status}", desk_id=desk_id, staff_id=staff_id)
+        return status

@@ -1,0 +1,187 @@
+"""Read models: plain queries returning frozen rows for the screens, the CLI and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from db.models import Commune, Event, QueueRevision, ScheduleSlot, Stop, Stopover, Ticket
+from kiosk.context import Context
+from kiosk.domain import State
+from kiosk.services import StopoverInfo, stopover_info
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    number: int
+    procedure_id: str
+    operator_id: str
+    priority: bool
+    taken_at: dt.datetime
+    waited_seconds: int
+
+
+@dataclass(frozen=True)
+class CalledRow:
+    number: int
+    desk: int
+    state: str
+    procedure_id: str
+    called_at: dt.datetime | None
+    recall_count: int
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    revision: int
+    stopover: StopoverInfo | None
+    waiting: tuple[WaitingRow, ...]
+    called: tuple[CalledRow, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "stopover": self.stopover.as_json() if self.stopover else None,
+            "waiting": [
+                {"number": w.number, "procedure": w.procedure_id, "priority": w.priority,
+                 "waited_seconds": w.waited_seconds}
+                for w in self.waiting
+            ],
+            "called": [
+                {"number": c.number, "desk": c.desk, "state": c.state,
+                 "procedure": c.procedure_id, "recall_count": c.recall_count}
+                for c in self.called
+            ],
+        }
+
+
+def queue_revision(ctx: Context) -> int:
+    """The number screens poll: it changes whenever anything in the queue changes."""
+    with ctx.read() as session:
+        return session.scalar(select(QueueRevision.value).where(QueueRevision.id == 1)) or 0
+
+
+def queue_snapshot(ctx: Context) -> QueueSnapshot:
+    """The open stopover, its waiting tickets in call order, and the tickets at desks."""
+    now = ctx.now()
+    with ctx.read() as session:
+        revision = session.scalar(select(QueueRevision.value).where(QueueRevision.id == 1)) or 0
+        stopover = session.scalars(select(Stopover).where(Stopover.closed_at.is_(None))).first()
+        if stopover is None:
+            return QueueSnapshot(revision, None, (), ())
+        rows = session.execute(
+            select(Ticket.number, Ticket.procedure_id, Ticket.operator_id, Ticket.priority,
+                   Ticket.taken_at, Ticket.state, Ticket.desk_id, Ticket.called_at,
+                   Ticket.recall_count)
+            .where(Ticket.stopover_id == stopover.id,
+                   Ticket.state.in_([State.WAITING, State.CALLED, State.IN_SERVICE]))
+            .order_by(Ticket.priority.desc(), Ticket.number)
+        ).all()
+        waiting = tuple(
+            WaitingRow(r.number, r.procedure_id, r.operator_id, bool(r.priority), r.taken_at,
+                       max(0, int((now - r.taken_at).total_seconds())))
+            for r in rows if r.state == State.WAITING
+        )
+        called = tuple(
+            sorted(
+                (CalledRow(r.number, r.desk_id, r.state, r.procedure_id, r.called_at,
+                           r.recall_count)
+                 for r in rows if r.state != State.WAITING),
+                key=lambda c: c.desk,
+            )
+        )
+        return QueueSnapshot(revision, stopover_info(session, stopover), waiting, called)
+
+
+@dataclass(frozen=True)
+class LastCall:
+    number: int
+    desk: int
+    at: dt.datetime
+
+
+def last_calls(ctx: Context, limit: int = 4) -> tuple[LastCall, ...]:
+    """The latest calls and recalls of the open stopover, newest first (the Accueil band)."""
+    with ctx.read() as session:
+        rows = session.execute(
+            select(Ticket.number, Event.desk_id, Event.at)
+            .join(Stopover, Stopover.id == Event.stopover_id)
+            .join(Ticket, Ticket.id == Event.ticket_id)
+            .where(Stopover.closed_at.is_(None),
+                   Event.kind.in_(["ticket_called", "ticket_recalled"]))
+            .order_by(Event.id.desc()).limit(limit)
+        ).all()
+    return tuple(LastCall(r.number, r.desk_id, r.at) for r in rows)
+
+
+@dataclass(frozen=True)
+class Passage:
+    day: dt.date
+    half: str
+    stop_id: str
+    stop_name: str
+    commune_insee: str
+    commune_name: str
+
+
+def _passages(ctx: Context, *conditions: Any, limit: int) -> tuple[Passage, ...]:
+    with ctx.read() as session:
+        rows = session.execute(
+            select(ScheduleSlot.day, ScheduleSlot.half, Stop.id, Stop.name, Commune.insee,
+                   Commune.name.label("commune_name"))
+            .join(Stop, Stop.id == ScheduleSlot.stop_id)
+            .join(Commune, Commune.insee == Stop.commune_insee)
+            .where(*conditions)
+            .order_by(ScheduleSlot.day, ScheduleSlot.half.desc())  # morning before afternoon
+            .limit(limit)
+        ).all()
+    return tuple(Passage(r.day, r.half, r.id, r.name, r.insee, r.commune_name) for r in rows)
+
+
+def today_stop(ctx: Context, today: dt.date | None = None) -> Passage | None:
+    """Where the bus is planned today (the first half-day of the day)."""
+    day = today or ctx.now().date()
+    found = _passages(ctx, ScheduleSlot.day == day, limit=1)
+    return found[0] if found else None
+
+
+def next_passages(ctx: Context, commune_insee: str, after: dt.date | None = None,
+                  limit: int = 3) -> tuple[Passage, ...]:
+    """The next planned half-days of the bus in a commune, strictly after `after` (today)."""
+    day = after or ctx.now().date()
+    return _passages(ctx, Stop.commune_insee == commune_insee, ScheduleSlot.day > day,
+                     limit=limit)
+
+
+@dataclass(frozen=True)
+class CommuneListing:
+    insee: str
+    name: str
+    stops: tuple[tuple[str, str], ...]
+    next_passages: tuple[Passage, ...]
+
+
+def itinerary_listing(ctx: Context, after: dt.date | None = None,
+                      limit: int = 3) -> tuple[CommuneListing, ...]:
+    """Every commune with its active stops and its next planned half-days (today included)."""
+    day = after or ctx.now().date()
+    with ctx.read() as session:
+        communes = session.execute(select(Commune.insee, Commune.name).order_by(Commune.name)).all()
+        stops = session.execute(
+            select(Stop.commune_insee, Stop.id, Stop.name).where(Stop.active.is_(True))
+            .order_by(Stop.id)
+        ).all()
+    by_commune: dict[str, list[tuple[str, str]]] = {}
+    for insee, stop_id, name in stops:
+        by_commune.setdefault(insee, []).append((stop_id, name))
+    return tuple(
+        CommuneListing(
+            insee, name, tuple(by_commune.get(insee, [])),
+            _passages(ctx, and_(Stop.commune_insee == insee, ScheduleSlot.day >= day),
+                      limit=limit),
+        )
+        for insee, name in communes
+    )
