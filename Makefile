@@ -1,0 +1,44 @@
+# Borne PLUS. Two commands on a fresh Debian machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= $(CURDIR)/data
+STAMP := $(VENV)/.installed
+
+# Kivy must not write ~/.kivy nor eat command-line arguments.
+export KIVY_HOME := $(CURDIR)/.kivy
+export KIVY_NO_ARGS := 1
+export KIVY_NO_CONSOLELOG := 1
+export KIVY_NO_FILELOG := 1
+
+.PHONY: demo test bench system venv lint clean
+
+system:
+	.ci/install-system
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[gui,test]'
+	touch $@
+
+venv: $(STAMP)
+
+demo: system venv
+	KIOSK_DATA_DIR=$(DATA) $(BIN)/kiosk demo
+
+# The whole suite, once, against SQLite and PostgreSQL; fails if either backend ran no test.
+test: system venv
+	.ci/with-services env KIOSK_REQUIRE_BACKENDS=sqlite,postgresql \
+		$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests
+
+lint: venv
+	$(BIN)/ruff check kiosk db screens tests
+	$(BIN)/mypy
+
+bench: system venv
+	.ci/with-services $(BIN)/python -m tests.perf.run
+
+clean:
+	rm -rf $(VENV) .kivy .pytest_cache tests/screenshots tests/perf/reports

@@ -1,0 +1,175 @@
+"""Shared fixtures: a real SQLite file and a real PostgreSQL database per test.
+
+`database_url` is parametrized over both backends; PostgreSQL comes from KIOSK_TEST_PG_URL (the
+throwaway server that `.ci/with-services` starts). With KIOSK_REQUIRE_BACKENDS=sqlite,postgresql
+(as `make test` sets), a missing backend is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+# Kivy reads these at import time; set them before any test module imports it.
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("KIVY_HOME", str(ROOT / ".kivy"))
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from kiosk.config import Settings  # noqa: E402
+from kiosk.context import Context, open_context  # noqa: E402
+from kiosk.services import init_database  # noqa: E402
+
+BACKENDS = ("sqlite", "postgresql")
+REQUIRED = {b for b in os.environ.get("KIOSK_REQUIRE_BACKENDS", "").split(",") if b}
+PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "")
+DEFAULT_NOW = dt.datetime(2026, 11, 26, 9, 0, 0)  # a Thursday morning: the bus is at work
+
+
+class Clock:
+    """A clock the test moves by hand, so waits and service times are exact."""
+
+    def __init__(self, now: dt.datetime = DEFAULT_NOW) -> None:
+        self.current = now
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, minutes: float = 0, seconds: float = 0) -> None:
+        self.current += dt.timedelta(minutes=minutes, seconds=seconds)
+
+
+def _admin_url(url: str, database: str) -> str:
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[dict[str, str]]:
+    """One migrated and initialised database per backend and worker, copied for each test."""
+    templates: dict[str, str] = {}
+    folder = tmp_path_factory.mktemp("template")
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'template.sqlite3'}")
+    ctx = open_context(settings)
+    init_database(ctx)
+    raw = ctx.engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+    ctx.dispose()
+    templates["sqlite"] = str(folder / "template.sqlite3")
+    admin = None
+    if PG_URL:
+        name = f"kiosk_tpl_{worker_id}_{uuid.uuid4().hex[:6]}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        pg_ctx = open_context(Settings(data_dir=folder, database_url=_admin_url(PG_URL, name)))
+        init_database(pg_ctx)
+        pg_ctx.dispose()
+        templates["postgresql"] = name
+    yield templates
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{templates["postgresql"]}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 _templates: dict[str, str]) -> Iterator[str]:
+    """A fresh, initialised database of each backend (itinerary and desks loaded)."""
+    backend = request.param
+    if backend == "sqlite":
+        path = tmp_path / "kiosk.sqlite3"
+        shutil.copy(_templates["sqlite"], path)
+        yield f"sqlite:///{path}"
+        return
+    if not PG_URL:
+        if "postgresql" in REQUIRED:
+            pytest.fail("PostgreSQL is required (KIOSK_REQUIRE_BACKENDS) but KIOSK_TEST_PG_URL "
+                        "is not set: run the suite through `make test`.")
+        pytest.skip("no PostgreSQL server (KIOSK_TEST_PG_URL unset); `make test` starts one")
+    name = f"kiosk_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}"'))
+    try:
+        yield _admin_url(PG_URL, name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, _templates: dict[str, str]) -> str:
+    """A fresh initialised SQLite file, for tests about SQLite itself (crash, pragmas)."""
+    path = tmp_path / "kiosk.sqlite3"
+    shutil.copy(_templates["sqlite"], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: Clock) -> Iterator[Context]:
+    context = open_context(settings)
+    context.clock = clock
+    yield context
+    context.dispose()
+
+
+@pytest.fixture
+def open_ctx(ctx: Context) -> Context:
+    """A context whose database has today's stopover open at Ducos, bourg."""
+    from kiosk.services import open_stopover
+
+    open_stopover(ctx, "ducos-bourg")
+    return ctx
+
+
+# ------------------------------------------------------------ backend bookkeeping
+
+_passed: dict[str, int] = {b: 0 for b in BACKENDS}
+_BACKEND_ID = {b: re.compile(rf"[\[-]{b}[\]-]") for b in BACKENDS}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        for backend, pattern in _BACKEND_ID.items():
+            if pattern.search(report.nodeid):
+                _passed[backend] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = ", ".join(f"{b}: {n} passed" for b, n in _passed.items())
+    terminalreporter.write_line(f"database backends: {counts}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # only the controller sees every report
+    missing = [b for b in REQUIRED if _passed.get(b, 0) == 0]
+    if missing and exitstatus == 0:
+        print(f"\nERROR: no test passed on required backend(s): {', '.join(missing)}")
+        session.exitstatus = 1

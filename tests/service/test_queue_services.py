@@ -1,0 +1,268 @@
+"""The queue services on a real database (each test runs on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Demande, Event, Stopover, Ticket
+from kiosk import services, views
+from kiosk.errors import (
+    DeskBusy,
+    DeskPaused,
+    InvalidDemande,
+    InvalidTransition,
+    NoOpenStopover,
+    NoTicketWaiting,
+    StopoverAlreadyOpen,
+    UnknownDesk,
+    UnknownProcedure,
+    UnknownStop,
+    UnknownTicket,
+    VisitsInProgress,
+)
+from kiosk.services import DemandeInput
+
+HOUSING = "caf-aide-logement"
+
+
+def events(ctx, kind=None):
+    with ctx.read() as s:
+        query = select(Event).order_by(Event.id)
+        if kind:
+            query = query.where(Event.kind == kind)
+        return s.scalars(query).all()
+
+
+def test_taking_a_ticket_without_an_open_stopover_is_refused(ctx):
+    with pytest.raises(NoOpenStopover):
+        services.take_ticket(ctx, HOUSING)
+    with ctx.read() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_numbers_start_at_one_and_grow_by_one(open_ctx):
+    numbers = [services.take_ticket(open_ctx, HOUSING).number for _ in range(5)]
+    assert numbers == [1, 2, 3, 4, 5]
+
+
+def test_unknown_procedure_or_stop_is_refused_and_writes_nothing(ctx, open_ctx):
+    before = views.queue_revision(ctx)
+    with pytest.raises(UnknownProcedure):
+        services.take_ticket(ctx, "no-such-procedure")
+    with pytest.raises(UnknownStop):
+        services.open_stopover(ctx, "nowhere")
+    assert views.queue_revision(ctx) == before
+
+
+def test_only_one_stopover_is_open_at_a_time(open_ctx):
+    with pytest.raises(StopoverAlreadyOpen):
+        services.open_stopover(open_ctx, "marin-bourg")
+
+
+def test_call_next_takes_priority_first_then_arrival(open_ctx):
+    for priority in (False, False, True, False, True):
+        services.take_ticket(open_ctx, HOUSING, priority=priority)
+    called = []
+    for _ in range(5):
+        ticket = services.call_next(open_ctx, 1)
+        called.append(ticket.number)
+        services.finish_visit(open_ctx, ticket.number, [DemandeInput(HOUSING, "solved")])
+    assert called == [3, 5, 1, 2, 4]
+    with pytest.raises(NoTicketWaiting):
+        services.call_next(open_ctx, 1)
+
+
+def test_a_desk_holds_one_visitor_at_a_time(open_ctx):
+    services.take_ticket(open_ctx, HOUSING)
+    services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    with pytest.raises(DeskBusy):
+        services.call_next(open_ctx, 1)
+    assert services.call_next(open_ctx, 2).number == 2
+
+
+def test_unknown_or_paused_desk_cannot_call(open_ctx):
+    services.take_ticket(open_ctx, HOUSING)
+    with pytest.raises(UnknownDesk):
+        services.call_next(open_ctx, 99)
+    services.set_desk_status(open_ctx, 3, "paused")
+    with pytest.raises(DeskPaused):
+        services.call_next(open_ctx, 3)
+
+
+def test_call_a_given_number_skips_the_order(open_ctx):
+    for _ in range(3):
+        services.take_ticket(open_ctx, HOUSING)
+    assert services.call_number(open_ctx, 2, 3).number == 3
+    assert services.call_next(open_ctx, 1).number == 1
+    with pytest.raises(InvalidTransition):
+        services.call_number(open_ctx, 4, 3)
+    with pytest.raises(UnknownTicket):
+        services.call_number(open_ctx, 4, 42)
+
+
+def test_recall_counts_and_is_logged(open_ctx):
+    services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 2)
+    again = services.recall(open_ctx, 1)
+    assert (again.desk, again.recall_count) == (2, 1)
+    assert services.recall(open_ctx, 1).recall_count == 2
+    assert len(events(open_ctx, "ticket_recalled")) == 2
+
+
+def test_put_back_returns_the_ticket_to_its_place(open_ctx):
+    for _ in range(3):
+        services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    services.put_back(open_ctx, 1)
+    snap = views.queue_snapshot(open_ctx)
+    assert [w.number for w in snap.waiting] == [1, 2, 3]
+    assert snap.called == ()
+    assert services.call_next(open_ctx, 1).number == 1
+
+
+def test_absent_and_cancel_end_the_ticket(open_ctx):
+    for _ in range(3):
+        services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    assert services.mark_absent(open_ctx, 1).state == "no_show"
+    assert services.cancel_ticket(open_ctx, 2).state == "cancelled"
+    with pytest.raises(InvalidTransition):
+        services.cancel_ticket(open_ctx, 1)
+    # the desk is free again after an absence
+    assert services.call_next(open_ctx, 1).number == 3
+
+
+def test_finish_records_several_demandes_and_the_profile(open_ctx, clock):
+    services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    services.start_service(open_ctx, 1)
+    clock.advance(minutes=25)
+    done = services.finish_visit(
+        open_ctx, 1,
+        [DemandeInput(HOUSING, "solved"), DemandeInput("autre", "redirected", "Mairie")],
+        age_band="60-74", gender="femme",
+    )
+    assert (done.demandes, done.service_seconds) == (2, 25 * 60)
+    with open_ctx.read() as s:
+        rows = s.execute(select(Demande.operator_id, Demande.procedure_id, Demande.outcome,
+                                Demande.partner).order_by(Demande.id)).all()
+        ticket = s.scalars(select(Ticket)).one()
+    assert [tuple(r) for r in rows] == [("caf", HOUSING, "solved", None),
+                                        ("autre", "autre", "redirected", "Mairie")]
+    assert (ticket.state, ticket.age_band, ticket.gender) == ("done", "60-74", "femme")
+
+
+@pytest.mark.parametrize("demandes, profile", [
+    ([], {}),
+    ([DemandeInput(HOUSING, "maybe")], {}),
+    ([DemandeInput("nothing", "solved")], {}),
+    ([DemandeInput(HOUSING, "solved")], {"age_band": "young"}),
+    ([DemandeInput(HOUSING, "solved")], {"gender": "x"}),
+])
+def test_finish_refuses_bad_demandes_and_writes_nothing(open_ctx, demandes, profile):
+    services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    with pytest.raises((InvalidDemande, UnknownProcedure)):
+        services.finish_visit(open_ctx, 1, demandes, **profile)
+    snap = views.queue_snapshot(open_ctx)
+    assert snap.called[0].state == "called"
+
+
+def test_closing_ends_the_waiting_as_unserved_and_keeps_numbers(open_ctx):
+    for _ in range(3):
+        services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    services.start_service(open_ctx, 1)
+    with pytest.raises(VisitsInProgress):
+        services.close_stopover(open_ctx)
+    services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "follow_up")])
+    services.call_next(open_ctx, 2)
+    closed = services.close_stopover(open_ctx)
+    assert (closed.served, closed.unserved) == (1, 2)
+    with open_ctx.read() as s:
+        states = dict(s.execute(select(Ticket.number, Ticket.state)).all())
+    assert states == {1: "done", 2: "unserved", 3: "unserved"}
+    with pytest.raises(NoOpenStopover):
+        services.take_ticket(open_ctx, HOUSING)
+    # Reopening the same half-day continues the numbering: a number is never given twice.
+    services.open_stopover(open_ctx, "ducos-bourg")
+    assert services.take_ticket(open_ctx, HOUSING).number == 4
+
+
+def test_a_new_half_day_starts_again_at_one(open_ctx, clock):
+    services.take_ticket(open_ctx, HOUSING)
+    services.close_stopover(open_ctx)
+    clock.advance(minutes=24 * 60)
+    services.open_stopover(open_ctx, "marin-bourg")
+    assert services.take_ticket(open_ctx, HOUSING).number == 1
+    with open_ctx.read() as s:
+        assert s.scalar(select(func.count()).select_from(Stopover)) == 2
+
+
+def test_every_write_bumps_the_revision_and_logs_an_event(open_ctx):
+    start = views.queue_revision(open_ctx)
+    steps = [
+        lambda: services.take_ticket(open_ctx, HOUSING),
+        lambda: services.call_next(open_ctx, 1),
+        lambda: services.recall(open_ctx, 1),
+        lambda: services.start_service(open_ctx, 1),
+        lambda: services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "solved")]),
+    ]
+    for index, step in enumerate(steps, 1):
+        step()
+        assert views.queue_revision(open_ctx) == start + index
+    kinds = [e.kind for e in events(open_ctx)]
+    assert kinds == ["stopover_opened", "ticket_taken", "ticket_called", "ticket_recalled",
+                     "service_started", "visit_finished"]
+    taken = events(open_ctx, "ticket_taken")[0]
+    assert json.loads(taken.detail) == {"number": 1, "priority": False, "procedure": HOUSING}
+
+
+def test_a_refused_action_does_not_bump_the_revision(open_ctx):
+    services.take_ticket(open_ctx, HOUSING)
+    before = views.queue_revision(open_ctx)
+    with pytest.raises(InvalidTransition):
+        services.start_service(open_ctx, 1)
+    assert views.queue_revision(open_ctx) == before
+
+
+def test_wait_estimate_grows_with_the_people_ahead(open_ctx):
+    first = services.take_ticket(open_ctx, HOUSING)
+    assert (first.people_ahead, first.wait.as_list()) == (0, [0, 5])
+    for _ in range(3):
+        services.take_ticket(open_ctx, HOUSING)
+    fifth = services.take_ticket(open_ctx, HOUSING)
+    typical = open_ctx.catalogue.procedure(HOUSING).typical_minutes
+    assert fifth.people_ahead == 4
+    low, high = fifth.wait.as_list()
+    assert low <= 4 * typical <= high
+    priority = services.take_ticket(open_ctx, HOUSING, priority=True)
+    assert (priority.people_ahead, priority.wait.as_list()) == (0, [0, 5])
+
+
+def test_wait_estimate_uses_the_median_of_recent_services(open_ctx, clock):
+    for minutes in (10, 10, 10, 60):
+        services.take_ticket(open_ctx, HOUSING)
+        called = services.call_next(open_ctx, 1)
+        services.start_service(open_ctx, called.number)
+        clock.advance(minutes=minutes)
+        services.finish_visit(open_ctx, called.number, [DemandeInput(HOUSING, "solved")])
+    services.take_ticket(open_ctx, HOUSING)
+    estimate = services.take_ticket(open_ctx, HOUSING)
+    # one person ahead, one desk open, median 10 minutes (the 60-minute outlier does not count)
+    assert estimate.people_ahead == 1
+    assert estimate.wait.as_list() == [5, 15]
+
+
+def test_open_desks_share_the_wait(open_ctx):
+    for _ in range(4):
+        services.take_ticket(open_ctx, HOUSING)
+    one_desk = services.take_ticket(open_ctx, HOUSING).wait
+    services.set_desk_status(open_ctx, 1, "open")
+    services.set_desk_status(open_ctx, 2, "open")
+    two_desks = services.take_ticket(open_ctx, HOUSING).wait
+    assert two_desks.high < one_desk.high
