@@ -118,9 +118,13 @@ class _Fields:
         return value
 
     def lines(self, field: str, low: int, high: int, max_len: int) -> tuple[str, ...]:
-        value = self.data.get(field, [] if low == 0 else None)
-        if value is None:
+        if field not in self.data and low == 0:
+            return ()
+        value = self.data.get(field)
+        if field not in self.data:
             raise self.fail(field, "manquant")
+        if value is None:
+            value = []
         if not isinstance(value, list):
             raise self.fail(field, "doit être une liste")
         if not low <= len(value) <= high:

@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Kivy reads these at import time; set them before any test module imports it.
@@ -87,30 +87,42 @@ def _templates(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iter
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path,
-                 _templates: dict[str, str]) -> Iterator[str]:
-    """A fresh, initialised database of each backend (itinerary and desks loaded)."""
+def database_factory(request: pytest.FixtureRequest, tmp_path: Path,
+                     _templates: dict[str, str]) -> Iterator[Callable[[], str]]:
+    """Makes fresh, initialised databases of one backend (itinerary and desks loaded)."""
     backend = request.param
-    if backend == "sqlite":
-        path = tmp_path / "kiosk.sqlite3"
-        shutil.copy(_templates["sqlite"], path)
-        yield f"sqlite:///{path}"
-        return
-    if not PG_URL:
+    if backend == "postgresql" and not PG_URL:
         if "postgresql" in REQUIRED:
             pytest.fail("PostgreSQL is required (KIOSK_REQUIRE_BACKENDS) but KIOSK_TEST_PG_URL "
                         "is not set: run the suite through `make test`.")
         pytest.skip("no PostgreSQL server (KIOSK_TEST_PG_URL unset); `make test` starts one")
-    name = f"kiosk_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}"'))
-    try:
-        yield _admin_url(PG_URL, name)
-    finally:
+    made: list[str] = []
+
+    def make() -> str:
+        if backend == "sqlite":
+            path = tmp_path / f"kiosk-{len(made)}.sqlite3"
+            shutil.copy(_templates["sqlite"], path)
+            made.append(str(path))
+            return f"sqlite:///{path}"
+        name = f"kiosk_t_{uuid.uuid4().hex[:12]}"
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}"'))
+        made.append(name)
+        return _admin_url(PG_URL, name)
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT") if backend == "postgresql" else None
+    yield make
+    if admin is not None:
+        with admin.connect() as conn:
+            for name in made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_factory: Callable[[], str]) -> str:
+    """A fresh, initialised database, on SQLite and on PostgreSQL."""
+    return database_factory()
 
 
 @pytest.fixture

@@ -1,0 +1,110 @@
+"""The shipped catalogue is valid and complete; broken files give errors naming the place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kiosk.catalogue import OTHER_ID, load_catalogue
+from kiosk.config import ASSETS_DIR
+from kiosk.errors import DataFileError
+
+SHIPPED = ASSETS_DIR / "catalogue"
+
+GOOD = """\
+operator:
+  id: caf
+  name: CAF de la Martinique
+  label: Allocations CAF
+  pictogram: caf
+  order: 10
+procedures:
+  - id: caf-test
+    title: Aide au logement
+    summary: Demander une aide pour le loyer.
+    typical_minutes: 20
+    documents:
+      - Pièce d'identité
+    steps:
+      - On ouvre votre compte.
+    online: caf.fr
+    url: https://www.caf.fr/
+    sources:
+      - https://www.caf.fr/
+    verified_on: 2026-11-20
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "caf.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_catalogue_is_valid_and_complete():
+    catalogue = load_catalogue(SHIPPED)
+    assert len(catalogue.procedures) >= 24
+    assert len([o for o in catalogue.operators if o.id != OTHER_ID]) >= 10
+    assert catalogue.procedure(OTHER_ID) is not None
+    for operator in catalogue.operators:
+        assert catalogue.procedures_of(operator.id), operator.id
+
+
+def test_shipped_catalogue_speaks_of_martinique_and_writes_no_amount():
+    catalogue = load_catalogue(SHIPPED)
+    text = " ".join(
+        " ".join((p.title, p.summary, *p.documents, *p.steps, *p.pitfalls, p.online))
+        for p in catalogue.procedures
+    )
+    assert "€" not in text and not re.search(r"\d+ ?euros?", text)
+    assert "ALS" in text and "CGSS" in text
+    assert "CPAM" not in text and "MDPH" not in text and "Carsat" not in text
+
+
+def test_shipped_catalogue_is_fresh(monkeypatch):
+    catalogue = load_catalogue(SHIPPED)
+    assert catalogue.stale(dt.date(2026, 11, 26)) == ()
+    assert len(catalogue.stale(dt.date(2028, 1, 1))) == len(catalogue.procedures)
+
+
+def test_a_single_good_file_loads(tmp_path):
+    catalogue = load_catalogue(write(tmp_path, GOOD))
+    assert [p.id for p in catalogue.procedures] == ["caf-test"]
+    assert catalogue.procedures[0].verified_on == dt.date(2026, 11, 20)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("    typical_minutes: 20\n", ""), r"caf\.yaml, ligne 8 : démarche « caf-test », champ « typical_minutes » : manquant"),
+    (("typical_minutes: 20", "typical_minutes: vingt"), r"ligne 8 .*« typical_minutes » : doit être un nombre entier"),
+    (("      - Pièce d'identité\n", ""), r"« documents » : 0 lignes, il en faut de 1 à 15"),
+    (("https://www.caf.fr/\n    sources", "caf.fr\n    sources"), r"« url » : adresse https invalide"),
+    (("verified_on: 2026-11-20", "verified_on: hier"), r"« verified_on » : doit être une date"),
+    (("    online: caf.fr\n", "    online: caf.fr\n    amount: 12\n"), r"« amount » : champ inconnu"),
+    (("  id: caf\n", "  id: cgss\n"), r"organisme, champ « id » : « cgss » doit être le nom du fichier"),
+    (("title: Aide au logement", "title: [oops"), r"caf\.yaml, ligne 10 : YAML invalide"),
+    (("  order: 10\n", "  order: 10\n  order: 11\n"), r"ligne 7 : clé « order » en double"),
+])
+def test_a_broken_file_names_file_line_procedure_and_field(tmp_path, change, expected):
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(DataFileError) as error:
+        load_catalogue(path)
+    assert re.search(expected, error.value.message), error.value.message
+    assert str(path) in error.value.message
+
+
+def test_duplicate_procedure_ids_are_refused(tmp_path):
+    shutil.copy(SHIPPED / "autre.yaml", tmp_path / "autre.yaml")
+    write(tmp_path, GOOD)
+    write(tmp_path, GOOD.replace("id: caf\n", "id: copy\n").replace("pictogram: caf", "pictogram: copy"), "copy.yaml")
+    with pytest.raises(DataFileError, match="« caf-test » déjà définie dans caf.yaml"):
+        load_catalogue(tmp_path)
+
+
+def test_a_folder_without_the_other_procedure_is_refused(tmp_path):
+    write(tmp_path, GOOD)
+    with pytest.raises(DataFileError, match="il manque la démarche « autre »"):
+        load_catalogue(tmp_path)

@@ -1,0 +1,96 @@
+"""The shipped itinerary and the configuration file: valid data, precise errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ASSETS_DIR, load_settings
+from kiosk.errors import DataFileError
+from kiosk.itinerary import load_itinerary
+
+ESPACE_SUD = {
+    "97202": "Les Anses-d'Arlet", "97206": "Le Diamant", "97207": "Ducos",
+    "97210": "Le François", "97217": "Le Marin", "97220": "Rivière-Pilote",
+    "97221": "Rivière-Salée", "97223": "Saint-Esprit", "97226": "Sainte-Anne",
+    "97227": "Sainte-Luce", "97231": "Les Trois-Îlets", "97232": "Le Vauclin",
+}
+
+
+def test_shipped_itinerary_has_the_twelve_communes_with_two_stops_or_more():
+    itinerary = load_itinerary(ASSETS_DIR / "itinerary")
+    assert {c.insee: c.name for c in itinerary.communes} == ESPACE_SUD
+    assert all(len(c.stops) >= 2 for c in itinerary.communes)
+
+
+def test_shipped_schedule_is_half_days_on_known_stops_and_visits_every_commune():
+    itinerary = load_itinerary(ASSETS_DIR / "itinerary")
+    stops = {s.id: s.commune_insee for c in itinerary.communes for s in c.stops}
+    assert all(slot.stop_id in stops for slot in itinerary.schedule)
+    assert {stops[slot.stop_id] for slot in itinerary.schedule} == set(ESPACE_SUD)
+    assert all(slot.day.weekday() < 4 for slot in itinerary.schedule)  # Monday to Thursday
+
+
+def copy_itinerary(tmp_path: Path) -> Path:
+    folder = tmp_path / "itinerary"
+    shutil.copytree(ASSETS_DIR / "itinerary", folder)
+    return folder
+
+
+def test_a_schedule_on_an_unknown_stop_names_file_line_and_field(tmp_path):
+    folder = copy_itinerary(tmp_path)
+    path = folder / "schedule.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if "2026-11-26" in line)
+    lines[index] = lines[index].replace("stop: francois-dostaly", "stop: atlantis")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as error:
+        load_itinerary(folder)
+    assert re.search(rf"schedule\.yaml, ligne {index + 1} : demi-journée n° \d+, "
+                     r"champ « stop » : arrêt inconnu « atlantis »", error.value.message)
+
+
+def test_a_bad_insee_code_is_refused(tmp_path):
+    folder = copy_itinerary(tmp_path)
+    path = folder / "communes.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"97207"', '"7207"'), "utf-8")
+    with pytest.raises(DataFileError, match=r"champ « insee » : valeur invalide « 7207 »"):
+        load_itinerary(folder)
+
+
+def test_config_file_is_read_and_environment_wins(tmp_path):
+    config = tmp_path / "kiosk.yaml"
+    config.write_text("desks: 3\nidle_seconds: 60\ndatabase_url: sqlite:////x.db\n", "utf-8")
+    settings = load_settings({"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path),
+                              "KIOSK_DATABASE_URL": "postgresql://h/db"})
+    assert (settings.desks, settings.idle_seconds) == (3, 60)
+    assert settings.effective_database_url == "postgresql://h/db"
+    assert settings.data_dir == tmp_path.resolve()
+
+
+def test_default_database_is_a_file_in_the_data_dir(tmp_path):
+    settings = load_settings({"KIOSK_DATA_DIR": str(tmp_path)})
+    assert settings.effective_database_url == f"sqlite:///{tmp_path.resolve()}/kiosk.sqlite3"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("desks: quatre\n", r"kiosk\.yaml, ligne 1 : « desks » : valeur de type invalide"),
+    ("colour: red\n", r"clé inconnue « colour »"),
+    ("idle_seconds: 2\n", r"« idle_seconds » : entre 10 et 600"),
+    ("printer: laser\n", r"« printer » : « file » ou « cups »"),
+    ("desks: [1\n", r"YAML invalide"),
+])
+def test_a_bad_config_file_names_the_key(tmp_path, text, expected):
+    config = tmp_path / "kiosk.yaml"
+    config.write_text(text, "utf-8")
+    with pytest.raises(DataFileError) as error:
+        load_settings({"KIOSK_CONFIG": str(config)})
+    assert re.search(expected, error.value.message), error.value.message
+
+
+def test_a_missing_config_file_is_named(tmp_path):
+    with pytest.raises(DataFileError, match="introuvable"):
+        load_settings({"KIOSK_CONFIG": str(tmp_path / "nope.yaml")})
