@@ -8,7 +8,6 @@ Constraints back every queue rule so that a bug in a service cannot break them s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from sqlalchemy import (
     Boolean,
@@ -99,7 +98,7 @@ class Stopover(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     half: Mapped[str] = mapped_column(String(10))
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_number: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     stop: Mapped[Stop] = relationship()
@@ -124,7 +123,7 @@ class Staff(Base):
     pin_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Ticket(Base):
@@ -151,14 +150,14 @@ class Ticket(Base):
     language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
     state: Mapped[str] = mapped_column(String(12), default="waiting")
     taken_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    ended_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    desk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("desks.id"))
-    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     recall_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    age_band: Mapped[Optional[str]] = mapped_column(String(10))
-    gender: Mapped[Optional[str]] = mapped_column(String(10))
+    age_band: Mapped[str | None] = mapped_column(String(10))
+    gender: Mapped[str | None] = mapped_column(String(10))
 
     demandes: Mapped[list[Demande]] = relationship(back_populates="ticket", order_by="Demande.id")
 
@@ -184,7 +183,7 @@ class Demande(Base):
     operator_id: Mapped[str] = mapped_column(String(64))
     procedure_id: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(12))
-    partner: Mapped[Optional[str]] = mapped_column(String(120))
+    partner: Mapped[str | None] = mapped_column(String(120))
 
     ticket: Mapped[Ticket] = relationship(back_populates="demandes")
 
@@ -197,11 +196,11 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    stopover_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stopovers.id"), index=True)
-    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"), index=True)
-    desk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("desks.id"))
-    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
-    detail: Mapped[Optional[str]] = mapped_column(Text)
+    stopover_id: Mapped[int | None] = mapped_column(ForeignKey("stopovers.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class QueueRevision(Base):

@@ -81,7 +81,9 @@ def _from_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DataFileError(str(path), "le fichier doit contenir des paires « clé: valeur »")
     values: dict[str, Any] = {}
-    for key, value in data.items():
+    entries: dict[str, Any] = data
+    for key, raw in entries.items():
+        value: Any = raw
         if key == "__line__":
             continue
         line = data.get("__line__")
@@ -89,7 +91,7 @@ def _from_file(path: Path) -> dict[str, Any]:
             known = ", ".join(sorted(_FILE_KEYS))
             raise DataFileError(str(path), f"clé inconnue « {key} » (clés possibles : {known})", line)
         expected = _FILE_KEYS[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
+        if isinstance(raw, bool) or not isinstance(raw, expected):
             raise DataFileError(str(path), f"« {key} » : valeur de type invalide ({value!r})", line)
         if key == "desks" and not 1 <= value <= 12:
             raise DataFileError(str(path), "« desks » : entre 1 et 12 postes", line)

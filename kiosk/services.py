@@ -164,16 +164,21 @@ def _open_stopover(session: Session) -> Stopover:
     return stopover
 
 
-def stopover_info(session: Session, stopover: Stopover) -> StopoverInfo:
-    stop = session.get(Stop, stopover.stop_id)
-    assert stop is not None
-    commune = session.get(Commune, stop.commune_insee)
-    assert commune is not None
+def stopover_info(session: Session, stopover: Stopover | int) -> StopoverInfo:
+    """The stopover with its stop and commune, in one query."""
+    stopover_id = stopover if isinstance(stopover, int) else stopover.id
+    row = session.execute(
+        select(Stopover.id, Stopover.day, Stopover.half, Stopover.opened_at, Stopover.closed_at,
+               Stopover.last_number, Stop.id.label("stop_id"), Stop.name.label("stop_name"),
+               Commune.insee, Commune.name.label("commune_name"))
+        .join(Stop, Stop.id == Stopover.stop_id)
+        .join(Commune, Commune.insee == Stop.commune_insee)
+        .where(Stopover.id == stopover_id)
+    ).one()
     return StopoverInfo(
-        id=stopover.id, stop_id=stop.id, stop_name=stop.name, commune_insee=commune.insee,
-        commune_name=commune.name, day=stopover.day, half=stopover.half,
-        opened_at=stopover.opened_at, closed_at=stopover.closed_at,
-        last_number=stopover.last_number,
+        id=row.id, stop_id=row.stop_id, stop_name=row.stop_name, commune_insee=row.insee,
+        commune_name=row.commune_name, day=row.day, half=row.half, opened_at=row.opened_at,
+        closed_at=row.closed_at, last_number=row.last_number,
     )
 
 

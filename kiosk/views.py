@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, select
 
@@ -14,8 +14,9 @@ from kiosk.domain import State
 from kiosk.services import StopoverInfo, stopover_info
 
 
-@dataclass(frozen=True)
-class WaitingRow:
+class WaitingRow(NamedTuple):
+    """One waiting ticket (a named tuple: the board builds hundreds of them per refresh)."""
+
     number: int
     procedure_id: str
     operator_id: str
@@ -24,8 +25,7 @@ class WaitingRow:
     waited_seconds: int
 
 
-@dataclass(frozen=True)
-class CalledRow:
+class CalledRow(NamedTuple):
     number: int
     desk: int
     state: str
@@ -69,31 +69,29 @@ def queue_snapshot(ctx: Context) -> QueueSnapshot:
     now = ctx.now()
     with ctx.read() as session:
         revision = session.scalar(select(QueueRevision.value).where(QueueRevision.id == 1)) or 0
-        stopover = session.scalars(select(Stopover).where(Stopover.closed_at.is_(None))).first()
-        if stopover is None:
+        stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
+        if stopover_id is None:
             return QueueSnapshot(revision, None, (), ())
         rows = session.execute(
             select(Ticket.number, Ticket.procedure_id, Ticket.operator_id, Ticket.priority,
                    Ticket.taken_at, Ticket.state, Ticket.desk_id, Ticket.called_at,
                    Ticket.recall_count)
-            .where(Ticket.stopover_id == stopover.id,
+            .where(Ticket.stopover_id == stopover_id,
                    Ticket.state.in_([State.WAITING, State.CALLED, State.IN_SERVICE]))
             .order_by(Ticket.priority.desc(), Ticket.number)
         ).all()
-        waiting = tuple(
-            WaitingRow(r.number, r.procedure_id, r.operator_id, bool(r.priority), r.taken_at,
-                       max(0, int((now - r.taken_at).total_seconds())))
-            for r in rows if r.state == State.WAITING
-        )
-        called = tuple(
-            sorted(
-                (CalledRow(r.number, r.desk_id, r.state, r.procedure_id, r.called_at,
-                           r.recall_count)
-                 for r in rows if r.state != State.WAITING),
-                key=lambda c: c.desk,
-            )
-        )
-        return QueueSnapshot(revision, stopover_info(session, stopover), waiting, called)
+        waiting = []
+        called = []
+        for number, procedure, operator, priority, taken, state, desk, called_at, recalls in rows:
+            if state == State.WAITING:
+                waited = int((now - taken).total_seconds())
+                waiting.append(WaitingRow(number, procedure, operator, bool(priority), taken,
+                                          waited if waited > 0 else 0))
+            else:
+                called.append(CalledRow(number, desk, state, procedure, called_at, recalls))
+        called.sort(key=lambda c: c.desk)
+        return QueueSnapshot(revision, stopover_info(session, stopover_id), tuple(waiting),
+                             tuple(called))
 
 
 @dataclass(frozen=True)
