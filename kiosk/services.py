@@ -567,6 +567,16 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
                              int((now - ticket.started_at).total_seconds()))
 
 
+def record_device_problem(ctx: Context, device: str, message: str,
+                          number: int | None = None) -> None:
+    """Log a printer, sound or speech failure for the staff console. It changes nothing in the
+    queue, so it does not bump the revision."""
+    with ctx.sessions.begin() as session:
+        stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
+        _log(session, ctx, f"{device}_failed", stopover_id=stopover_id, number=number,
+             message=message[:300])
+
+
 def set_desk_status(ctx: Context, desk_id: int, status: str,
                     staff_id: int | None = None) -> str:
     """Open, pause or close a desk; a paused desk is not counted in the wait estimate."""

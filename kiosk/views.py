@@ -96,6 +96,7 @@ def queue_snapshot(ctx: Context) -> QueueSnapshot:
 
 @dataclass(frozen=True)
 class LastCall:
+    event_id: int
     number: int
     desk: int
     at: dt.datetime
@@ -105,14 +106,14 @@ def last_calls(ctx: Context, limit: int = 4) -> tuple[LastCall, ...]:
     """The latest calls and recalls of the open stopover, newest first (the Accueil band)."""
     with ctx.read() as session:
         rows = session.execute(
-            select(Ticket.number, Event.desk_id, Event.at)
+            select(Event.id, Ticket.number, Event.desk_id, Event.at)
             .join(Stopover, Stopover.id == Event.stopover_id)
             .join(Ticket, Ticket.id == Event.ticket_id)
             .where(Stopover.closed_at.is_(None),
                    Event.kind.in_(["ticket_called", "ticket_recalled"]))
             .order_by(Event.id.desc()).limit(limit)
         ).all()
-    return tuple(LastCall(r.number, r.desk_id, r.at) for r in rows)
+    return tuple(LastCall(r.id, r.number, r.desk_id, r.at) for r in rows)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,56 @@
+"""User-facing texts, one YAML file per language in assets/i18n/ (French first)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+from kiosk.config import ASSETS_DIR
+from kiosk.yamlfile import LINE_KEY, load_yaml
+
+DEFAULT_LANGUAGE = "fr"
+
+
+@lru_cache(maxsize=4)
+def _texts(language: str) -> dict[str, Any]:
+    data = load_yaml(ASSETS_DIR / "i18n" / f"{language}.yaml")
+    return data if isinstance(data, dict) else {}
+
+
+def t(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """The text for a dotted key ("ticket.print"), with {placeholders} filled. A missing key
+    shows the key itself rather than crashing a screen (a test checks that none is missing)."""
+    node: Any = _texts(language)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return key
+        node = node[part]
+    if not isinstance(node, str):
+        return key
+    return node.format(**values) if values else node
+
+
+def keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k != LINE_KEY:
+                    walk(v, f"{prefix}{k}.")
+        else:
+            found.add(prefix.rstrip("."))
+
+    walk(_texts(language), "")
+    return found
+
+
+def short_day(day: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
+    """"mardi 15 décembre" in plain French."""
+    texts = _texts(language)
+    return f"{texts['days'][day.weekday()]} {day.day} {texts['months'][day.month - 1]}"
+
+
+def half_label(half: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return t(f"halves.{half}", language)

@@ -1,0 +1,111 @@
+"""What the visitor kiosk asks of the core: plain calls returning frozen dataclasses.
+
+The Kivy app runs these in its background worker; nothing here knows about Kivy.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk import documents, services, views
+from kiosk.catalogue import Catalogue, Operator, Procedure
+from kiosk.context import Context
+from kiosk.errors import UnknownProcedure
+from kiosk.printing import PrintOutcome, Printer, make_printer
+from kiosk.services import TicketIssued
+from kiosk.views import LastCall, Passage
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the Accueil screen shows, read in one go."""
+
+    revision: int
+    is_open: bool
+    stop_name: str | None
+    commune_name: str | None
+    commune_insee: str | None
+    next_passages: tuple[Passage, ...]
+    last_calls: tuple[LastCall, ...]
+
+
+@dataclass(frozen=True)
+class PhoneQr:
+    text: str
+    matrix: tuple[tuple[bool, ...], ...]
+
+
+class VisitorService:
+    def __init__(self, ctx: Context, printer: Printer | None = None) -> None:
+        self.ctx = ctx
+        self.printer = printer or make_printer(ctx.settings)
+
+    def catalogue(self) -> Catalogue:
+        return self.ctx.catalogue
+
+    def revision(self) -> int:
+        return views.queue_revision(self.ctx)
+
+    def board(self) -> Board:
+        snapshot = views.queue_snapshot(self.ctx)
+        today = self.ctx.now().date()
+        if snapshot.stopover is not None:
+            s = snapshot.stopover
+            stop, commune, insee = s.stop_name, s.commune_name, s.commune_insee
+        else:
+            planned = views.today_stop(self.ctx, today)
+            stop = planned.stop_name if planned else None
+            commune = planned.commune_name if planned else None
+            insee = planned.commune_insee if planned else None
+        passages = views.next_passages(self.ctx, insee, after=today) if insee else ()
+        return Board(
+            revision=snapshot.revision, is_open=snapshot.stopover is not None, stop_name=stop,
+            commune_name=commune, commune_insee=insee, next_passages=passages,
+            last_calls=views.last_calls(self.ctx),
+        )
+
+    def take(self, procedure_id: str, priority: bool, language: str = "fr") -> TicketIssued:
+        return services.take_ticket(self.ctx, procedure_id, priority=priority, language=language)
+
+    def _slip(self, number: int | None) -> documents.Slip:
+        board = self.board()
+        return documents.Slip(
+            number=number, printed_at=self.ctx.now(), stop_name=board.stop_name,
+            commune_name=board.commune_name,
+            next_passages=tuple((p.day, p.half, p.stop_name) for p in board.next_passages),
+        )
+
+    def _procedure(self, procedure_id: str) -> tuple[Procedure, Operator]:
+        procedure = self.ctx.catalogue.procedure(procedure_id)
+        if procedure is None:
+            raise UnknownProcedure(procedure_id)
+        operator = self.ctx.catalogue.operator(procedure.operator_id)
+        assert operator is not None
+        return procedure, operator
+
+    def print_checklist(self, procedure_id: str, number: int | None) -> PrintOutcome:
+        """Print the receipt; a failure is logged for the staff and returned, never raised."""
+        procedure, operator = self._procedure(procedure_id)
+        folder = Path(tempfile.mkdtemp(prefix="borne-plus-print-"))
+        try:
+            slip = self._slip(number)
+            pdf = documents.receipt_pdf(procedure, operator, slip, folder / "liste.pdf")
+            outcome = self.printer.print_pdf(pdf, f"ticket-{number or 0}",
+                                             documents.receipt_height_mm(procedure, operator, slip))
+        except Exception as exc:  # a broken font or a full disk must not reach the screen
+            outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
+        finally:
+            for leftover in folder.glob("*"):
+                leftover.unlink()
+            folder.rmdir()
+        if not outcome.ok:
+            services.record_device_problem(self.ctx, "printer", outcome.message, number)
+        return outcome
+
+    def phone_qr(self, procedure_id: str, number: int | None) -> PhoneQr:
+        procedure, operator = self._procedure(procedure_id)
+        text = documents.phone_text(procedure, operator, self._slip(number))
+        matrix = tuple(tuple(row) for row in documents.qr_matrix(text))
+        return PhoneQr(text, matrix)

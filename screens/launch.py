@@ -1,0 +1,57 @@
+"""Starts a kiosk app: Kivy settings that must be fixed before the window exists, then run.
+
+Kiosk lock: full screen (or a borderless window at a given place), no Escape, no cursor, no
+multitouch dots, no screensaver; the window's close button is refused by the app itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Display:
+    fullscreen: bool = True
+    size: tuple[int, int] | None = None      # borderless window of this size...
+    position: tuple[int, int] = (0, 0)       # ...at this place (two screens side by side)
+    locked: bool = True                       # False: a normal window with a cursor (demo)
+
+
+def configure(display: Display, kivy_home: Path) -> None:
+    os.environ.setdefault("KIVY_HOME", str(kivy_home))
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    os.environ.setdefault("SDL_VIDEO_X11_XRANDR", "0")  # two X screens: stay on ours
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "window_icon", "")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("graphics", "allow_screensaver", "0")
+    Config.set("graphics", "show_cursor", "0" if display.locked else "1")
+    if display.size is not None:
+        Config.set("graphics", "fullscreen", "0")
+        Config.set("graphics", "borderless", "1" if display.locked else "0")
+        Config.set("graphics", "position", "custom")
+        Config.set("graphics", "left", str(display.position[0]))
+        Config.set("graphics", "top", str(display.position[1]))
+        Config.set("graphics", "width", str(display.size[0]))
+        Config.set("graphics", "height", str(display.size[1]))
+    elif display.fullscreen:
+        Config.set("graphics", "fullscreen", "auto")
+    Config.set("graphics", "resizable", "0" if display.locked else "1")
+
+
+def run_visitor(settings, display: Display) -> None:  # type: ignore[no-untyped-def]
+    configure(display, settings.data_dir / "kivy")
+    from kiosk.context import open_context
+    from kiosk.visitor import VisitorService
+    from screens.visitor_app import KioskOptions, run
+
+    ctx = open_context(settings)
+    service = VisitorService(ctx)
+    run(service, KioskOptions(idle_seconds=settings.idle_seconds,
+                              staff_pin=settings.staff_exit_pin))

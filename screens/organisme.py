@@ -1,0 +1,28 @@
+"""Organisme: one big tile per operator (pictogram + two words), "Je ne sais pas / Autre" last."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.uix.screenmanager import Screen
+
+from screens import theme
+from screens.widgets import BigButton
+
+
+class OrganismeScreen(Screen):
+    def on_pre_enter(self, *_args: object) -> None:
+        app = App.get_running_app()
+        grid = self.ids.tiles
+        grid.clear_widgets()
+        operators = app.catalogue.operators
+        grid.cols = 4 if len(operators) > 9 else 3
+        for operator in operators:
+            other = operator.id == "autre"
+            tile = BigButton(
+                name=f"operator:{operator.id}", text=operator.label, vertical=True,
+                icon=app.pictogram(operator.pictogram), icon_px=120, font_px=40,
+                bg=theme.ACTION if other else theme.PRIMARY,
+                bg_pressed=theme.ACTION_PRESSED if other else theme.PRIMARY_PRESSED,
+            )
+            tile.bind(on_release=lambda _b, op=operator.id: app.choose_operator(op))
+            grid.add_widget(tile)

@@ -1,0 +1,439 @@
+"""The visitor kiosk: the full-screen touch app at the bus door.
+
+Flow: Accueil -> Organisme -> Démarche -> Ticket (-> QR). Three taps from Accueil to a ticket:
+"Prendre un ticket" (or "Ticket prioritaire": the priority question, asked once), an organism,
+a procedure. The organism "Je ne sais pas / Autre" gives the ticket at the second tap.
+Every screen goes back to Accueil after the idle delay; the ticket is already saved by then.
+The app talks to the core only through kiosk.visitor.VisitorService, in background workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import FadeTransition, ScreenManager
+
+from kiosk import i18n
+from kiosk.config import ASSETS_DIR
+from kiosk.errors import KioskError, NoOpenStopover
+from screens import theme
+from screens.widgets import CallBanner, CornerHotspot, PinPad
+from screens.worker import Worker
+
+log = logging.getLogger("borne-plus")
+
+HERE = Path(__file__).parent
+POLL_SECONDS = 0.5
+BANNER_SECONDS = 8.0
+PRINT_PATIENCE_SECONDS = 2.0  # after this, the visitor gets the QR code, whatever the printer does
+AFTER_PRINT_SECONDS = 6.0
+
+
+@dataclass(frozen=True)
+class KioskOptions:
+    idle_seconds: int = 45
+    staff_pin: str = ""
+
+
+class _KeepRunning(ExceptionHandler):
+    """A bug in a callback must not close the kiosk: log it, go back to Accueil."""
+
+    def handle_exception(self, inst: BaseException) -> int:
+        if isinstance(inst, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        log.exception("kiosk: unexpected error, back to Accueil", exc_info=inst)
+        app = App.get_running_app()
+        if isinstance(app, VisitorApp):
+            Clock.schedule_once(lambda _dt: app.go_home(), 0)
+        return ExceptionManager.PASS
+
+
+class VisitorApp(App):
+    # scale: design pixels (1920x1080) -> window pixels; zoom: the "larger text" button
+    u = NumericProperty(1.0)
+    zoom = NumericProperty(1.0)
+    k = NumericProperty(1.0)
+    min_font = NumericProperty(theme.MIN_FONT)
+    font_regular = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans.ttf"))
+    font_bold = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans-Bold.ttf"))
+    language = StringProperty(i18n.DEFAULT_LANGUAGE)
+
+    # what Accueil shows
+    is_open = BooleanProperty(False)
+    stop_text = StringProperty("")
+    passages_title = StringProperty("")
+    passages = ListProperty([])
+    calls = ListProperty([])
+
+    # the visitor's path through the screens
+    priority = BooleanProperty(False)
+    operator_id = StringProperty("")
+    busy = BooleanProperty(False)
+    notice = StringProperty("")
+    ticket = DictProperty({})
+    # what the Ticket and QR screens show (kv binds to these, not into the dict)
+    ticket_number = StringProperty("")
+    ticket_title = StringProperty("")
+    ticket_priority = BooleanProperty(False)
+    ticket_printed = BooleanProperty(False)
+    ahead_line = StringProperty("")
+    qr_matrix = ListProperty([])
+    qr_message = StringProperty("")
+
+    service = ObjectProperty(None)
+
+    def __init__(self, service: Any, options: KioskOptions | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = "Borne PLUS"
+        self.service = service
+        self.options = options or KioskOptions()
+        self.catalogue = service.catalogue()
+        self.db = Worker("kiosk-db")
+        self.device = Worker("kiosk-device")
+        self.last_touch = time.monotonic()
+        self._revision: int | None = None
+        self._polling = False
+        self._seen_call = -1
+        self._banners: deque[tuple[int, int]] = deque()
+        self._banner_event: Any = None
+        self._flow_id = 0
+        self.banner: CallBanner | None = None
+        self.manager: ScreenManager | None = None
+
+    # ------------------------------------------------------------ texts and sizes
+
+    def t(self, key: str, *_bind: Any, **values: Any) -> str:
+        """A French text; extra positional arguments only make kv re-evaluate on change."""
+        return i18n.t(key, self.language, **values)
+
+    def pictogram(self, name: str) -> str:
+        return str(ASSETS_DIR / "pictograms" / f"{name}.png")
+
+    def _rescale(self, *_args: Any) -> None:
+        width, height = Window.size
+        self.u = min(width / 1920, height / theme.DESIGN_HEIGHT)
+        self.k = self.u * self.zoom
+
+    def on_zoom(self, *_args: Any) -> None:
+        self._rescale()
+
+    def toggle_zoom(self) -> None:
+        self.zoom = 1.0 if self.zoom > 1.0 else 1.3
+
+    # ------------------------------------------------------------ building
+
+    def build(self) -> FloatLayout:
+        ExceptionManager.add_handler(_KeepRunning())
+        Window.clearcolor = theme.BACKGROUND
+        Window.bind(size=self._rescale, on_touch_down=self._touched,
+                    on_request_close=self._refuse_close, on_keyboard=self._key)
+        self._rescale()
+        from screens.accueil import AccueilScreen
+        from screens.demarche import DemarcheScreen
+        from screens.organisme import OrganismeScreen
+        from screens.qr import QrScreen
+        from screens.ticket import TicketScreen
+
+        for name in ("accueil", "organisme", "demarche", "ticket", "qr"):
+            path = str(HERE / f"{name}.kv")
+            if path not in Builder.files:  # a second app in the same process (tests)
+                Builder.load_file(path)
+        root = FloatLayout()
+        self.manager = ScreenManager(transition=FadeTransition(duration=0.15))
+        for screen in (AccueilScreen(name="accueil"), OrganismeScreen(name="organisme"),
+                       DemarcheScreen(name="demarche"), TicketScreen(name="ticket"),
+                       QrScreen(name="qr")):
+            self.manager.add_widget(screen)
+        root.add_widget(self.manager)
+        self.banner = CallBanner(size_hint=(1, None), pos_hint={"top": 1})
+        self.banner.on_dismiss = lambda: self._banner_done(0)
+        self.banner.height = 230 * self.u
+        self.bind(u=lambda *_: setattr(self.banner, "height", 230 * self.u))
+        root.add_widget(self.banner)
+        corner = CornerHotspot(size_hint=(None, None), size=(140, 140),
+                               pos_hint={"x": 0, "top": 1})
+        corner.on_long_press = self.ask_staff_pin
+        root.add_widget(corner)
+        Clock.schedule_interval(self._poll, POLL_SECONDS)
+        Clock.schedule_interval(self._check_idle, 1.0)
+        self._poll(0)
+        return root
+
+    def on_stop(self) -> None:
+        self.db.stop()
+        self.device.stop()
+
+    # ------------------------------------------------------------ kiosk lock
+
+    def _refuse_close(self, *_args: Any) -> bool:
+        return True  # the window manager's close is refused; staff leave with the PIN
+
+    def _key(self, _window: Any, key: int, *_args: Any) -> bool:
+        return key == 27  # swallow Escape (and Android back): no way out for a visitor
+
+    def ask_staff_pin(self) -> None:
+        pad = PinPad()
+        pad.check = self._pin_ok
+        pad.on_success = self.stop
+        pad.open()
+
+    def _pin_ok(self, pin: str) -> bool:
+        return bool(self.options.staff_pin) and pin == self.options.staff_pin
+
+    # ------------------------------------------------------------ idle return
+
+    def _touched(self, *_args: Any) -> None:
+        self.last_touch = time.monotonic()
+
+    def _check_idle(self, _dt: float) -> None:
+        if self.manager is None or self.manager.current == "accueil":
+            return
+        if time.monotonic() - self.last_touch >= self.options.idle_seconds:
+            self.go_home()
+
+    def go_home(self) -> None:
+        self._flow_id += 1  # results of a flow the visitor left are ignored
+        self.priority = False
+        self.operator_id = ""
+        self.busy = False
+        self.notice = ""
+        self.ticket = {}
+        self.ticket_number = ""
+        self.ticket_title = ""
+        self.ticket_priority = False
+        self.ticket_printed = False
+        self.ahead_line = ""
+        self.qr_matrix = []
+        for child in list(Window.children):
+            if isinstance(child, PinPad):
+                child.dismiss()
+        if self.manager is not None:
+            self.manager.current = "accueil"
+
+    def go(self, screen: str) -> None:
+        if self.manager is not None:
+            self.manager.current = screen
+
+    # ------------------------------------------------------------ live board
+
+    def _poll(self, _dt: float) -> None:
+        if self._polling:
+            return
+        self._polling = True
+        self.db.submit(self.service.revision, on_done=self._on_revision,
+                       on_error=self._poll_failed)
+
+    def _poll_failed(self, _exc: BaseException) -> None:
+        self._polling = False
+
+    def _on_revision(self, revision: int) -> None:
+        if revision == self._revision:
+            self._polling = False
+            return
+        self.db.submit(self.service.board, on_done=self._on_board, on_error=self._poll_failed)
+
+    def _on_board(self, board: Any) -> None:
+        self._polling = False
+        first = self._revision is None
+        self._revision = board.revision
+        self.is_open = board.is_open
+        if board.stop_name:
+            self.stop_text = self.t("accueil.today", stop=board.stop_name,
+                                    commune=board.commune_name)
+        else:
+            self.stop_text = self.t("accueil.no_stop")
+        self.passages_title = (self.t("accueil.next_here", commune=board.commune_name)
+                               if board.next_passages else "")
+        self.passages = [
+            self.t("accueil.passage", day=i18n.short_day(p.day, self.language),
+                   half=i18n.half_label(p.half, self.language), stop=p.stop_name)
+            for p in board.next_passages
+        ]
+        self.calls = [self.t("accueil.call", number=c.number, desk=c.desk)
+                      for c in board.last_calls[:3]]
+        fresh = [c for c in reversed(board.last_calls) if c.event_id > self._seen_call]
+        if board.last_calls:
+            self._seen_call = max(self._seen_call, board.last_calls[0].event_id)
+        if not first:  # calls made before the kiosk started are not announced again
+            for call in fresh:
+                self._banners.append((call.number, call.desk))
+            self._next_banner()
+
+    def _next_banner(self, *_args: Any) -> None:
+        if self.banner is None or (self._banner_event is not None and self.banner.shown):
+            return
+        if not self._banners:
+            self.banner.shown = False
+            return
+        number, desk = self._banners.popleft()
+        self.banner.text = self.t("banner.call", number=number, desk=desk)
+        self.banner.sub = self.t("banner.go", desk=desk)
+        self.banner.shown = True
+        self._banner_event = Clock.schedule_once(self._banner_done, BANNER_SECONDS)
+
+    def _banner_done(self, _dt: float) -> None:
+        if self._banner_event is not None:
+            self._banner_event.cancel()
+        self._banner_event = None
+        if self.banner is not None:
+            self.banner.shown = False
+        self._next_banner()
+
+    # ------------------------------------------------------------ the visitor's path
+
+    def start_ticket(self, priority: bool) -> None:
+        if not self.is_open:
+            self.notice = self.t("common.closed_now")
+            return
+        self.go_home()
+        self.priority = priority
+        self.go("organisme")
+
+    def choose_operator(self, operator_id: str) -> None:
+        procedures = self.catalogue.procedures_of(operator_id)
+        self.operator_id = operator_id
+        if len(procedures) == 1:
+            self.choose_procedure(procedures[0].id)
+        else:
+            self.go("demarche")
+
+    def choose_procedure(self, procedure_id: str) -> None:
+        if self.busy:
+            return  # a second tap while the ticket is being made does not make two tickets
+        self.busy = True
+        flow = self._flow_id
+        self.db.submit(self.service.take, procedure_id, self.priority, self.language,
+                       on_done=lambda issued: self._ticket_ready(flow, issued),
+                       on_error=lambda exc: self._ticket_failed(flow, exc))
+
+    def _ticket_ready(self, flow: int, issued: Any) -> None:
+        self.busy = False
+        if flow != self._flow_id:
+            return
+        procedure = self.catalogue.procedure(issued.procedure_id)
+        self.ticket = {
+            "number": issued.number,
+            "procedure_id": issued.procedure_id,
+            "title": procedure.title if procedure else "",
+            "ahead": issued.people_ahead,
+            "low": issued.wait.low,
+            "high": issued.wait.high,
+            "priority": issued.priority,
+            "printed": False,
+        }
+        self.ticket_number = str(issued.number)
+        self.ticket_title = self.ticket["title"]
+        self.ticket_priority = issued.priority
+        self.ticket_printed = False
+        self.ahead_line = f"{self.ahead_text(self.ticket)}   {self.wait_text(self.ticket)}"
+        self.notice = ""
+        self._revision = None  # our own ticket changed the queue: refresh the board
+        self.go("ticket")
+
+    def _ticket_failed(self, flow: int, exc: BaseException) -> None:
+        self.busy = False
+        if flow != self._flow_id:
+            return
+        key = "common.closed_now" if isinstance(exc, NoOpenStopover) else "common.trouble"
+        self.go_home()
+        self.notice = self.t(key) if isinstance(exc, KioskError) else self.t("common.trouble")
+
+    def ahead_text(self, ticket: dict[str, Any]) -> str:
+        ahead = ticket.get("ahead", 0)
+        if ahead == 0:
+            return self.t("ticket.ahead_none")
+        if ahead == 1:
+            return self.t("ticket.ahead_one")
+        return self.t("ticket.ahead_many", count=ahead)
+
+    def wait_text(self, ticket: dict[str, Any]) -> str:
+        if not ticket:
+            return ""
+        if ticket.get("low", 0) == 0:
+            return self.t("ticket.wait_short", high=ticket.get("high", 5))
+        return self.t("ticket.wait", low=ticket["low"], high=ticket["high"])
+
+    def print_list(self) -> None:
+        if self.busy or not self.ticket:
+            return
+        self.busy = True
+        self.notice = self.t("ticket.printing")
+        flow = self._flow_id
+        state = {"answered": False}
+
+        def patience_over(_dt: float) -> None:
+            if not state["answered"] and flow == self._flow_id:
+                state["answered"] = True
+                self._print_fallback(flow)
+
+        Clock.schedule_once(patience_over, PRINT_PATIENCE_SECONDS)
+
+        def printed(outcome: Any) -> None:
+            if state["answered"] or flow != self._flow_id:
+                return
+            state["answered"] = True
+            if outcome.ok:
+                self.busy = False
+                self.notice = self.t("ticket.printed")
+                self.ticket_printed = True
+                Clock.schedule_once(lambda _dt: flow == self._flow_id and self.go_home(),
+                                    AFTER_PRINT_SECONDS)
+            else:
+                self._print_fallback(flow)
+
+        def failed(_exc: BaseException) -> None:
+            printed(type("Outcome", (), {"ok": False})())
+
+        self.device.submit(self.service.print_checklist, self.ticket["procedure_id"],
+                           self.ticket["number"], on_done=printed, on_error=failed)
+
+    def _print_fallback(self, flow: int) -> None:
+        self.busy = False
+        self.show_qr(message=self.t("ticket.print_slow"))
+
+    def show_qr(self, message: str = "") -> None:
+        if not self.ticket:
+            return
+        flow = self._flow_id
+        self.qr_message = message
+        self.db.submit(self.service.phone_qr, self.ticket["procedure_id"], self.ticket["number"],
+                       on_done=lambda qr: self._qr_ready(flow, qr),
+                       on_error=lambda exc: self._ticket_failed(flow, exc))
+
+    def _qr_ready(self, flow: int, qr: Any) -> None:
+        if flow != self._flow_id:
+            return
+        self.qr_matrix = [list(row) for row in qr.matrix]
+        self.notice = ""
+        self.go("qr")
+
+    def finish(self) -> None:
+        self.go_home()
+
+
+def run(service: Any, options: KioskOptions, on_started: Callable[[VisitorApp], None] | None = None
+        ) -> None:
+    app = VisitorApp(service, options)
+    if on_started is not None:
+        Clock.schedule_once(lambda _dt: on_started(app), 0)
+    app.run()

@@ -1,0 +1,140 @@
+"""Widgets of the kiosk: big buttons and tiles, the QR image, the call banner, the PIN pad."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.graphics.texture import Texture
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
+from kivy.uix.widget import Widget
+
+from screens import theme
+
+Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
+
+
+class BigButton(ButtonBehavior, BoxLayout):
+    """A large rounded button: optional pictogram, a label, an optional second line."""
+
+    text = StringProperty("")
+    sub = StringProperty("")
+    icon = StringProperty("")
+    bg = ColorProperty(theme.PRIMARY)
+    bg_pressed = ColorProperty(theme.PRIMARY_PRESSED)
+    fg = ColorProperty(theme.ON_DARK)
+    font_px = NumericProperty(40)
+    vertical = BooleanProperty(False)
+    icon_px = NumericProperty(90)
+    name = StringProperty("")
+
+
+class QRCodeImage(Widget):
+    """Draws a QR matrix as a texture with sharp (nearest) modules."""
+
+    matrix = ListProperty([])
+    texture = ObjectProperty(None, allownone=True)
+
+    def on_matrix(self, _instance: object, matrix: list[list[bool]]) -> None:
+        if not matrix:
+            self.texture = None
+            return
+        size = len(matrix)
+        pixels = bytearray()
+        for row in reversed(matrix):  # textures start at the bottom
+            for dark in row:
+                pixels += b"\x00\x00\x00" if dark else b"\xff\xff\xff"
+        texture = Texture.create(size=(size, size), colorfmt="rgb")
+        texture.mag_filter = "nearest"
+        texture.min_filter = "nearest"
+        texture.blit_buffer(bytes(pixels), colorfmt="rgb", bufferfmt="ubyte")
+        self.texture = texture
+
+
+class CallBanner(BoxLayout):
+    """The yellow call band over every screen. Hidden, it lets every touch through; shown, a
+    tap on it closes it early (the next call in line, if any, follows)."""
+
+    text = StringProperty("")
+    sub = StringProperty("")
+    shown = BooleanProperty(False)
+    on_dismiss = ObjectProperty(None)
+
+    def on_touch_down(self, touch: object) -> bool:
+        if self.shown and self.collide_point(*touch.pos):  # type: ignore[attr-defined]
+            if self.on_dismiss is not None:
+                self.on_dismiss()
+            return True
+        return False
+
+
+class PinPad(ModalView):
+    """Digits only: the staff PIN to leave kiosk mode. `check` says whether a PIN is right."""
+
+    entered = StringProperty("")
+    message = StringProperty("")
+    check = ObjectProperty(None)
+    on_success = ObjectProperty(None)
+
+    def press(self, digit: str) -> None:
+        if len(self.entered) < 8:
+            self.entered += digit
+        self.message = ""
+
+    def erase(self) -> None:
+        self.entered = self.entered[:-1]
+
+    def validate(self) -> None:
+        pin, self.entered = self.entered, ""
+        if self.check is not None and self.check(pin):
+            self.dismiss()
+            if self.on_success is not None:
+                Clock.schedule_once(lambda _dt: self.on_success(), 0)
+        else:
+            from kivy.app import App
+
+            self.message = App.get_running_app().t("staff.pin_wrong")
+
+
+class CornerHotspot(Widget):
+    """An invisible corner: a press held for `hold_seconds` fires on_long_press (staff exit)."""
+
+    hold_seconds = NumericProperty(3.0)
+    on_long_press = ObjectProperty(None)
+    _event = None
+
+    def on_touch_down(self, touch: object) -> bool:
+        if self.collide_point(*touch.pos):  # type: ignore[attr-defined]
+            self._cancel()
+            self._event = Clock.schedule_once(self._fire, self.hold_seconds)
+            touch.grab(self)  # type: ignore[attr-defined]
+            return True
+        return False
+
+    def on_touch_up(self, touch: object) -> bool:
+        if touch.grab_current is self:  # type: ignore[attr-defined]
+            touch.ungrab(self)  # type: ignore[attr-defined]
+            self._cancel()
+            return True
+        return False
+
+    def _cancel(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+
+    def _fire(self, _dt: float) -> None:
+        self._event = None
+        if self.on_long_press is not None:
+            self.on_long_press()

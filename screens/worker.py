@@ -1,0 +1,54 @@
+"""A background thread that runs the core's calls for a screen, in order, and hands each result
+back on the Kivy thread (Clock.schedule_once). Nothing slow ever runs on the Kivy thread."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kivy.clock import Clock
+
+log = logging.getLogger("borne-plus")
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class Worker:
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...], Done | None,
+                                      Failed | None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self.pending = 0
+
+    def submit(self, fn: Callable[..., Any], *args: Any, on_done: Done | None = None,
+               on_error: Failed | None = None) -> None:
+        self.pending += 1
+        self._jobs.put((fn, args, on_done, on_error))
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, args, on_done, on_error = job
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - reported to the screen, never lost
+                log.warning("worker: %s failed: %r", getattr(fn, "__name__", fn), exc)
+                Clock.schedule_once(lambda _dt, e=exc, cb=on_error: self._finish(cb, e), 0)
+            else:
+                Clock.schedule_once(lambda _dt, r=result, cb=on_done: self._finish(cb, r), 0)
+
+    def _finish(self, callback: Callable[[Any], None] | None, value: Any) -> None:
+        self.pending -= 1
+        if callback is not None:
+            callback(value)
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=2)

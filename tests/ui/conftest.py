@@ -1,0 +1,146 @@
+"""In-process Kivy tests: the real app on the real (offscreen) window, driven by touches.
+
+The app is built without App.run(): the test pumps Kivy's event loop itself, so it can wait for
+the background workers' results exactly like the screen does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "offscreen"  # the tests never need a real screen
+
+from kivy.config import Config  # noqa: E402
+
+# The offscreen framebuffer keeps the size the window is created with: make it the largest one.
+Config.set("graphics", "width", "1920")
+Config.set("graphics", "height", "1080")
+Config.set("input", "mouse", "mouse,disable_multitouch")
+
+import pytest  # noqa: E402
+from kivy.app import App  # noqa: E402
+from kivy.base import EventLoop  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.tests.common import UnitTestTouch  # noqa: E402
+
+from kiosk.config import Settings  # noqa: E402
+from kiosk.context import open_context  # noqa: E402
+from kiosk.printing import FilePrinter  # noqa: E402
+from kiosk.services import open_stopover  # noqa: E402
+from kiosk.visitor import VisitorService  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+class Driver:
+    """Taps, waits and screenshots on a running kiosk app."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def pump(self, frames: int = 1) -> None:
+        for _ in range(frames):
+            EventLoop.idle()
+
+    def wait(self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                app = self.app
+                raise AssertionError(
+                    f"timed out waiting for {what or condition}: screen={app.manager.current} "
+                    f"busy={app.busy} notice={app.notice!r} ticket={dict(app.ticket)} "
+                    f"pending={app.db.pending}/{app.device.pending}")
+            EventLoop.idle()
+            time.sleep(0.005)
+
+    def settle(self, seconds: float = 0.3) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            EventLoop.idle()
+            time.sleep(0.005)
+
+    @property
+    def screen(self) -> str:
+        return self.app.manager.current
+
+    def find(self, name: str):
+        for widget in self.app.manager.current_screen.walk():
+            if getattr(widget, "name", None) == name and widget is not self.app.manager.current_screen:
+                return widget
+        raise AssertionError(f"no widget named {name!r} on screen {self.screen!r}")
+
+    def tap_at(self, x: float, y: float) -> None:
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(1)
+        touch.touch_up()
+        self.pump(2)
+
+    def tap(self, name: str) -> None:
+        # as a person does: wait for the screen to stop moving before pressing
+        self.wait(lambda: not self.app.manager.transition.is_active, what="transition")
+        self.pump(3)
+        widget = self.find(name)
+        assert not widget.disabled, f"{name} is disabled"
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        self.tap_at(x, y)
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.settle(0.35)  # let the fade transition finish
+        Window.screenshot(str(path))
+        # Window.screenshot numbers its files (name0001.png): keep the plain name
+        numbered = sorted(SCREENSHOTS.glob(f"{name}[0-9][0-9][0-9][0-9].png"))
+        if numbered:
+            numbered[-1].replace(path)
+        return path
+
+
+@pytest.fixture
+def visitor_ctx(tmp_path: Path, sqlite_url: str):
+    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
+    open_stopover(ctx, "ducos-bourg")
+    yield ctx
+    ctx.dispose()
+
+
+def start_app(service, options, size=(1920, 1080)) -> Driver:
+    from screens.visitor_app import VisitorApp
+
+    EventLoop.ensure_window()
+    Window.size = size
+    app = VisitorApp(service, options)
+    App._running_app = app
+    root = app.build()
+    app.root = root
+    Window.add_widget(root)
+    driver = Driver(app)
+    driver.wait(lambda: app._revision is not None, what="first board")
+    driver.settle(0.2)
+    return driver
+
+
+def stop_app(driver: Driver) -> None:
+    app = driver.app
+    Clock.unschedule(app._poll)
+    Clock.unschedule(app._check_idle)
+    for child in list(Window.children):
+        Window.remove_widget(child)
+    app.dispatch("on_stop")  # also releases kv's cached `app`
+    App._running_app = None
+
+
+@pytest.fixture
+def kiosk_app(visitor_ctx, tmp_path) -> Iterator[Driver]:
+    from screens.visitor_app import KioskOptions
+
+    service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path / "printed"))
+    driver = start_app(service, KioskOptions(idle_seconds=45, staff_pin="2468"))
+    yield driver
+    stop_app(driver)

@@ -1,0 +1,276 @@
+"""The visitor kiosk driven by touches, in-process, on a real SQLite database."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from kivy.core.window import Window
+from PIL import Image
+from pyzbar import pyzbar
+from sqlalchemy import select
+
+from db.models import Event, Ticket
+from kiosk import services
+from kiosk.printing import CupsPrinter
+from kiosk.visitor import VisitorService
+from screens import theme
+from screens.widgets import BigButton, PinPad
+from tests.ui.conftest import start_app, stop_app
+
+
+def tickets(ctx):
+    with ctx.read() as s:
+        return s.execute(select(Ticket.number, Ticket.procedure_id, Ticket.priority)
+                         .order_by(Ticket.number)).all()
+
+
+@pytest.mark.parametrize("operator, procedure", [
+    ("caf", "caf-aide-logement"),
+    ("cgss", "cgss-c2s"),
+    ("france-travail", "france-travail-inscription"),
+])
+def test_three_taps_from_accueil_to_a_ticket(kiosk_app, visitor_ctx, operator, procedure):
+    k = kiosk_app
+    assert k.screen == "accueil"
+    if operator == "caf":
+        k.shot("01-accueil")
+    k.tap("take")                                   # tap 1
+    k.wait(lambda: k.screen == "organisme")
+    if operator == "caf":
+        k.shot("02-organisme")
+    k.tap(f"operator:{operator}")                   # tap 2
+    k.wait(lambda: k.screen == "demarche")
+    if operator == "caf":
+        k.shot("03-demarche-caf")
+    k.tap(f"procedure:{procedure}")                 # tap 3
+    k.wait(lambda: k.screen == "ticket", what="ticket screen")
+    assert tickets(visitor_ctx) == [(1, procedure, False)]
+    assert k.app.ticket["number"] == 1
+    assert k.find("print").text == "Imprimer ma liste"
+    texts = {getattr(w, "text", None): w for w in k.app.manager.current_screen.walk()}
+    assert "N° 1" in texts, sorted(t for t in texts if isinstance(t, str))
+    assert texts["N° 1"].font_size >= 200
+    if operator == "caf":
+        k.shot("04-ticket")
+
+
+def test_i_dont_know_gives_a_ticket_at_the_second_tap(kiosk_app, visitor_ctx):
+    k = kiosk_app
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("operator:autre")
+    k.wait(lambda: k.screen == "ticket")
+    assert tickets(visitor_ctx) == [(1, "autre", False)]
+
+
+def test_priority_is_asked_once_on_accueil_and_kept(kiosk_app, visitor_ctx):
+    k = kiosk_app
+    services.take_ticket(visitor_ctx, "autre")
+    k.tap("take_priority")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("operator:impots")
+    k.wait(lambda: k.screen == "demarche")
+    k.tap("procedure:impots-declaration-revenus")
+    k.wait(lambda: k.screen == "ticket")
+    assert tickets(visitor_ctx)[-1] == (2, "impots-declaration-revenus", True)
+    assert k.app.ticket["ahead"] == 0  # priority goes before the normal ticket already waiting
+    k.shot("05-ticket-prioritaire")
+
+
+def test_a_double_tap_makes_one_ticket(kiosk_app, visitor_ctx):
+    k = kiosk_app
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("operator:edf")
+    k.wait(lambda: k.screen == "demarche")
+    row = k.find("procedure:edf-facture")
+    x, y = row.to_window(row.center_x, row.center_y)
+    k.tap_at(x, y)
+    k.tap_at(x, y)
+    k.wait(lambda: k.screen == "ticket")
+    k.settle(0.3)
+    assert len(tickets(visitor_ctx)) == 1
+
+
+def test_home_button_goes_back_without_a_ticket(kiosk_app, visitor_ctx):
+    k = kiosk_app
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("home")
+    k.wait(lambda: k.screen == "accueil")
+    assert tickets(visitor_ctx) == []
+
+
+def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp_path):
+    from kiosk.printing import FilePrinter
+    from screens.visitor_app import KioskOptions
+
+    service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path))
+    k = start_app(service, KioskOptions(idle_seconds=2, staff_pin="2468"))
+    try:
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        k.tap("operator:autre")
+        k.wait(lambda: k.screen == "ticket")
+        started = time.monotonic()
+        k.wait(lambda: k.screen == "accueil", timeout=6, what="idle return")
+        assert 1.5 <= time.monotonic() - started <= 4.5
+        assert tickets(visitor_ctx) == [(1, "autre", False)]
+        assert k.app.ticket == {}
+    finally:
+        stop_app(k)
+
+
+def test_print_writes_the_receipt_and_says_so(kiosk_app, tmp_path):
+    k = kiosk_app
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("operator:autre")
+    k.wait(lambda: k.screen == "ticket")
+    k.tap("print")
+    k.wait(lambda: k.app.notice == "C'est imprimé ! Prenez votre liste.", what="printed")
+    printed = list((tmp_path / "printed").glob("*.pdf"))
+    assert len(printed) == 1
+    k.shot("06-imprime")
+
+
+def test_dead_printer_gives_the_qr_code_within_two_seconds(visitor_ctx, tmp_path):
+    from screens.visitor_app import KioskOptions
+
+    printer = CupsPrinter("no-such-printer-queue", timeout_seconds=8)
+    k = start_app(VisitorService(visitor_ctx, printer=printer), KioskOptions(staff_pin="1"))
+    try:
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        k.tap("operator:autre")
+        k.wait(lambda: k.screen == "ticket")
+        started = time.monotonic()
+        k.tap("print")
+        k.wait(lambda: k.screen == "qr", timeout=5, what="QR fallback")
+        assert time.monotonic() - started <= 2.0
+        assert "imprimante" in k.app.qr_message
+        k.shot("07-qr-apres-panne")
+        with visitor_ctx.read() as s:
+            kinds = s.scalars(select(Event.kind)).all()
+        assert "printer_failed" in kinds, "the failure is logged for the staff"
+    finally:
+        stop_app(k)
+
+
+def test_qr_screen_holds_the_checklist(kiosk_app, visitor_ctx, tmp_path):
+    k = kiosk_app
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("operator:caf")
+    k.wait(lambda: k.screen == "demarche")
+    k.tap("procedure:caf-aide-logement")
+    k.wait(lambda: k.screen == "ticket")
+    k.tap("qr")
+    k.wait(lambda: k.screen == "qr")
+    path = k.shot("08-qr")
+    decoded = pyzbar.decode(Image.open(path))
+    assert len(decoded) == 1
+    text = decoded[0].data.decode("utf-8")
+    expected = VisitorService(visitor_ctx).phone_qr("caf-aide-logement", 1).text
+    assert text == expected
+    procedure = visitor_ctx.catalogue.procedure("caf-aide-logement")
+    assert procedure.documents[0] in text
+    k.tap("done")
+    k.wait(lambda: k.screen == "accueil")
+
+
+def test_a_call_shows_the_banner_over_any_screen(kiosk_app, visitor_ctx):
+    k = kiosk_app
+    services.take_ticket(visitor_ctx, "autre")
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    started = time.monotonic()
+    services.call_next(visitor_ctx, 2)  # what the staff console (or `kiosk call`) does
+    k.wait(lambda: k.app.banner.shown, timeout=3, what="banner")
+    assert time.monotonic() - started <= 1.5
+    assert k.app.banner.text == "N° 1  →  Poste 2"
+    k.shot("09-bandeau-appel")
+    banner = k.app.banner
+    k.tap_at(*banner.to_window(banner.center_x, banner.center_y))  # a tap closes the banner
+    assert not banner.shown
+    k.tap("home")
+    k.wait(lambda: k.screen == "accueil")
+    assert k.app.calls == ["N° 1  →  Poste 2"]
+
+
+def test_closed_stopover_says_so_and_offers_no_ticket(kiosk_app, visitor_ctx):
+    k = kiosk_app
+    services.close_stopover(visitor_ctx)
+    k.wait(lambda: not k.app.is_open, what="closed")
+    k.settle(0.2)
+    assert k.find("take").disabled
+    k.shot("10-accueil-ferme")
+
+
+def test_kiosk_lock_refuses_close_and_escape(kiosk_app):
+    k = kiosk_app
+    assert Window.dispatch("on_request_close") is True
+    assert Window.dispatch("on_keyboard", 27, 0, None, []) is True
+
+
+def test_staff_leave_by_long_press_in_the_corner_and_pin(kiosk_app, monkeypatch):
+    k = kiosk_app
+    stopped = []
+    monkeypatch.setattr(k.app, "stop", lambda *a: stopped.append(True))
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(20, Window.height - 20)
+    touch.touch_down()
+    k.settle(1.0)
+    assert not any(isinstance(c, PinPad) for c in Window.children), "a short press does nothing"
+    k.settle(2.3)
+    touch.touch_up()
+    k.pump(2)
+    pads = [c for c in Window.children if isinstance(c, PinPad)]
+    assert pads, "a 3-second press opens the PIN pad"
+    pad = pads[0]
+    for digit in "1111":
+        pad.press(digit)
+    pad.validate()
+    assert pad.message == "Code incorrect" and not stopped
+    for digit in "2468":
+        pad.press(digit)
+    pad.validate()
+    k.settle(0.2)
+    assert stopped == [True]
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800)])
+def test_screens_fit_and_targets_are_big_enough(kiosk_app, size):
+    k = kiosk_app
+    Window.size = size
+    k.settle(0.3)
+    # 15 mm: 84 px on a 15.6" 1920x1080 panel; 64 px on a 14" 1280x800 panel
+    min_px = 84 if size[0] == 1920 else 64
+    tag = f"{size[0]}x{size[1]}"
+
+    def check_screen() -> None:
+        k.settle(0.3)
+        for widget in k.app.manager.current_screen.walk():
+            if isinstance(widget, BigButton):
+                assert min(widget.size) >= min_px, (widget.name, widget.size)
+                for label in widget.walk(restrict=True):
+                    if label is not widget and getattr(label, "text", "") and hasattr(label, "font_size"):
+                        assert label.texture_size[1] <= widget.height + 1, (widget.name, label.text)
+                        assert label.font_size >= theme.MIN_FONT - 0.5
+
+    check_screen()
+    k.shot(f"11-accueil-{tag}")
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    check_screen()
+    k.shot(f"12-organisme-{tag}")
+    k.tap("operator:cgss")
+    k.wait(lambda: k.screen == "demarche")
+    check_screen()
+    k.shot(f"13-demarche-cgss-{tag}")
+    k.tap("procedure:cgss-c2s")
+    k.wait(lambda: k.screen == "ticket")
+    check_screen()
+    k.shot(f"14-ticket-{tag}")
