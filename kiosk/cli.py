@@ -215,12 +215,109 @@ def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import documents
+    from kiosk.context import local_now
+    from kiosk.errors import UnknownProcedure
+
+    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    procedure = catalogue.procedure(args.procedure)
+    operator = catalogue.operator(procedure.operator_id) if procedure else None
+    if procedure is None or operator is None:
+        raise UnknownProcedure(args.procedure)
+    if args.number is not None and args.number < 1:
+        raise KioskError(f"Numéro de ticket invalide : {args.number}.")
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise KioskError(f"Dossier introuvable : {out.parent}")
+    # where the bus is and when it comes back, if there is a database to ask
+    stopover: services.StopoverInfo | None = None
+    passages: tuple[views.Passage, ...] = ()
+    url = settings.effective_database_url
+    if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
+        ctx = _context(settings)
+        try:
+            stopover = views.queue_snapshot(ctx).stopover
+            if stopover is not None:
+                passages = views.next_passages(ctx, stopover.commune_insee)
+        finally:
+            ctx.dispose()
+    slip = documents.Slip(
+        number=args.number, printed_at=local_now(),
+        stop_name=stopover.stop_name if stopover else None,
+        commune_name=stopover.commune_name if stopover else None,
+        next_passages=tuple((p.day, p.half, p.stop_name) for p in passages),
+    )
+    if args.format == "receipt":
+        documents.receipt_pdf(procedure, operator, slip, out)
+    elif args.format == "a4":
+        documents.a4_pdf(procedure, operator, slip, out)
+    else:
+        documents.qr_png(documents.phone_text(procedure, operator, slip), out)
+    print(out)
+    return 0
+
+
+def _display(args: argparse.Namespace, locked: bool = True) -> Any:
+    from screens.launch import Display
+
+    size = position = None
+    if args.size:
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            raise KioskError(
+                f"--size « {args.size} » : il faut LARGEURxHAUTEUR, par exemple 1920x1080."
+            ) from None
+        size = (width, height)
+    if args.position:
+        try:
+            left, top = (int(v) for v in args.position.split(","))
+        except ValueError:
+            raise KioskError(f"--position « {args.position} » : il faut X,Y, par exemple 1920,0.") from None
+        position = (left, top)
+    if position is not None and size is None:
+        raise KioskError("--position demande aussi --size.")
+    return Display(fullscreen=not args.windowed, size=size, position=position or (0, 0),
+                   locked=locked and not args.windowed)
+
+
+def cmd_visitor(args: argparse.Namespace, settings: Settings) -> int:
+    display = _display(args)
+    load_catalogue(settings.effective_catalogue_dir)
+    _context(settings).dispose()  # refuse before opening a window when the base is missing
+    from screens.launch import run_visitor
+
+    run_visitor(settings, display)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
     from kiosk.demo import seed_demo
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    config = settings.data_dir / "config.yaml"
+    if not config.exists() and settings.config_file is None:
+        config.write_text("# Borne PLUS demo settings\nstaff_exit_pin: '1234'\n", "utf-8")
+        settings = load_settings()
     ctx = _context(settings, create=True)
     print(seed_demo(ctx))
+    ctx.dispose()
+    print(f"Données : {settings.data_dir}. Essayez : KIOSK_DATA_DIR={settings.data_dir} "
+          "kiosk queue ; kiosk call --desk 3 ; kiosk ticket take caf-aide-logement")
+    if args.no_gui:
+        return 0
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("Pas d'écran ici : la borne se lance avec « kiosk visitor » sur le PC du bus.")
+        return 0
+    print("Borne visiteur dans une fenêtre 1280x800 (code de sortie de l'équipe : "
+          f"{settings.staff_exit_pin or 'non défini'}).")
+    from screens.launch import Display, run_visitor
+
+    run_visitor(settings, Display(fullscreen=False, size=(1280, 800), position=(40, 40),
+                                  locked=False))
     return 0
 
 
@@ -322,7 +419,23 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(p)
     p.set_defaults(run=cmd_itinerary_list)
 
-    p = sub.add_parser("demo", help="préparer une base de démonstration")
+    p = sub.add_parser("checklist", help="liste des papiers d'une démarche : ticket, A4 ou QR code")
+    p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
+    p.add_argument("--format", default="receipt", choices=["receipt", "a4", "qr"],
+                   help="receipt : PDF 80 mm ; a4 : PDF A4 ; qr : image PNG du QR code pour le téléphone")
+    p.add_argument("--out", required=True, metavar="FILE", help="fichier à écrire")
+    p.add_argument("--number", type=int, metavar="N", help="numéro du ticket à imprimer")
+    p.set_defaults(run=cmd_checklist)
+
+    p = sub.add_parser("visitor", help="lancer la borne tactile des visiteurs")
+    p.add_argument("--windowed", action="store_true",
+                   help="fenêtre normale avec curseur (essai), sans verrouillage")
+    p.add_argument("--size", metavar="LxH", help="fenêtre sans bord de cette taille, ex. 1920x1080")
+    p.add_argument("--position", metavar="X,Y", help="place de la fenêtre, ex. 1920,0 (2e écran)")
+    p.set_defaults(run=cmd_visitor)
+
+    p = sub.add_parser("demo", help="préparer une base de démonstration et lancer la borne")
+    p.add_argument("--no-gui", action="store_true", help="préparer les données sans fenêtre")
     p.set_defaults(run=cmd_demo)
     return parser
 

@@ -13,7 +13,7 @@ from kiosk import documents, services, views
 from kiosk.catalogue import Catalogue, Operator, Procedure
 from kiosk.context import Context
 from kiosk.errors import UnknownProcedure
-from kiosk.printing import PrintOutcome, Printer, make_printer
+from kiosk.printing import Printer, PrintOutcome, make_printer
 from kiosk.services import TicketIssued
 from kiosk.views import LastCall, Passage
 
@@ -51,6 +51,9 @@ class VisitorService:
     def board(self) -> Board:
         snapshot = views.queue_snapshot(self.ctx)
         today = self.ctx.now().date()
+        stop: str | None
+        commune: str | None
+        insee: str | None
         if snapshot.stopover is not None:
             s = snapshot.stopover
             stop, commune, insee = s.stop_name, s.commune_name, s.commune_insee
@@ -93,7 +96,7 @@ class VisitorService:
             slip = self._slip(number)
             pdf = documents.receipt_pdf(procedure, operator, slip, folder / "liste.pdf")
             outcome = self.printer.print_pdf(pdf, f"ticket-{number or 0}",
-                                             documents.receipt_height_mm(procedure, operator, slip))
+                                             documents.page_height_mm(pdf))
         except Exception as exc:  # a broken font or a full disk must not reach the screen
             outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
         finally:

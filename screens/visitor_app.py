@@ -396,8 +396,7 @@ class VisitorApp(App):
                 self.busy = False
                 self.notice = self.t("ticket.printed")
                 self.ticket_printed = True
-                Clock.schedule_once(lambda _dt: flow == self._flow_id and self.go_home(),
-                                    AFTER_PRINT_SECONDS)
+                Clock.schedule_once(lambda _dt: self._home_if_still(flow), AFTER_PRINT_SECONDS)
             else:
                 self._print_fallback(flow)
 
@@ -406,6 +405,10 @@ class VisitorApp(App):
 
         self.device.submit(self.service.print_checklist, self.ticket["procedure_id"],
                            self.ticket["number"], on_done=printed, on_error=failed)
+
+    def _home_if_still(self, flow: int) -> None:
+        if flow == self._flow_id:
+            self.go_home()
 
     def _print_fallback(self, flow: int) -> None:
         self.busy = False

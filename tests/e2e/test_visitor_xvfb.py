@@ -57,6 +57,15 @@ def centre_of(image: Image.Image, colour: tuple[int, ...]) -> tuple[int, int]:
     return (sum(xs) // len(xs) * 4, sum(ys) // len(ys) * 4)
 
 
+def visible_window(display: str, title: str) -> bool:
+    """xdotool's --name does not match SDL's UTF-8 window titles: compare the names ourselves."""
+    env = {**os.environ, "DISPLAY": display}
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", "."], env=env,
+                           capture_output=True, text=True, timeout=10).stdout.split()
+    return any(subprocess.run(["xdotool", "getwindowname", w], env=env, capture_output=True,
+                              text=True, timeout=10).stdout.strip() == title for w in found)
+
+
 def click(display: str, point: tuple[int, int]) -> None:
     x("xdotool", "mousemove", str(point[0]), str(point[1]), "click", "1", display=display)
 
@@ -82,9 +91,7 @@ def test_real_kiosk_window_gives_a_ticket_and_lets_staff_out(xvfb, tmp_path, sql
                              "--position", "0,0"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(lambda: subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Borne PLUS"],
-                                        env=env, capture_output=True).returncode == 0,
-                 what="kiosk window")
+        wait_for(lambda: visible_window(xvfb, "Borne PLUS"), what="kiosk window")
         time.sleep(1.5)  # first frames
         accueil = screenshot(xvfb, "e2e-01-accueil")
         click(xvfb, centre_of(accueil, GREEN))          # "Prendre un ticket"

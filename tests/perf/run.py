@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -93,6 +95,10 @@ def main() -> int:
             admin.dispose()
         else:
             lines.append("postgresql  not measured: KIOSK_TEST_PG_URL unset (use `make bench`)")
+    # the kiosk's own numbers come from a process of their own (Kivy settings are per process)
+    gui = subprocess.run([sys.executable, "-m", "tests.perf.gui_bench"], capture_output=True,
+                         text=True, timeout=1800)
+    lines += gui.stdout.splitlines() or [f"visitor     benchmark failed: {gui.stderr[-500:]}"]
     REPORT_DIR.mkdir(exist_ok=True)
     report = "\n".join(lines) + "\n"
     (REPORT_DIR / "bench.txt").write_text(report, encoding="utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def test_two_desks_calling_together_never_get_the_same_ticket(open_ctx, settings
                 break
             got[desk_id].append(called.number)
             services.finish_visit(ctx, called.number, [services.DemandeInput("autre", "solved")])
+            time.sleep(0.002)  # an animatrice takes a moment: the other desk gets its turn
         ctx.dispose()
 
     threads = [threading.Thread(target=desk, args=(d,)) for d in (1, 2)]

@@ -209,7 +209,6 @@ def test_closed_stopover_says_so_and_offers_no_ticket(kiosk_app, visitor_ctx):
 
 
 def test_kiosk_lock_refuses_close_and_escape(kiosk_app):
-    k = kiosk_app
     assert Window.dispatch("on_request_close") is True
     assert Window.dispatch("on_keyboard", 27, 0, None, []) is True
 

@@ -1,0 +1,146 @@
+"""Visitor kiosk benchmarks, run in a process of their own by tests/perf/run.py.
+
+- tap on a procedure -> ticket screen drawn (in-process, offscreen window, real SQLite file)
+- receipt PDF and phone QR generation
+- resident memory of the app after 500 tickets taken through the screens
+- cold start of the real `kiosk visitor` process to its first frame (needs Xvfb)
+Prints one report line per measure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "offscreen"
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def line(name: str, samples: list[float], target: float, unit: str = "ms") -> str:
+    p50, p95 = statistics.median(samples), percentile(samples, 0.95)
+    verdict = "OK" if p95 <= target else "SLOW"
+    return (f"visitor     {name:<28} n={len(samples):<4} p50={p50:8.2f} {unit} "
+            f"p95={p95:8.2f} {unit}  target p95<={target} {unit}  {verdict}")
+
+
+def rss_mb() -> float:
+    for row in Path("/proc/self/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_screens(folder: Path) -> list[str]:
+    from kivy.config import Config
+
+    Config.set("graphics", "width", "1920")
+    Config.set("graphics", "height", "1080")
+    from kiosk import documents
+    from kiosk.config import Settings
+    from kiosk.context import open_context
+    from kiosk.printing import FilePrinter
+    from kiosk.services import init_database, open_stopover
+    from kiosk.visitor import VisitorService
+    from screens.visitor_app import KioskOptions
+    from tests.ui.conftest import start_app, stop_app
+
+    ctx = open_context(Settings(data_dir=folder, database_url=f"sqlite:///{folder}/gui.sqlite3"))
+    init_database(ctx)
+    open_stopover(ctx, "ducos-bourg")
+    service = VisitorService(ctx, printer=FilePrinter(folder / "printed"))
+    k = start_app(service, KioskOptions(idle_seconds=600, staff_pin="1"))
+    procedures = [p for p in ctx.catalogue.procedures if p.operator_id != "autre"]
+    taps: list[float] = []
+    for i in range(500):
+        procedure = procedures[i % len(procedures)]
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        k.tap(f"operator:{procedure.operator_id}")
+        k.wait(lambda: k.screen == "demarche")
+        k.wait(lambda: not k.app.manager.transition.is_active)
+        k.pump(2)
+        row = k.find(f"procedure:{procedure.id}")
+        x, y = row.to_window(row.center_x, row.center_y)
+        started = time.perf_counter()
+        k.tap_at(x, y)
+        k.wait(lambda: k.screen == "ticket" and k.app.ticket_number != "")
+        k.pump(1)  # the frame that shows the number
+        taps.append((time.perf_counter() - started) * 1000)
+        k.tap("no_thanks")
+        k.wait(lambda: k.screen == "accueil")
+    memory = rss_mb()
+    stop_app(k)
+
+    operator_of = {o.id: o for o in ctx.catalogue.operators}
+    slip = documents.Slip(number=42, printed_at=ctx.now(), stop_name="Bourg",
+                          commune_name="Ducos", next_passages=())
+    receipts, qrs = [], []
+    for i in range(60):
+        procedure = procedures[i % len(procedures)]
+        operator = operator_of[procedure.operator_id]
+        started = time.perf_counter()
+        documents.receipt_pdf(procedure, operator, slip, folder / "r.pdf")
+        receipts.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        documents.qr_matrix(documents.phone_text(procedure, operator, slip))
+        qrs.append((time.perf_counter() - started) * 1000)
+    ctx.dispose()
+    return [
+        line("tap -> ticket screen drawn", taps, 150.0),
+        line("receipt PDF", receipts, 50.0),
+        line("phone QR", qrs, 20.0),
+        f"visitor     resident memory after 500 tickets: {memory:.0f} MB  target <=200 MB  "
+        f"{'OK' if memory <= 200 else 'SLOW'}",
+    ]
+
+
+def bench_cold_start(folder: Path) -> list[str]:
+    from tests.e2e.test_visitor_xvfb import visible_window
+
+    display = os.environ.get("KIOSK_TEST_DISPLAY")
+    if not display or not shutil.which("xdotool"):
+        return ["visitor     cold start: not measured (no Xvfb: run `make bench`)"]
+    data = folder / "cold"
+    data.mkdir()
+    env = {**os.environ, "DISPLAY": display, "KIOSK_DATA_DIR": str(data)}
+    env.pop("SDL_VIDEODRIVER", None)
+    subprocess.run([sys.executable, "-m", "kiosk", "init"], env=env, check=True,
+                   capture_output=True)
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", "visitor", "--size", "1280x800"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while not visible_window(display, "Borne PLUS"):
+            if time.perf_counter() - started > 30:
+                raise RuntimeError("the kiosk window did not appear within 30 s")
+            time.sleep(0.02)
+        times.append(time.perf_counter() - started)
+        proc.kill()
+        proc.wait()
+    return [line("cold start to first frame", times, 3.0, unit="s")]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = bench_screens(Path(tmp)) + bench_cold_start(Path(tmp))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

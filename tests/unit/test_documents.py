@@ -1,0 +1,325 @@
+"""Checklists read back as a person or a phone would: pdftotext, pdffonts, pdfinfo, zbar."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import qrcode
+from PIL import Image, ImageOps
+from pyzbar.pyzbar import decode
+from qrcode.util import MODE_8BIT_BYTE, QRData
+
+from kiosk import documents
+from kiosk.catalogue import Catalogue, Operator, Procedure, load_catalogue
+from kiosk.config import ASSETS_DIR
+from kiosk.documents import Slip
+
+PROCEDURES = ["caf-aide-logement", "caf-rsa", "cgss-c2s", "ants-carte-identite", "autre"]
+NOW = dt.datetime(2026, 11, 26, 9, 5)
+PASSAGES = ((dt.date(2026, 12, 15), "morning", "Canal Cocotte"),
+            (dt.date(2027, 1, 5), "afternoon", "Bourg, place de la mairie"))
+SLIP = Slip(12, NOW, "Bourg, place de la mairie", "Ducos", PASSAGES)
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue(ASSETS_DIR / "catalogue")
+
+
+def pick(catalogue: Catalogue, procedure_id: str) -> tuple[Procedure, Operator]:
+    procedure = catalogue.procedure(procedure_id)
+    assert procedure is not None
+    operator = catalogue.operator(procedure.operator_id)
+    assert operator is not None
+    return procedure, operator
+
+
+def long_procedure(procedure: Procedure) -> Procedure:
+    """A made-up procedure at the catalogue's limits: 15 documents, 10 steps, 6 pitfalls."""
+    return dataclasses.replace(
+        procedure,
+        id="essai-liste-longue",
+        documents=tuple(f"Justificatif numéro {i} : relevé détaillé des trois derniers mois, "
+                        f"original et copie" for i in range(1, 16)),
+        steps=tuple(f"Étape {i} : on remplit la rubrique correspondante, puis on vérifie tout."
+                    for i in range(1, 11)),
+        pitfalls=tuple(f"Piège {i} : une erreur ici retarde le dossier de plusieurs semaines."
+                       for i in range(1, 7)),
+    )
+
+
+def run(*args: str | Path) -> str:
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+
+
+def flat(text: str) -> str:
+    """Text as read by a person: line breaks and non-breaking spaces are just spaces."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def page_sizes_mm(pdf: Path) -> list[tuple[float, float]]:
+    info = run("pdfinfo", "-f", "1", "-l", "999", pdf)
+    return [(float(w) / MM, float(h) / MM)
+            for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
+
+
+def decode_png(path: Path) -> list[bytes]:
+    with Image.open(path) as image:
+        return [symbol.data for symbol in decode(image.convert("L"))]
+
+
+def check_content(text: str, procedure: Procedure, operator: Operator, slip: Slip) -> None:
+    text = flat(text)
+    assert "Bus PLUS – Espace Sud" in text
+    if slip.number is not None:
+        assert re.search(rf"\b{slip.number}\b", text)
+    assert "jeudi 26 novembre 2026, 9 h 05" in text
+    assert operator.name in text and flat(procedure.title) in text
+    for item in (*procedure.documents, *procedure.steps, *procedure.pitfalls, procedure.online):
+        assert flat(item) in text, item
+    for heading in ("Papiers à apporter", "Étapes", "À faire en ligne :", "Site officiel"):
+        assert heading in text
+    if procedure.pitfalls:
+        assert "Attention" in text
+    assert procedure.url in "".join(text.split()), "the link, maybe cut over lines"
+    assert f"Vérifié le {procedure.verified_on:%d/%m/%Y}" in text
+    if slip.stop_name:
+        assert f"Arrêt : {slip.stop_name} ({slip.commune_name})" in text
+        assert "Prochains passages du bus ici" in text
+        assert "mardi 15 décembre, matin – Canal Cocotte" in text
+        assert "mardi 5 janvier, après-midi – Bourg, place de la mairie" in text
+    else:
+        assert "Arrêt" not in text and "Prochains passages" not in text
+
+
+# ---------------------------------------------------------------- receipt
+
+
+@pytest.mark.parametrize("procedure_id", PROCEDURES)
+def test_receipt_reads_back_with_everything_on_one_80mm_page(catalogue, tmp_path, procedure_id):
+    procedure, operator = pick(catalogue, procedure_id)
+    pdf = documents.receipt_pdf(procedure, operator, SLIP, tmp_path / "ticket.pdf")
+    assert pdf == tmp_path / "ticket.pdf"
+    assert pdf.stat().st_mode & 0o777 == 0o600
+    check_content(run("pdftotext", pdf, "-"), procedure, operator, SLIP)
+    [(width, height)] = page_sizes_mm(pdf)
+    assert width == pytest.approx(80, abs=0.05)
+    assert height == pytest.approx(documents.page_height_mm(pdf), abs=0.05)
+    assert documents.page_size_mm(pdf) == pytest.approx((width, height), abs=0.05)
+
+
+def test_receipt_embeds_dejavu_and_nothing_else(catalogue, tmp_path):
+    procedure, operator = pick(catalogue, "caf-aide-logement")
+    pdf = documents.receipt_pdf(procedure, operator, SLIP, tmp_path / "ticket.pdf")
+    rows = run("pdffonts", pdf).splitlines()[2:]
+    fonts = {row.split()[0].split("+")[-1]: row.split() for row in rows}
+    assert set(fonts) == {"DejaVuSans", "DejaVuSans-Bold"}
+    for columns in fonts.values():
+        assert columns[-5:-2] == ["yes", "yes", "yes"], columns  # embedded, subset, unicode
+
+
+def test_receipt_height_fits_the_content(catalogue, tmp_path):
+    """No wasted paper: ink starts and ends within the small margins, whatever the length."""
+    for procedure_id in ("eau-resiliation", "caf-aide-logement"):
+        procedure, operator = pick(catalogue, procedure_id)
+        pdf = documents.receipt_pdf(procedure, operator, SLIP, tmp_path / f"{procedure_id}.pdf")
+        run("pdftoppm", "-r", "100", "-png", "-singlefile", pdf, tmp_path / procedure_id)
+        with Image.open(tmp_path / f"{procedure_id}.png") as image:
+            left, top, right, bottom = ImageOps.invert(image.convert("L")).getbbox()
+            px_per_mm = 100 / 25.4
+            assert top / px_per_mm < 6
+            assert (image.height - bottom) / px_per_mm < 7
+            assert left / px_per_mm >= 3 and (image.width - right) / px_per_mm >= 3
+    short, long = (page_sizes_mm(tmp_path / f"{p}.pdf")[0][1]
+                   for p in ("eau-resiliation", "caf-aide-logement"))
+    assert short < long
+
+
+def test_receipt_without_ticket_nor_stop(catalogue, tmp_path):
+    procedure, operator = pick(catalogue, "cgss-c2s")
+    slip = Slip(None, NOW, None, None, ())
+    pdf = documents.receipt_pdf(procedure, operator, slip, tmp_path / "t.pdf")
+    text = flat(run("pdftotext", pdf, "-"))
+    check_content(text, procedure, operator, slip)
+    assert "Ticket" not in text
+
+
+@pytest.mark.parametrize("procedure_id", ["caf-aide-logement", "caf-rsa", "ants-carte-identite"])
+def test_the_link_qr_printed_on_the_receipt_scans(catalogue, tmp_path, procedure_id):
+    procedure, operator = pick(catalogue, procedure_id)
+    pdf = documents.receipt_pdf(procedure, operator, SLIP, tmp_path / "t.pdf")
+    run("pdftoppm", "-r", "200", "-png", "-singlefile", pdf, tmp_path / "page")
+    assert decode_png(tmp_path / "page.png") == [procedure.url.encode("utf-8")]
+
+
+def test_long_words_are_never_cut_but_long_links_are(catalogue, tmp_path):
+    procedure, operator = pick(catalogue, "caf-rsa")
+    made_up = dataclasses.replace(procedure, documents=(
+        "Attestation d'hébergement anticonstitutionnellement circonstanciée « à jour » : "
+        "signée, datée ; copie ?",))
+    pdf = documents.receipt_pdf(made_up, operator, SLIP, tmp_path / "t.pdf")
+    lines = run("pdftotext", pdf, "-").replace("\u00a0", " ").splitlines()
+    words = set(" ".join(lines).split())
+    assert "anticonstitutionnellement" in words and "circonstanciée" in words
+    for line in lines:  # French spacing: no line starts with a closing sign
+        assert not re.match(r"\s*[:;?!»]", line), line
+        assert not line.rstrip().endswith("«"), line
+    assert len(procedure.url) > 60 and procedure.url not in lines  # cut after "/" or "-"
+
+
+# ---------------------------------------------------------------- A4
+
+
+@pytest.mark.parametrize("procedure_id", ["caf-aide-logement", "cgss-c2s", "autre"])
+def test_a4_has_the_same_content(catalogue, tmp_path, procedure_id):
+    procedure, operator = pick(catalogue, procedure_id)
+    pdf = documents.a4_pdf(procedure, operator, SLIP, tmp_path / "guide.pdf")
+    assert pdf.stat().st_mode & 0o777 == 0o600
+    check_content(run("pdftotext", pdf, "-"), procedure, operator, SLIP)
+    for width, height in page_sizes_mm(pdf):
+        assert (width, height) == pytest.approx((210, 297), abs=0.1)
+
+
+def test_a_long_guide_flows_over_several_a4_pages(catalogue, tmp_path):
+    procedure, operator = pick(catalogue, "caf-aide-logement")
+    made_up = long_procedure(procedure)
+    pdf = documents.a4_pdf(made_up, operator, SLIP, tmp_path / "guide.pdf")
+    pages = page_sizes_mm(pdf)
+    assert len(pages) >= 2
+    text = run("pdftotext", pdf, "-")
+    check_content(text, made_up, operator, SLIP)
+    assert f"page {len(pages)} / {len(pages)}" in text
+    for number, page in enumerate(text.split("\f")[:-1], 1):
+        assert f"page {number} / {len(pages)}" in page
+        last = [line for line in page.splitlines() if line.strip()][-2]
+        assert last.strip() not in ("Papiers à apporter", "Étapes", "Attention"), \
+            "a heading alone at the bottom of a page"
+
+
+# ---------------------------------------------------------------- phone text and QR
+
+
+@pytest.mark.parametrize("procedure_id", PROCEDURES)
+def test_phone_qr_decodes_to_the_phone_text(catalogue, tmp_path, procedure_id):
+    procedure, operator = pick(catalogue, procedure_id)
+    text = documents.phone_text(procedure, operator, SLIP)
+    assert len(text.encode("utf-8")) <= 1000
+    png = documents.qr_png(text, tmp_path / "qr.png")
+    assert png.stat().st_mode & 0o777 == 0o600
+    assert decode_png(png) == [text.encode("utf-8")]
+    raw = subprocess.run(["zbarimg", "--raw", "-q", "-Sbinary", str(png)], capture_output=True,
+                         check=True, timeout=60).stdout
+    assert raw.rstrip(b"\n") == text.encode("utf-8")
+    lines = text.splitlines()
+    assert lines[:4] == ["Bus PLUS – Espace Sud", procedure.title, operator.name,
+                         "Ticket n° 12 – jeudi 26 novembre 2026, 9 h 05"]
+    assert f"Site officiel : {procedure.url}" in lines
+    assert f"- {procedure.documents[0]}" in lines
+
+
+def test_phone_text_complete_when_it_fits(catalogue):
+    procedure, operator = pick(catalogue, "eau-resiliation")
+    text = documents.phone_text(procedure, operator, SLIP, limit=4000)
+    for item in (*procedure.documents, *procedure.steps, *procedure.pitfalls):
+        assert item in text
+    assert "Liste raccourcie" not in text
+    assert "- mardi 15 décembre, matin – Canal Cocotte" in text
+    assert text.endswith(f"Vérifié le {procedure.verified_on:%d/%m/%Y}")
+
+
+def test_a_long_list_is_shortened_pitfalls_first(catalogue, tmp_path):
+    procedure, operator = pick(catalogue, "caf-aide-logement")
+    made_up = long_procedure(procedure)
+    text = documents.phone_text(made_up, operator, SLIP)
+    size = len(text.encode("utf-8"))
+    assert 900 < size <= 1000
+    assert text.splitlines()[-1] == "Liste raccourcie : demandez la liste complète au bus PLUS."
+    assert "Piège" not in text and "Étape" not in text, "pitfalls, then steps go first"
+    kept = [d for d in made_up.documents if f"- {d}" in text]
+    assert kept == list(made_up.documents[:len(kept)]) and 0 < len(kept) < 15, "trailing ones go"
+    assert made_up.title in text and "Ticket n° 12" in text and made_up.url in text
+    png = documents.qr_png(text, tmp_path / "qr.png")
+    assert decode_png(png) == [text.encode("utf-8")]
+
+    # only the pitfalls need to go: the steps stay
+    some = dataclasses.replace(procedure, pitfalls=made_up.pitfalls)
+    full = documents.phone_text(some, operator, SLIP, limit=10_000)
+    cut = documents.phone_text(some, operator, SLIP, limit=len(full.encode()) - 30)
+    assert all(step in cut for step in procedure.steps) and "Liste raccourcie" in cut
+    assert "Piège 1 " in cut and "Piège 6" not in cut
+
+
+def test_the_title_number_and_link_always_stay(catalogue):
+    procedure, operator = pick(catalogue, "caf-rsa")
+    text = documents.phone_text(procedure, operator, SLIP, limit=300)
+    assert len(text.encode()) <= 300
+    assert procedure.title in text and "Ticket n° 12" in text and procedure.url in text
+    assert "Liste raccourcie" in text
+    with pytest.raises(ValueError):
+        documents.phone_text(procedure, operator, SLIP, limit=100)
+
+
+@pytest.mark.parametrize("text", [
+    "https://www.caf.fr/",
+    "Bus PLUS – Espace Sud\nAide au logement (ALS ou ALF)\n- Pièce d'identité",
+    "é" * 150,  # 300 bytes: a version 7 symbol or more, with version information
+    "x" * 1000,
+    "y" * 2400,  # more than level M holds: level L
+])
+def test_qr_matrix_is_the_symbol_python_qrcode_makes(text):
+    """The fast encoder gives the very modules python-qrcode gives (same mask choice)."""
+    matrix = documents.qr_matrix(text)
+    for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
+        reference = qrcode.QRCode(error_correction=level, border=4)
+        reference.add_data(QRData(text.encode("utf-8"), mode=MODE_8BIT_BYTE), optimize=0)
+        try:
+            reference.make(fit=True)
+        except (qrcode.exceptions.DataOverflowError, ValueError):
+            continue
+        break
+    assert matrix == [[bool(m) for m in row] for row in reference.get_matrix()]
+    assert all(not any(row) for row in matrix[:4] + matrix[-4:])  # quiet zone
+    with pytest.raises(ValueError):
+        documents.qr_matrix("z" * 3000)
+
+
+def test_qr_png_scale(tmp_path):
+    text = "https://www.service-public.fr/"
+    png = documents.qr_png(text, tmp_path / "q.png", box_size=6)
+    with Image.open(png) as image:
+        assert image.size == (len(documents.qr_matrix(text)) * 6,) * 2
+    assert decode_png(png) == [text.encode()]
+
+
+# ---------------------------------------------------------------- wording
+
+
+def test_french_dates():
+    assert documents.french_datetime(NOW) == "jeudi 26 novembre 2026, 9 h 05"
+    assert documents.french_datetime(dt.datetime(2027, 2, 1, 13, 40)) == \
+        "lundi 1er février 2027, 13 h 40"
+    assert documents.french_passage(dt.date(2026, 12, 15), "morning", "Canal Cocotte") == \
+        "mardi 15 décembre, matin – Canal Cocotte"
+
+
+def test_type_is_never_smaller_than_9_points():
+    for style in (documents.RECEIPT, documents.A4):
+        sizes = (style.body, style.small, style.heading, style.section, style.title, style.number)
+        assert min(sizes) >= 9
+        assert style.section > style.body and style.title > style.body
+    assert documents.RECEIPT.page_width == pytest.approx(80 * MM)
+    assert documents.RECEIPT.margin_x == pytest.approx(4 * MM)
+
+
+def test_receipt_height_is_known_before_drawing(catalogue, tmp_path):
+    procedure, operator = pick(catalogue, "france-travail-inscription")
+    pdf = documents.receipt_pdf(procedure, operator, SLIP, tmp_path / "t.pdf")
+    assert documents.receipt_height_mm(procedure, operator, SLIP) == \
+        pytest.approx(documents.page_height_mm(pdf), abs=0.01)
