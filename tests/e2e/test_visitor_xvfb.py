@@ -50,7 +50,9 @@ def screenshot(display: str, name: str) -> Image.Image:
 def centre_of(image: Image.Image, colour: tuple[int, ...]) -> tuple[int, int]:
     """Centre of the pixels of one colour: where a person would press the green button."""
     small = image.resize((image.width // 4, image.height // 4), Image.NEAREST)
-    points = [(i % small.width, i // small.width) for i, p in enumerate(small.getdata())
+    raw = small.tobytes()
+    pixels = (raw[i:i + 3] for i in range(0, len(raw), 3))
+    points = [(i % small.width, i // small.width) for i, p in enumerate(pixels)
               if all(abs(a - b) <= 6 for a, b in zip(p, colour, strict=True))]
     assert len(points) > 50, f"no {colour} area on screen"
     xs, ys = zip(*points, strict=True)
