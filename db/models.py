@@ -111,6 +111,8 @@ class Desk(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(10), default="closed", server_default="closed")
+    # who works at the desk now (set at login, cleared at logout or when the stopover closes)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class Staff(Base):

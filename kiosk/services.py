@@ -145,9 +145,10 @@ class InitReport:
 # ---------------------------------------------------------------- helpers
 
 
-def _log(session: Session, ctx: Context, kind: str, *, stopover_id: int | None = None,
-         ticket_id: int | None = None, desk_id: int | None = None, staff_id: int | None = None,
-         **detail: Any) -> None:
+def log_event(session: Session, ctx: Context, kind: str, *, stopover_id: int | None = None,
+              ticket_id: int | None = None, desk_id: int | None = None,
+              staff_id: int | None = None, **detail: Any) -> None:
+    """Append one line to the event log, inside the caller's transaction."""
     session.add(
         Event(
             at=ctx.now(), kind=kind, stopover_id=stopover_id, ticket_id=ticket_id,
@@ -287,10 +288,10 @@ def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
             stopover = Stopover(stop_id=stop_id, day=day, half=half, opened_at=now, last_number=0)
             session.add(stopover)
             session.flush()
-            _log(session, ctx, "stopover_opened", stopover_id=stopover.id, stop=stop_id)
+            log_event(session, ctx, "stopover_opened", stopover_id=stopover.id, stop=stop_id)
         else:
             stopover.closed_at = None
-            _log(session, ctx, "stopover_reopened", stopover_id=stopover.id, stop=stop_id)
+            log_event(session, ctx, "stopover_reopened", stopover_id=stopover.id, stop=stop_id)
         session.flush()
         return stopover_info(session, stopover)
 
@@ -315,7 +316,7 @@ def close_stopover(ctx: Context) -> StopoverClosed:
         for ticket in left:
             ticket.state = State.UNSERVED
             ticket.ended_at = now
-            _log(session, ctx, "ticket_unserved", stopover_id=stopover.id, ticket_id=ticket.id,
+            log_event(session, ctx, "ticket_unserved", stopover_id=stopover.id, ticket_id=ticket.id,
                  desk_id=ticket.desk_id, number=ticket.number)
             ticket.desk_id = None
         served = session.scalar(
@@ -324,7 +325,7 @@ def close_stopover(ctx: Context) -> StopoverClosed:
         ) or 0
         stopover.closed_at = now
         session.execute(update(Desk).values(status="closed"))
-        _log(session, ctx, "stopover_closed", stopover_id=stopover.id, unserved=len(left),
+        log_event(session, ctx, "stopover_closed", stopover_id=stopover.id, unserved=len(left),
              served=served)
         session.flush()
         return StopoverClosed(stopover_info(session, stopover), unserved=len(left), served=served)
@@ -381,7 +382,7 @@ def take_ticket(ctx: Context, procedure_id: str, priority: bool = False,
         )
         session.add(ticket)
         session.flush()
-        _log(session, ctx, "ticket_taken", stopover_id=stopover_id, ticket_id=ticket.id,
+        log_event(session, ctx, "ticket_taken", stopover_id=stopover_id, ticket_id=ticket.id,
              number=number, procedure=procedure.id, priority=priority)
         ahead = session.execute(
             select(Ticket.procedure_id).where(
@@ -414,7 +415,7 @@ def _call(session: Session, ctx: Context, stopover: Stopover, ticket: Ticket, de
     ticket.called_at = ctx.now()
     if desk.status != "open":
         desk.status = "open"
-    _log(session, ctx, "ticket_called", stopover_id=stopover.id, ticket_id=ticket.id,
+    log_event(session, ctx, "ticket_called", stopover_id=stopover.id, ticket_id=ticket.id,
          desk_id=desk.id, staff_id=staff_id, number=ticket.number)
     session.flush()
     return TicketCalled(ticket.number, desk.id, ticket.procedure_id, ticket.recall_count)
@@ -469,7 +470,7 @@ def recall(ctx: Context, number: int, staff_id: int | None = None) -> TicketCall
         ticket = _ticket(session, stopover, number)
         _check(ticket, "recall")
         ticket.recall_count += 1
-        _log(session, ctx, "ticket_recalled", stopover_id=stopover.id, ticket_id=ticket.id,
+        log_event(session, ctx, "ticket_recalled", stopover_id=stopover.id, ticket_id=ticket.id,
              desk_id=ticket.desk_id, staff_id=staff_id, number=number,
              recall_count=ticket.recall_count)
         assert ticket.desk_id is not None
@@ -493,7 +494,7 @@ def _change(ctx: Context, number: int, action: str, event: str,
         elif action in ("absent", "cancel"):
             ticket.ended_at = now
             ticket.desk_id = None if ticket.state == State.CANCELLED else ticket.desk_id
-        _log(session, ctx, event, stopover_id=stopover.id, ticket_id=ticket.id, desk_id=desk_id,
+        log_event(session, ctx, event, stopover_id=stopover.id, ticket_id=ticket.id, desk_id=desk_id,
              staff_id=staff_id, number=number)
         session.flush()
         return TicketChanged(number, ticket.state, ticket.desk_id)
@@ -559,7 +560,7 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
         for procedure, outcome, partner in rows:
             session.add(Demande(ticket_id=ticket.id, operator_id=procedure.operator_id,
                                 procedure_id=procedure.id, outcome=outcome, partner=partner))
-        _log(session, ctx, "visit_finished", stopover_id=stopover.id, ticket_id=ticket.id,
+        log_event(session, ctx, "visit_finished", stopover_id=stopover.id, ticket_id=ticket.id,
              desk_id=ticket.desk_id, staff_id=staff_id, number=number,
              demandes=[[p.id, o] for p, o, _ in rows])
         session.flush()
@@ -573,7 +574,7 @@ def record_device_problem(ctx: Context, device: str, message: str,
     queue, so it does not bump the revision."""
     with ctx.sessions.begin() as session:
         stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
-        _log(session, ctx, f"{device}_failed", stopover_id=stopover_id, number=number,
+        log_event(session, ctx, f"{device}_failed", stopover_id=stopover_id, number=number,
              message=message[:300])
 
 
@@ -585,5 +586,5 @@ def set_desk_status(ctx: Context, desk_id: int, status: str,
     with ctx.write() as session:
         desk = _desk(session, desk_id)
         desk.status = status
-        _log(session, ctx, f"desk_{status}", desk_id=desk_id, staff_id=staff_id)
+        log_event(session, ctx, f"desk_{status}", desk_id=desk_id, staff_id=staff_id)
         return status

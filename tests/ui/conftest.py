@@ -90,6 +90,17 @@ class Driver:
         x, y = widget.to_window(widget.center_x, widget.center_y)
         self.tap_at(x, y)
 
+    def take_ticket(self, operator: str, procedure: str | None = None,
+                    priority: bool = False) -> None:
+        """Accueil -> Organisme -> (Démarche ->) Ticket, by taps, as a visitor does."""
+        self.tap("take_priority" if priority else "take")
+        self.wait(lambda: self.screen == "organisme")
+        self.tap(f"operator:{operator}")
+        if procedure is not None:
+            self.wait(lambda: self.screen == "demarche")
+            self.tap(f"procedure:{procedure}")
+        self.wait(lambda: self.screen == "ticket", what="ticket screen")
+
     def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"

@@ -56,23 +56,14 @@ def test_three_taps_from_accueil_to_a_ticket(kiosk_app, visitor_ctx, operator, p
 
 
 def test_i_dont_know_gives_a_ticket_at_the_second_tap(kiosk_app, visitor_ctx):
-    k = kiosk_app
-    k.tap("take")
-    k.wait(lambda: k.screen == "organisme")
-    k.tap("operator:autre")
-    k.wait(lambda: k.screen == "ticket")
+    kiosk_app.take_ticket("autre")
     assert tickets(visitor_ctx) == [(1, "autre", False)]
 
 
 def test_priority_is_asked_once_on_accueil_and_kept(kiosk_app, visitor_ctx):
     k = kiosk_app
     services.take_ticket(visitor_ctx, "autre")
-    k.tap("take_priority")
-    k.wait(lambda: k.screen == "organisme")
-    k.tap("operator:impots")
-    k.wait(lambda: k.screen == "demarche")
-    k.tap("procedure:impots-declaration-revenus")
-    k.wait(lambda: k.screen == "ticket")
+    k.take_ticket("impots", "impots-declaration-revenus", priority=True)
     assert tickets(visitor_ctx)[-1] == (2, "impots-declaration-revenus", True)
     assert k.app.ticket["ahead"] == 0  # priority goes before the normal ticket already waiting
     k.shot("05-ticket-prioritaire")
@@ -109,10 +100,7 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
     service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path))
     k = start_app(service, KioskOptions(idle_seconds=2, staff_pin="2468"))
     try:
-        k.tap("take")
-        k.wait(lambda: k.screen == "organisme")
-        k.tap("operator:autre")
-        k.wait(lambda: k.screen == "ticket")
+        k.take_ticket("autre")
         started = time.monotonic()
         k.wait(lambda: k.screen == "accueil", timeout=6, what="idle return")
         assert 1.5 <= time.monotonic() - started <= 4.5
@@ -124,10 +112,7 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
 
 def test_print_writes_the_receipt_and_says_so(kiosk_app, tmp_path):
     k = kiosk_app
-    k.tap("take")
-    k.wait(lambda: k.screen == "organisme")
-    k.tap("operator:autre")
-    k.wait(lambda: k.screen == "ticket")
+    k.take_ticket("autre")
     k.tap("print")
     k.wait(lambda: k.app.notice == "C'est imprimé ! Prenez votre liste.", what="printed")
     printed = list((tmp_path / "printed").glob("*.pdf"))
@@ -141,10 +126,7 @@ def test_dead_printer_gives_the_qr_code_within_two_seconds(visitor_ctx, tmp_path
     printer = CupsPrinter("no-such-printer-queue", timeout_seconds=8)
     k = start_app(VisitorService(visitor_ctx, printer=printer), KioskOptions(staff_pin="1"))
     try:
-        k.tap("take")
-        k.wait(lambda: k.screen == "organisme")
-        k.tap("operator:autre")
-        k.wait(lambda: k.screen == "ticket")
+        k.take_ticket("autre")
         started = time.monotonic()
         k.tap("print")
         k.wait(lambda: k.screen == "qr", timeout=5, what="QR fallback")
@@ -160,12 +142,7 @@ def test_dead_printer_gives_the_qr_code_within_two_seconds(visitor_ctx, tmp_path
 
 def test_qr_screen_holds_the_checklist(kiosk_app, visitor_ctx, tmp_path):
     k = kiosk_app
-    k.tap("take")
-    k.wait(lambda: k.screen == "organisme")
-    k.tap("operator:caf")
-    k.wait(lambda: k.screen == "demarche")
-    k.tap("procedure:caf-aide-logement")
-    k.wait(lambda: k.screen == "ticket")
+    k.take_ticket("caf", "caf-aide-logement")
     k.tap("qr")
     k.wait(lambda: k.screen == "qr")
     path = k.shot("08-qr")
