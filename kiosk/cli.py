@@ -321,6 +321,77 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- staff accounts
+
+
+def _read_pin(from_stdin: bool) -> str:
+    """The new PIN: one line of stdin for scripts, else typed twice without echo."""
+    import getpass
+
+    from kiosk.errors import InvalidPin, PinMismatch
+    from kiosk.staff import validate_pin
+
+    try:
+        if from_stdin:
+            return validate_pin(sys.stdin.readline().rstrip("\r\n"))
+        first = validate_pin(getpass.getpass("Code PIN (4 à 8 chiffres) : "))
+        if getpass.getpass("Confirmez le code PIN : ") != first:
+            raise PinMismatch()
+        return first
+    except (EOFError, KeyboardInterrupt):
+        raise InvalidPin() from None
+
+
+def cmd_staff_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import staff
+
+    name = staff.clean_name(args.name)  # refuse before asking for the PIN
+    staff.validate_role(args.role)
+    ctx = _context(settings)
+    pin = _read_pin(args.pin_stdin)
+    member = staff.add_staff(ctx, name, args.role, pin)
+    _emit(args, member.as_json(),
+          f"Compte créé : {member.name} ({member.role}), identifiant {member.id}.")
+    return 0
+
+
+def cmd_staff_user_list(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import staff
+
+    members = staff.list_staff(_context(settings), include_disabled=True)
+    lines = [f"{m.id:>4}  {m.name:<30} {m.role:<12}{'' if m.active else ' (désactivé)'}"
+             for m in members] or ["Aucun compte : créez-en un avec « kiosk staff-user add »."]
+    _emit(args, [m.as_json() for m in members], "\n".join(lines))
+    return 0
+
+
+def cmd_staff_user_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import staff
+
+    member = staff.disable_staff(_context(settings), args.name)
+    _emit(args, member.as_json(), f"Compte désactivé : {member.name}.")
+    return 0
+
+
+def _staff_user_parser(sub: Any) -> None:
+    group = sub.add_parser("staff-user", help="comptes de l'équipe (code PIN, rôle)")
+    su = group.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
+    p = su.add_parser("add", help="créer un compte ; le code PIN est demandé deux fois, sans écho")
+    p.add_argument("name", metavar="NAME", help="nom affiché sur la console (unique)")
+    p.add_argument("--role", required=True, choices=["animatrice", "coordinator"], help="rôle")
+    p.add_argument("--pin-stdin", action="store_true",
+                   help="lire le code PIN sur une ligne de l'entrée standard (scripts)")
+    p.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
+    p.set_defaults(run=cmd_staff_user_add)
+    p = su.add_parser("list", help="lister les comptes (identifiant, nom, rôle, actif)")
+    p.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
+    p.set_defaults(run=cmd_staff_user_list)
+    p = su.add_parser("disable", help="désactiver un compte (il quitte son poste)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
+    p.set_defaults(run=cmd_staff_user_disable)
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -437,6 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="préparer une base de démonstration et lancer la borne")
     p.add_argument("--no-gui", action="store_true", help="préparer les données sans fenêtre")
     p.set_defaults(run=cmd_demo)
+
+    _staff_user_parser(sub)
     return parser
 
 

@@ -118,3 +118,79 @@ STATE_LABELS = {
 
 def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
+
+
+# ---------------------------------------------------------------- staff accounts
+
+
+class InvalidPin(KioskError):
+    def __init__(self) -> None:
+        super().__init__("Code PIN invalide : il faut 4 à 8 chiffres.")
+
+
+class PinMismatch(KioskError):
+    def __init__(self) -> None:
+        super().__init__("Les deux codes saisis sont différents : rien n'a été enregistré.")
+
+
+class InvalidRole(KioskError):
+    def __init__(self, role: str) -> None:
+        super().__init__(f"Rôle inconnu « {role} » : animatrice ou coordinator.")
+
+
+class InvalidStaffName(KioskError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Nom invalide : {detail}.")
+
+
+class StaffAlreadyExists(KioskError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"« {name} » existe déjà dans l'équipe (voir « kiosk staff-user list »)."
+        )
+
+
+class UnknownStaff(KioskError):
+    def __init__(self, who: str | int) -> None:
+        if isinstance(who, int):
+            super().__init__("Membre de l'équipe inconnu ou désactivé.")
+        else:
+            super().__init__(
+                f"Membre de l'équipe inconnu : « {who} » (voir « kiosk staff-user list »)."
+            )
+
+
+class WrongPin(KioskError):
+    """A wrong PIN. Unlike other refusals, the failed attempt itself was recorded (counter and
+    event log) before this is raised."""
+
+    def __init__(self, remaining: int, lock_minutes: int) -> None:
+        if remaining > 0:
+            tries = "essai" if remaining == 1 else "essais"
+            message = f"Code incorrect : encore {remaining} {tries} avant le blocage."
+        else:
+            message = f"Code incorrect : compte bloqué pendant {lock_minutes} minutes."
+        super().__init__(message)
+        self.remaining = remaining
+
+
+class StaffLocked(KioskError):
+    """The account is locked after too many wrong PINs (the attempt was recorded)."""
+
+    def __init__(self, minutes: int) -> None:
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(
+            f"Compte bloqué après trop de codes incorrects : réessayez dans {minutes} {unit}."
+        )
+        self.minutes = minutes
+
+
+class DeskTaken(KioskError):
+    def __init__(self, desk: int, holder: str) -> None:
+        super().__init__(f"Le poste {desk} est déjà occupé par {holder} : choisissez un autre poste.")
+        self.holder = holder
+
+
+class CoordinatorOnly(KioskError):
+    def __init__(self) -> None:
+        super().__init__("Action réservée à la coordination : connectez-vous avec un compte de coordination.")

@@ -324,7 +324,9 @@ def close_stopover(ctx: Context) -> StopoverClosed:
             .where(Ticket.stopover_id == stopover.id, Ticket.state == State.DONE)
         ) or 0
         stopover.closed_at = now
-        session.execute(update(Desk).values(status="closed"))
+        # desks opened by a bare `kiosk call` close with the stopover; a logged-in animatrice
+        # keeps hers until she logs out
+        session.execute(update(Desk).where(Desk.staff_id.is_(None)).values(status="closed"))
         log_event(session, ctx, "stopover_closed", stopover_id=stopover.id, unserved=len(left),
              served=served)
         session.flush()
@@ -475,6 +477,31 @@ def recall(ctx: Context, number: int, staff_id: int | None = None) -> TicketCall
              recall_count=ticket.recall_count)
         assert ticket.desk_id is not None
         return TicketCalled(number, ticket.desk_id, ticket.procedure_id, ticket.recall_count)
+
+
+def transfer_ticket(ctx: Context, number: int, to_desk: int,
+                    staff_id: int | None = None) -> TicketCalled:
+    """Send a called (or started) visitor to another desk, which must be free; the kiosk
+    announces the new desk like a recall."""
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        ticket = _ticket(session, stopover, number)
+        if ticket.state not in (State.CALLED, State.IN_SERVICE):
+            raise InvalidTransition(number, ticket.state, "le transférer")
+        from_desk = ticket.desk_id
+        if from_desk == to_desk:
+            raise KioskError(f"Le n° {number} est déjà au poste {to_desk}.")
+        desk = _ready_desk(session, to_desk)
+        ticket.desk_id = None
+        session.flush()  # the unique "one visitor per desk" index sees one move at a time
+        ticket.desk_id = desk.id
+        ticket.state = State.CALLED
+        ticket.recall_count += 1
+        log_event(session, ctx, "ticket_transferred", stopover_id=stopover.id,
+                  ticket_id=ticket.id, desk_id=desk.id, staff_id=staff_id, number=number,
+                  from_desk=from_desk)
+        session.flush()
+        return TicketCalled(number, desk.id, ticket.procedure_id, ticket.recall_count)
 
 
 def _change(ctx: Context, number: int, action: str, event: str,

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
-from db.models import Commune, Event, QueueRevision, ScheduleSlot, Stop, Stopover, Ticket
+from db.models import (
+    Commune,
+    Desk,
+    Event,
+    QueueRevision,
+    ScheduleSlot,
+    Staff,
+    Stop,
+    Stopover,
+    Ticket,
+)
 from kiosk.context import Context
 from kiosk.domain import State
 from kiosk.services import StopoverInfo, stopover_info
@@ -110,10 +121,79 @@ def last_calls(ctx: Context, limit: int = 4) -> tuple[LastCall, ...]:
             .join(Stopover, Stopover.id == Event.stopover_id)
             .join(Ticket, Ticket.id == Event.ticket_id)
             .where(Stopover.closed_at.is_(None),
-                   Event.kind.in_(["ticket_called", "ticket_recalled"]))
+                   Event.kind.in_(["ticket_called", "ticket_recalled", "ticket_transferred"]))
             .order_by(Event.id.desc()).limit(limit)
         ).all()
     return tuple(LastCall(r.id, r.number, r.desk_id, r.at) for r in rows)
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    id: int
+    name: str
+    status: str
+    staff_name: str | None
+    current: CalledRow | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    at: dt.datetime
+    device: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StaffBoard:
+    """What the animatrices' console shows: the queue, the desks, today's counts, problems."""
+
+    queue: QueueSnapshot
+    desks: tuple[DeskRow, ...]
+    served: int
+    absent: int
+    cancelled: int
+    mean_wait_minutes: float | None
+    problems: tuple[Problem, ...]
+
+
+def staff_board(ctx: Context) -> StaffBoard:
+    queue = queue_snapshot(ctx)
+    with ctx.read() as session:
+        desks_rows = session.execute(
+            select(Desk.id, Desk.name, Desk.status, Staff.name.label("staff_name"))
+            .outerjoin(Staff, Staff.id == Desk.staff_id).order_by(Desk.id)
+        ).all()
+        counts: dict[str, int] = {}
+        mean_wait = None
+        problems: tuple[Problem, ...] = ()
+        if queue.stopover is not None:
+            sid = queue.stopover.id
+            counts = {state: n for state, n in session.execute(
+                select(Ticket.state, func.count()).where(Ticket.stopover_id == sid)
+                .group_by(Ticket.state)
+            ).all()}
+            waits = session.execute(
+                select(Ticket.taken_at, Ticket.called_at)
+                .where(Ticket.stopover_id == sid, Ticket.called_at.is_not(None))
+            ).all()
+            if waits:
+                mean_wait = sum((c - t).total_seconds() for t, c in waits) / len(waits) / 60
+            rows = session.execute(
+                select(Event.at, Event.kind, Event.detail)
+                .where(Event.stopover_id == sid, Event.kind.like("%_failed"),
+                       Event.kind != "staff_login_failed")
+                .order_by(Event.id.desc()).limit(3)
+            ).all()
+            problems = tuple(
+                Problem(at, kind.removesuffix("_failed"),
+                        json.loads(detail or "{}").get("message", ""))
+                for at, kind, detail in rows
+            )
+    current = {c.desk: c for c in queue.called}
+    desks = tuple(DeskRow(r.id, r.name, r.status, r.staff_name, current.get(r.id))
+                  for r in desks_rows)
+    return StaffBoard(queue, desks, counts.get(State.DONE, 0), counts.get(State.NO_SHOW, 0),
+                      counts.get(State.CANCELLED, 0), mean_wait, problems)
 
 
 @dataclass(frozen=True)

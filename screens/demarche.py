@@ -9,16 +9,27 @@ from screens.widgets import BigButton
 
 
 class DemarcheScreen(Screen):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._rows: dict[str, list[BigButton]] = {}  # built once per operator, then reused
+
     def on_pre_enter(self, *_args: object) -> None:
         app = App.get_running_app()
         operator = app.catalogue.operator(app.operator_id)
         self.ids.nav.title = operator.label if operator else app.t("demarche.title")
         rows = self.ids.rows
         rows.clear_widgets()
-        procedures = app.catalogue.procedures_of(app.operator_id)
-        rows.cols = 1 if len(procedures) <= 4 else 2
-        for procedure in procedures:
-            row = BigButton(name=f"procedure:{procedure.id}", text=procedure.title,
-                            sub=procedure.summary, font_px=42)
-            row.bind(on_release=lambda _b, pid=procedure.id: app.choose_procedure(pid))
-            rows.add_widget(row)
+        if app.operator_id not in self._rows:
+            self._rows[app.operator_id] = [self._row(app, p)
+                                           for p in app.catalogue.procedures_of(app.operator_id)]
+        buttons = self._rows[app.operator_id]
+        rows.cols = 1 if len(buttons) <= 4 else 2
+        for button in buttons:
+            rows.add_widget(button)
+
+    @staticmethod
+    def _row(app: App, procedure: object) -> BigButton:
+        row = BigButton(name=f"procedure:{procedure.id}", text=procedure.title,  # type: ignore[attr-defined]
+                        sub=procedure.summary, font_px=42)  # type: ignore[attr-defined]
+        row.bind(on_release=lambda _b, pid=procedure.id: app.choose_procedure(pid))  # type: ignore[attr-defined]
+        return row

@@ -11,9 +11,10 @@ from screens.widgets import BigButton
 
 class OrganismeScreen(Screen):
     def on_pre_enter(self, *_args: object) -> None:
-        app = App.get_running_app()
         grid = self.ids.tiles
-        grid.clear_widgets()
+        if grid.children:
+            return  # the catalogue does not change while the kiosk runs: build the tiles once
+        app = App.get_running_app()
         operators = app.catalogue.operators
         grid.cols = 4 if len(operators) > 9 else 3
         for operator in operators:

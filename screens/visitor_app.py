@@ -31,7 +31,7 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.screenmanager import FadeTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import i18n
 from kiosk.config import ASSETS_DIR
@@ -159,7 +159,8 @@ class VisitorApp(App):
             if path not in Builder.files:  # a second app in the same process (tests)
                 Builder.load_file(path)
         root = FloatLayout()
-        self.manager = ScreenManager(transition=FadeTransition(duration=0.15))
+        # no shader transition: each one allocates two full-screen framebuffers
+        self.manager = ScreenManager(transition=NoTransition())
         for screen in (AccueilScreen(name="accueil"), OrganismeScreen(name="organisme"),
                        DemarcheScreen(name="demarche"), TicketScreen(name="ticket"),
                        QrScreen(name="qr")):

@@ -1,0 +1,194 @@
+"""`kiosk staff-user` in real processes, on SQLite and PostgreSQL; the PIN prompt through a pty."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk import staff
+from kiosk.config import Settings
+from kiosk.context import open_context
+
+PIN = "48213"
+
+
+class Kiosk:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def __call__(self, *args: str, expect: int = 0,
+                 stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "kiosk", *args], env=self.env,
+                                input=stdin if stdin is not None else "", capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == expect, (args, result.returncode, result.stdout, result.stderr)
+        return result
+
+    def json(self, *args: str, expect: int = 0, stdin: str | None = None):
+        return json.loads(self(*args, "--json", expect=expect, stdin=stdin).stdout)
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["KIOSK_DATA_DIR"] = str(tmp_path / "data")
+    env["KIOSK_DATABASE_URL"] = database_url
+    return env
+
+
+@pytest.fixture
+def kiosk(env: dict[str, str]) -> Kiosk:
+    return Kiosk(env)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:
+    assert text in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stdout == ""
+
+
+def test_add_list_disable_with_pin_on_stdin(kiosk, tmp_path, database_url):
+    added = kiosk.json("staff-user", "add", "Marie-Josée", "--role", "animatrice", "--pin-stdin",
+                       stdin=f"{PIN}\n")
+    assert added == {"id": added["id"], "name": "Marie-Josée", "role": "animatrice", "active": True}
+    text = kiosk("staff-user", "add", "Coordination", "--role", "coordinator", "--pin-stdin",
+                 stdin="24681357\n").stdout
+    assert text.startswith("Compte créé : Coordination (coordinator)")
+
+    listed = kiosk("staff-user", "list", "--json").stdout
+    assert PIN not in listed and "scrypt" not in listed and "24681357" not in listed
+    rows = json.loads(listed)
+    assert [set(r) for r in rows] == [{"id", "name", "role", "active"}] * 2
+    assert [(r["name"], r["role"], r["active"]) for r in rows] == [
+        ("Coordination", "coordinator", True), ("Marie-Josée", "animatrice", True)]
+
+    assert kiosk.json("staff-user", "disable", "Marie-Josée")["active"] is False
+    rows = kiosk.json("staff-user", "list")
+    assert [(r["name"], r["active"]) for r in rows] == [("Coordination", True), ("Marie-Josée", False)]
+    assert "(désactivé)" in kiosk("staff-user", "list").stdout
+
+    # the PIN given to the command is the one the console accepts
+    ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    try:
+        assert staff.login(ctx, rows[0]["id"], "24681357").role == "coordinator"
+    finally:
+        ctx.dispose()
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (("--role", "boss", "--pin-stdin"), f"{PIN}\n", "argument --role: invalid choice: 'boss'"),
+    (("--pin-stdin",), "123\n", "Code PIN invalide : il faut 4 à 8 chiffres."),
+    (("--pin-stdin",), "123456789\n", "Code PIN invalide : il faut 4 à 8 chiffres."),
+    (("--pin-stdin",), "12a4\n", "Code PIN invalide : il faut 4 à 8 chiffres."),
+    (("--pin-stdin",), "", "Code PIN invalide : il faut 4 à 8 chiffres."),
+])
+def test_bad_add_is_one_line_exit_2_and_writes_nothing(kiosk, args, stdin, message):
+    if "--role" not in args:
+        args = ("--role", "animatrice", *args)
+    result = kiosk("staff-user", "add", "Nadia", *args, stdin=stdin, expect=2)
+    one_line_error(result, message)
+    assert kiosk.json("staff-user", "list") == []
+
+
+def test_duplicate_blank_and_unknown_names_are_refused(kiosk):
+    kiosk("staff-user", "add", "Nadia", "--role", "animatrice", "--pin-stdin", stdin=f"{PIN}\n")
+    one_line_error(kiosk("staff-user", "add", "nadia", "--role", "coordinator", "--pin-stdin",
+                         stdin=f"{PIN}\n", expect=2), "« nadia » existe déjà")
+    one_line_error(kiosk("staff-user", "add", "  ", "--role", "animatrice", "--pin-stdin",
+                         stdin=f"{PIN}\n", expect=2), "Nom invalide : le nom est vide.")
+    one_line_error(kiosk("staff-user", "disable", "Personne", expect=2),
+                   "Membre de l'équipe inconnu : « Personne »")
+    assert [r["name"] for r in kiosk.json("staff-user", "list")] == ["Nadia"]
+
+
+# ---------------------------------------------------------------- the PIN typed at a terminal
+
+
+def _take_terminal() -> None:  # runs in the child, after setsid: the pty becomes its terminal
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def run_on_terminal(env: dict[str, str], args: list[str],
+                    answers: list[tuple[str, str]]) -> tuple[int, str]:
+    """Run `kiosk ARGS` on a pseudo-terminal; type each reply once its prompt shows up.
+    Returns the exit code and everything the terminal displayed."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", *args], env=env, stdin=slave,
+                            stdout=slave, stderr=slave, start_new_session=True,
+                            preexec_fn=_take_terminal)
+    os.close(slave)
+    shown = b""
+    seen = 0
+    pending = [(prompt.encode(), reply.encode()) for prompt, reply in answers]
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if pending and pending[0][0] in shown[seen:]:
+                prompt, reply = pending.pop(0)
+                seen = shown.index(prompt, seen) + len(prompt)
+                os.write(master, reply)
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert not pending, f"prompts never shown: {pending}; terminal showed {shown!r}"
+    return code, shown.decode("utf-8", "replace")
+
+
+def test_pin_typed_twice_without_echo(env, kiosk, tmp_path, database_url):
+    code, shown = run_on_terminal(
+        env, ["staff-user", "add", "Léa", "--role", "animatrice"],
+        [("Code PIN (4 à 8 chiffres) : ", f"{PIN}\n"), ("Confirmez le code PIN : ", f"{PIN}\n")])
+    assert code == 0, shown
+    assert "Compte créé : Léa (animatrice)" in shown
+    assert PIN not in shown, f"the PIN was echoed: {shown!r}"
+    rows = kiosk.json("staff-user", "list")
+    assert [(r["name"], r["role"]) for r in rows] == [("Léa", "animatrice")]
+    ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    try:
+        assert staff.login(ctx, rows[0]["id"], PIN).name == "Léa"
+    finally:
+        ctx.dispose()
+
+
+def test_two_different_pins_at_the_terminal_write_nothing(env, kiosk):
+    code, shown = run_on_terminal(
+        env, ["staff-user", "add", "Léa", "--role", "animatrice"],
+        [("Code PIN (4 à 8 chiffres) : ", f"{PIN}\n"), ("Confirmez le code PIN : ", "48214\n")])
+    assert code == 2, shown
+    after_prompts = shown.rsplit("Confirmez le code PIN : ", 1)[1].strip()
+    assert after_prompts == "kiosk: Les deux codes saisis sont différents : rien n'a été enregistré."
+    assert PIN not in shown and "48214" not in shown
+    assert kiosk.json("staff-user", "list") == []
+
+
+def test_a_short_pin_at_the_terminal_is_refused_at_once(env, kiosk):
+    code, shown = run_on_terminal(env, ["staff-user", "add", "Léa", "--role", "animatrice"],
+                                  [("Code PIN (4 à 8 chiffres) : ", "12\n")])
+    assert code == 2, shown
+    assert "Confirmez" not in shown and "Code PIN invalide : il faut 4 à 8 chiffres." in shown
+    assert kiosk.json("staff-user", "list") == []

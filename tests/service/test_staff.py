@@ -1,0 +1,294 @@
+"""Staff accounts, PIN login with lockout, desk choice (each test on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Desk, Event, Staff
+from kiosk import staff, views
+from kiosk.errors import (
+    CoordinatorOnly,
+    DeskTaken,
+    InvalidPin,
+    InvalidRole,
+    InvalidStaffName,
+    StaffAlreadyExists,
+    StaffLocked,
+    UnknownDesk,
+    UnknownStaff,
+    WrongPin,
+)
+
+PIN = "73915"
+OTHER_PIN = "246810"
+
+
+def events(ctx, kind=None):
+    with ctx.read() as s:
+        query = select(Event).order_by(Event.id)
+        if kind:
+            query = query.where(Event.kind == kind)
+        return s.scalars(query).all()
+
+
+def login_events(ctx):
+    return [(e.kind, e.staff_id, e.desk_id) for e in events(ctx) if e.kind.startswith("staff_login")]
+
+
+def stored(ctx, staff_id):
+    with ctx.read() as s:
+        return s.get(Staff, staff_id)
+
+
+def desk(ctx, desk_id):
+    with ctx.read() as s:
+        return s.get(Desk, desk_id)
+
+
+# ---------------------------------------------------------------- hashing (no database)
+
+
+def test_hash_is_salted_self_describing_and_verifies():
+    first, second = staff.hash_pin(PIN), staff.hash_pin(PIN)
+    assert first != second, "a fresh salt each time"
+    for h in (first, second):
+        algo, n, r, p, salt, digest = h.split("$")
+        assert (algo, n, r, p) == ("scrypt", "16384", "8", "1")
+        assert len(salt) == 24 and len(digest) == 44  # 16 and 32 bytes in base64
+        assert staff.verify_pin(PIN, h)
+        assert not staff.verify_pin("73916", h)
+        assert not staff.verify_pin("", h)
+
+
+def test_a_tampered_or_foreign_hash_never_matches():
+    good = staff.hash_pin(PIN)
+    for bad in ("", "plain", PIN, good.replace("scrypt", "md5"), good[:-4],
+                good.replace("$16384$", "$1073741824$"), good.replace("$16384$", "$1000$")):
+        assert not staff.verify_pin(PIN, bad)
+
+
+@pytest.mark.parametrize("pin", ["", "123", "123456789", "12a4", " 1234", "1234\n", "١٢٣٤", "12 34"])
+def test_pin_rule_is_4_to_8_ascii_digits(pin):
+    with pytest.raises(InvalidPin) as refused:
+        staff.hash_pin(pin)
+    assert "4 à 8 chiffres" in refused.value.message
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def test_add_list_disable(ctx):
+    marie = staff.add_staff(ctx, "  Marie-Josée  ", "animatrice", PIN)
+    coord = staff.add_staff(ctx, "Coordination", "coordinator", OTHER_PIN)
+    assert marie == staff.StaffMember(marie.id, "Marie-Josée", "animatrice", True)
+    assert staff.is_coordinator(coord) and not staff.is_coordinator(marie)
+    assert staff.list_staff(ctx) == (coord, marie)
+    disabled = staff.disable_staff(ctx, "marie-josée")
+    assert disabled.active is False and disabled.id == marie.id
+    assert staff.list_staff(ctx) == (coord,)
+    assert [m.name for m in staff.list_staff(ctx, include_disabled=True)] == ["Coordination", "Marie-Josée"]
+    assert staff.disable_staff(ctx, "Marie-Josée").active is False  # twice: no change
+    assert [e.staff_id for e in events(ctx, "staff_added")] == [marie.id, coord.id]
+    assert len(events(ctx, "staff_disabled")) == 1
+
+
+def test_bad_accounts_are_refused_and_write_nothing(ctx):
+    staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    with pytest.raises(StaffAlreadyExists):
+        staff.add_staff(ctx, " NADIA ", "coordinator", PIN)
+    with pytest.raises(InvalidRole):
+        staff.add_staff(ctx, "Léa", "boss", PIN)
+    with pytest.raises(InvalidPin):
+        staff.add_staff(ctx, "Léa", "animatrice", "12")
+    for name in ("", "   ", "x" * 81, "a\x00b"):
+        with pytest.raises(InvalidStaffName):
+            staff.add_staff(ctx, name, "animatrice", PIN)
+    assert staff.add_staff(ctx, "y" * 80, "animatrice", PIN).name == "y" * 80
+    assert [m.name for m in staff.list_staff(ctx, include_disabled=True)] == ["Nadia", "y" * 80]
+    with pytest.raises(UnknownStaff):
+        staff.disable_staff(ctx, "Personne")
+
+
+def test_the_stored_hash_and_the_log_never_hold_the_pin(ctx):
+    pin = "58206413"
+    member = staff.add_staff(ctx, "Sandrine", "animatrice", pin)
+    row = stored(ctx, member.id)
+    assert pin not in row.pin_hash and row.pin_hash.startswith("scrypt$16384$8$1$")
+    assert staff.verify_pin(pin, row.pin_hash)
+    staff.login(ctx, member.id, pin, desk=1)
+    with pytest.raises(WrongPin):
+        staff.login(ctx, member.id, "58206414")
+    staff.logout(ctx, member.id, 1)
+    logged = events(ctx)
+    assert len(logged) >= 4
+    for e in logged:
+        assert pin not in (e.detail or "") and "58206414" not in (e.detail or "")
+        assert "scrypt" not in (e.detail or "")
+    assert pin not in repr(staff.list_staff(ctx)) and "scrypt" not in repr(staff.list_staff(ctx))
+
+
+# ---------------------------------------------------------------- login and lockout
+
+
+def test_right_pin_logs_in_and_is_logged(ctx):
+    member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    login = staff.login(ctx, member.id, PIN)
+    assert login == staff.StaffLogin(member.id, "Nadia", "animatrice", None)
+    assert login_events(ctx) == [("staff_login_ok", member.id, None)]
+    with pytest.raises(CoordinatorOnly):
+        staff.require_coordinator(login)
+    with pytest.raises(CoordinatorOnly):
+        staff.require_coordinator(None)
+
+
+def test_five_wrong_pins_lock_for_five_minutes(ctx, clock):
+    member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    messages = []
+    for _ in range(5):
+        with pytest.raises(WrongPin) as wrong:
+            staff.login(ctx, member.id, "0000")
+        messages.append(wrong.value.message)
+    assert messages[0] == "Code incorrect : encore 4 essais avant le blocage."
+    assert messages[3] == "Code incorrect : encore 1 essai avant le blocage."
+    assert messages[4] == "Code incorrect : compte bloqué pendant 5 minutes."
+    row = stored(ctx, member.id)
+    assert row.failed_attempts == 0 and row.locked_until == clock() + dt.timedelta(minutes=5)
+
+    # even the right PIN is refused while locked, and says how long to wait
+    with pytest.raises(StaffLocked) as locked:
+        staff.login(ctx, member.id, PIN)
+    assert locked.value.message.endswith("réessayez dans 5 minutes.")
+    clock.advance(minutes=3, seconds=30)
+    with pytest.raises(StaffLocked) as locked:
+        staff.login(ctx, member.id, PIN)
+    assert "réessayez dans 2 minutes" in locked.value.message
+    clock.advance(minutes=1)
+    with pytest.raises(StaffLocked) as locked:
+        staff.login(ctx, member.id, "0000")  # a wrong PIN while locked does not count
+    assert "réessayez dans 1 minute." in locked.value.message
+    assert stored(ctx, member.id).failed_attempts == 0
+
+    clock.advance(seconds=30)  # exactly 5 minutes later
+    assert staff.login(ctx, member.id, PIN).staff_id == member.id
+    row = stored(ctx, member.id)
+    assert row.failed_attempts == 0 and row.locked_until is None
+
+    kinds = [k for k, _, _ in login_events(ctx)]
+    assert kinds == ["staff_login_failed"] * 5 + ["staff_login_locked"] * 3 + ["staff_login_ok"]
+    assert all(s == member.id for _, s, _ in login_events(ctx))
+    failed = [json.loads(e.detail) for e in events(ctx, "staff_login_failed")]
+    assert [d["attempt"] for d in failed] == [1, 2, 3, 4, 5]
+    assert "locked_until" in failed[-1] and all(d["reason"] == "wrong_pin" for d in failed)
+
+
+def test_a_right_pin_resets_the_counter(ctx):
+    member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    for _ in range(4):
+        with pytest.raises(WrongPin):
+            staff.login(ctx, member.id, "0000")
+    staff.login(ctx, member.id, PIN)
+    assert stored(ctx, member.id).failed_attempts == 0
+    with pytest.raises(WrongPin) as wrong:
+        staff.login(ctx, member.id, "0000")
+    assert wrong.value.remaining == 4
+
+
+def test_failed_attempts_are_committed_even_though_refused(ctx, settings):
+    """Another connection (a fresh context) sees the counter and the event of a refusal."""
+    from kiosk.context import open_context
+
+    member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    with pytest.raises(WrongPin):
+        staff.login(ctx, member.id, "9999", desk=2)
+    other = open_context(settings)
+    try:
+        assert stored(other, member.id).failed_attempts == 1
+        assert [(e.kind, e.desk_id) for e in events(other, "staff_login_failed")] == [("staff_login_failed", 2)]
+        assert desk(other, 2).staff_id is None
+    finally:
+        other.dispose()
+
+
+def test_unknown_and_disabled_staff_cannot_log_in(ctx):
+    member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    staff.login(ctx, member.id, PIN, desk=1)
+    staff.disable_staff(ctx, "Nadia")
+    assert desk(ctx, 1).staff_id is None and desk(ctx, 1).status == "closed"
+    with pytest.raises(UnknownStaff) as refused:
+        staff.login(ctx, member.id, PIN)
+    assert refused.value.message == "Membre de l'équipe inconnu ou désactivé."
+    with pytest.raises(UnknownStaff):
+        staff.login(ctx, 4242, PIN)
+    failed = events(ctx, "staff_login_failed")
+    assert [(e.staff_id, json.loads(e.detail)["reason"]) for e in failed] == [
+        (member.id, "disabled"), (None, "unknown")]
+    assert json.loads(failed[1].detail)["requested_staff_id"] == 4242
+
+
+# ---------------------------------------------------------------- desks
+
+
+def test_login_takes_a_desk_and_logout_frees_it(ctx):
+    nadia = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    before = views.queue_revision(ctx)
+    login = staff.login(ctx, nadia.id, PIN, desk=2)
+    assert login.desk == 2
+    assert views.queue_revision(ctx) > before, "screens see the desk change"
+    d = desk(ctx, 2)
+    assert (d.staff_id, d.status) == (nadia.id, "open")
+    assert login_events(ctx) == [("staff_login_ok", nadia.id, 2)]
+    # the same desk again is fine; another desk moves her there
+    staff.login(ctx, nadia.id, PIN, desk=2)
+    staff.login(ctx, nadia.id, PIN, desk=3)
+    assert desk(ctx, 2).staff_id is None and desk(ctx, 2).status == "closed"
+    assert desk(ctx, 3).staff_id == nadia.id
+    before = views.queue_revision(ctx)
+    assert staff.logout(ctx, nadia.id, 3) == (3,)
+    assert views.queue_revision(ctx) > before
+    d = desk(ctx, 3)
+    assert (d.staff_id, d.status) == (None, "closed")
+    assert [e.desk_id for e in events(ctx, "staff_logout")] == [2, 3]
+    assert staff.logout(ctx, nadia.id, 3) == ()  # nothing left to free
+
+
+def test_a_desk_held_by_another_is_refused_naming_her(ctx):
+    nadia = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    lea = staff.add_staff(ctx, "Léa", "animatrice", OTHER_PIN)
+    staff.login(ctx, nadia.id, PIN, desk=1)
+    with pytest.raises(DeskTaken) as taken:
+        staff.login(ctx, lea.id, OTHER_PIN, desk=1)
+    assert "Nadia" in taken.value.message and "poste 1" in taken.value.message
+    assert desk(ctx, 1).staff_id == nadia.id
+    with pytest.raises(DeskTaken):
+        staff.logout(ctx, lea.id, 1)
+    last = events(ctx, "staff_login_failed")[-1]
+    assert (last.staff_id, last.desk_id, json.loads(last.detail)["reason"]) == (lea.id, 1, "desk_taken")
+    # once Nadia leaves, Léa gets it
+    staff.logout(ctx, nadia.id, None)
+    assert staff.login(ctx, lea.id, OTHER_PIN, desk=1).desk == 1
+    assert desk(ctx, 1).staff_id == lea.id
+
+
+def test_a_closed_desk_is_free_even_with_a_stale_holder(ctx):
+    from kiosk import services
+
+    nadia = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    lea = staff.add_staff(ctx, "Léa", "animatrice", OTHER_PIN)
+    staff.login(ctx, nadia.id, PIN, desk=4)
+    services.set_desk_status(ctx, 4, "closed")
+    assert staff.login(ctx, lea.id, OTHER_PIN, desk=4).desk == 4
+
+
+def test_unknown_desk_is_refused_and_logged(ctx):
+    nadia = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    with pytest.raises(UnknownDesk):
+        staff.login(ctx, nadia.id, PIN, desk=99)
+    last = events(ctx, "staff_login_failed")[-1]
+    assert (last.staff_id, last.desk_id) == (nadia.id, None)
+    assert json.loads(last.detail) == {"desk": 99, "reason": "unknown_desk"}
+    with pytest.raises(UnknownDesk):
+        staff.logout(ctx, nadia.id, 99)
