@@ -258,10 +258,11 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _display(args: argparse.Namespace, locked: bool = True) -> Any:
+def _display(args: argparse.Namespace, configured: str, locked: bool = True) -> Any:
+    """The window of an app: the settings' `*_display`, unless the command line says else."""
     from screens.launch import Display
 
-    size = position = None
+    display = Display.parse(configured, locked=locked)
     if args.size:
         try:
             width, height = (int(v) for v in args.size.lower().split("x"))
@@ -269,26 +270,41 @@ def _display(args: argparse.Namespace, locked: bool = True) -> Any:
             raise KioskError(
                 f"--size « {args.size} » : il faut LARGEURxHAUTEUR, par exemple 1920x1080."
             ) from None
-        size = (width, height)
-    if args.position:
-        try:
-            left, top = (int(v) for v in args.position.split(","))
-        except ValueError:
-            raise KioskError(f"--position « {args.position} » : il faut X,Y, par exemple 1920,0.") from None
-        position = (left, top)
-    if position is not None and size is None:
+        left, top = display.position
+        if args.position:
+            try:
+                left, top = (int(v) for v in args.position.split(","))
+            except ValueError:
+                raise KioskError(
+                    f"--position « {args.position} » : il faut X,Y, par exemple 1920,0."
+                ) from None
+        display = Display(fullscreen=False, size=(width, height), position=(left, top),
+                          locked=locked)
+    elif args.position:
         raise KioskError("--position demande aussi --size.")
-    return Display(fullscreen=not args.windowed, size=size, position=position or (0, 0),
-                   locked=locked and not args.windowed)
+    if args.windowed:
+        display = Display(fullscreen=False, size=display.size or (1280, 800),
+                          position=display.position, locked=False)
+    return display
 
 
 def cmd_visitor(args: argparse.Namespace, settings: Settings) -> int:
-    display = _display(args)
+    display = _display(args, settings.visitor_display)
     load_catalogue(settings.effective_catalogue_dir)
     _context(settings).dispose()  # refuse before opening a window when the base is missing
     from screens.launch import run_visitor
 
     run_visitor(settings, display)
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
+    display = _display(args, settings.staff_display, locked=False)
+    load_catalogue(settings.effective_catalogue_dir)
+    _context(settings).dispose()
+    from screens.launch import run_staff
+
+    run_staff(settings, display)
     return 0
 
 
@@ -310,15 +326,47 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.no_gui:
         return 0
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        print("Pas d'écran ici : la borne se lance avec « kiosk visitor » sur le PC du bus.")
+        print("Pas d'écran ici : la borne se lance avec « kiosk visitor » et la console avec "
+              "« kiosk staff » sur le PC du bus.")
         return 0
-    print("Borne visiteur dans une fenêtre 1280x800 (code de sortie de l'équipe : "
-          f"{settings.staff_exit_pin or 'non défini'}).")
-    from screens.launch import Display, run_visitor
+    return _launch_side_by_side(settings)
 
-    run_visitor(settings, Display(fullscreen=False, size=(1280, 800), position=(40, 40),
-                                  locked=False))
-    return 0
+
+def _screen_size() -> tuple[int, int]:
+    import shutil
+    import subprocess
+
+    if shutil.which("xdotool"):
+        out = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True,
+                             timeout=5).stdout.split()
+        if len(out) == 2:
+            return int(out[0]), int(out[1])
+    return 1920, 1080
+
+
+def _launch_side_by_side(settings: Settings) -> int:
+    """The visitor kiosk on the left half of the screen, the console on the right half: two
+    processes sharing the database, as on the bus's two screens."""
+    import os
+    import subprocess
+
+    width, height = _screen_size()
+    half = width // 2
+    size = f"{half}x{min(height, half * 9 // 16 * 2)}"
+    env = {**os.environ, "KIOSK_DATA_DIR": str(settings.data_dir)}
+    print(f"Borne à gauche, console à droite ({size} chacune). Code de sortie de la borne : "
+          f"{settings.staff_exit_pin or 'non défini'} (appui long en haut à gauche). "
+          "Fermez la console pour tout arrêter.")
+    kiosk = [sys.executable, "-m", "kiosk"]
+    visitor = subprocess.Popen([*kiosk, "visitor", "--windowed", "--size", size,
+                                "--position", "0,0"], env=env)
+    try:
+        console = subprocess.run([*kiosk, "staff", "--size", size, "--position", f"{half},0"],
+                                 env=env)
+    finally:
+        visitor.terminate()
+        visitor.wait(timeout=10)
+    return console.returncode
 
 
 # ---------------------------------------------------------------- staff accounts
@@ -498,12 +546,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--number", type=int, metavar="N", help="numéro du ticket à imprimer")
     p.set_defaults(run=cmd_checklist)
 
-    p = sub.add_parser("visitor", help="lancer la borne tactile des visiteurs")
-    p.add_argument("--windowed", action="store_true",
-                   help="fenêtre normale avec curseur (essai), sans verrouillage")
-    p.add_argument("--size", metavar="LxH", help="fenêtre sans bord de cette taille, ex. 1920x1080")
-    p.add_argument("--position", metavar="X,Y", help="place de la fenêtre, ex. 1920,0 (2e écran)")
-    p.set_defaults(run=cmd_visitor)
+    for name, run, help_text in (
+        ("visitor", cmd_visitor, "lancer la borne tactile des visiteurs"),
+        ("staff", cmd_staff, "lancer la console des animatrices"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--windowed", action="store_true",
+                       help="fenêtre normale avec curseur (essai), sans verrouillage")
+        p.add_argument("--size", metavar="LxH",
+                       help="fenêtre sans bord de cette taille, ex. 1920x1080")
+        p.add_argument("--position", metavar="X,Y",
+                       help="place de la fenêtre, ex. 1920,0 (2e écran)")
+        p.set_defaults(run=run)
 
     p = sub.add_parser("demo", help="préparer une base de démonstration et lancer la borne")
     p.add_argument("--no-gui", action="store_true", help="préparer les données sans fenêtre")

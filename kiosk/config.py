@@ -7,6 +7,7 @@ Precedence: environment (`KIOSK_DATABASE_URL`, `KIOSK_DATA_DIR`) over the file n
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -35,6 +36,9 @@ class Settings:
     printer_queue: str = ""
     print_timeout_seconds: float = 8.0
     staff_exit_pin: str = ""
+    # where each app shows: "fullscreen", or "WIDTHxHEIGHT+LEFT+TOP" for a borderless window
+    visitor_display: str = "fullscreen"
+    staff_display: str = "fullscreen"
     config_file: Path | None = None
 
     @property
@@ -69,9 +73,12 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "printer_queue": str,
     "print_timeout_seconds": (int, float),
     "staff_exit_pin": str,
+    "visitor_display": str,
+    "staff_display": str,
 }
 
 _PATH_KEYS = {"data_dir", "catalogue_dir", "itinerary_dir"}
+DISPLAY_PATTERN = re.compile(r"^(fullscreen|\d{3,5}x\d{3,5}\+\d{1,5}\+\d{1,5})$")
 
 
 def _from_file(path: Path) -> dict[str, Any]:
@@ -97,6 +104,9 @@ def _from_file(path: Path) -> dict[str, Any]:
             raise DataFileError(str(path), "« desks » : entre 1 et 12 postes", line)
         if key == "idle_seconds" and not 10 <= value <= 600:
             raise DataFileError(str(path), "« idle_seconds » : entre 10 et 600 secondes", line)
+        if key in ("visitor_display", "staff_display") and not DISPLAY_PATTERN.match(value):
+            raise DataFileError(str(path), f"« {key} » : « fullscreen » ou LxH+X+Y, "
+                                           f"par exemple 1920x1080+1920+0", line)
         if key == "printer" and value not in ("file", "cups"):
             raise DataFileError(str(path), "« printer » : « file » ou « cups »", line)
         if key in _PATH_KEYS:

@@ -8,15 +8,29 @@ from db.models import Stop, Stopover
 from kiosk import services, views
 from kiosk.context import Context
 
+DEMO_STAFF = (("Marie", "animatrice", "1111"), ("Josiane", "coordinator", "2222"))
+
+
+def _demo_staff(ctx: Context) -> str:
+    """Two demo accounts, created once: an animatrice and the coordinator."""
+    from kiosk import staff
+
+    if not staff.list_staff(ctx, include_disabled=True):
+        for name, role, pin in DEMO_STAFF:
+            staff.add_staff(ctx, name, role, pin)
+    return "Comptes de démonstration : " + ", ".join(
+        f"{name} ({role}, code {pin})" for name, role, pin in DEMO_STAFF)
+
 
 def seed_demo(ctx: Context) -> str:
     """Initialise the database and, unless a stopover is already open, open today's stopover
     and fill it with a few tickets: some waiting, one called, one in service, one finished."""
     report = services.init_database(ctx)
+    accounts = _demo_staff(ctx)
     snapshot = views.queue_snapshot(ctx)
     if snapshot.stopover is not None:
         return (f"Base prête ({report.procedures} démarches). Escale déjà ouverte : "
-                f"{snapshot.stopover.stop_name}, {len(snapshot.waiting)} en attente.")
+                f"{snapshot.stopover.stop_name}, {len(snapshot.waiting)} en attente.\n{accounts}")
     planned = views.today_stop(ctx)
     if planned is not None:
         stop_id = planned.stop_id
@@ -41,6 +55,6 @@ def seed_demo(ctx: Context) -> str:
         services.call_next(ctx, 2)
     snapshot = views.queue_snapshot(ctx)
     return (f"Base de démonstration prête : {report.communes} communes, {report.stops} arrêts, "
-            f"{report.procedures} démarches.\n"
+            f"{report.procedures} démarches.\n{accounts}\n"
             f"Escale ouverte : {info.stop_name} ({info.commune_name}), "
             f"{len(snapshot.waiting)} personne(s) en attente, {len(snapshot.called)} au poste.")

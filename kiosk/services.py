@@ -492,8 +492,6 @@ def transfer_ticket(ctx: Context, number: int, to_desk: int,
         if from_desk == to_desk:
             raise KioskError(f"Le n° {number} est déjà au poste {to_desk}.")
         desk = _ready_desk(session, to_desk)
-        ticket.desk_id = None
-        session.flush()  # the unique "one visitor per desk" index sees one move at a time
         ticket.desk_id = desk.id
         ticket.state = State.CALLED
         ticket.recall_count += 1

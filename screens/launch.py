@@ -18,6 +18,16 @@ class Display:
     position: tuple[int, int] = (0, 0)       # ...at this place (two screens side by side)
     locked: bool = True                       # False: a normal window with a cursor (demo)
 
+    @classmethod
+    def parse(cls, text: str, locked: bool = True) -> Display:
+        """"fullscreen" or "WIDTHxHEIGHT+LEFT+TOP" (the settings file's form)."""
+        if text == "fullscreen":
+            return cls(fullscreen=True, locked=locked)
+        size, left, top = text.split("+")
+        width, height = size.split("x")
+        return cls(fullscreen=False, size=(int(width), int(height)),
+                   position=(int(left), int(top)), locked=locked)
+
 
 def configure(display: Display, kivy_home: Path) -> None:
     os.environ.setdefault("KIVY_HOME", str(kivy_home))
@@ -58,3 +68,18 @@ def run_visitor(settings, display: Display) -> None:  # type: ignore[no-untyped-
     service = VisitorService(ctx)
     run(service, KioskOptions(idle_seconds=settings.idle_seconds,
                               staff_pin=settings.staff_exit_pin))
+
+
+def run_staff(settings, display: Display) -> None:  # type: ignore[no-untyped-def]
+    # the console is a normal desktop window: a cursor, a keyboard for the partner's name
+    configure(Display(display.fullscreen, display.size, display.position, locked=False),
+              settings.data_dir / "kivy")
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    from kiosk.console import StaffService
+    from kiosk.context import open_context
+    from screens.staff_app import run
+
+    run(StaffService(open_context(settings)))

@@ -266,3 +266,20 @@ def test_open_desks_share_the_wait(open_ctx):
     services.set_desk_status(open_ctx, 2, "open")
     two_desks = services.take_ticket(open_ctx, HOUSING).wait
     assert two_desks.high < one_desk.high
+
+
+def test_transfer_sends_the_visitor_to_a_free_desk_and_is_announced(open_ctx):
+    for _ in range(2):
+        services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    services.call_next(open_ctx, 2)
+    with pytest.raises(DeskBusy):
+        services.transfer_ticket(open_ctx, 1, 2)
+    moved = services.transfer_ticket(open_ctx, 1, 3)
+    assert (moved.desk, moved.recall_count) == (3, 1)
+    snap = views.queue_snapshot(open_ctx)
+    assert {(c.number, c.desk) for c in snap.called} == {(1, 3), (2, 2)}
+    assert views.last_calls(open_ctx)[0].desk == 3  # the kiosk announces the new desk
+    # desk 1 is free again
+    services.take_ticket(open_ctx, HOUSING)
+    assert services.call_next(open_ctx, 1).number == 3

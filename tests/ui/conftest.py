@@ -51,10 +51,10 @@ class Driver:
         while not condition():
             if time.monotonic() > deadline:
                 app = self.app
+                state = {k: getattr(app, k, None) for k in ("busy", "notice", "message")}
                 raise AssertionError(
                     f"timed out waiting for {what or condition}: screen={app.manager.current} "
-                    f"busy={app.busy} notice={app.notice!r} ticket={dict(app.ticket)} "
-                    f"pending={app.db.pending}/{app.device.pending}")
+                    f"{state}")
             EventLoop.idle()
             time.sleep(0.005)
 
@@ -68,11 +68,21 @@ class Driver:
     def screen(self) -> str:
         return self.app.manager.current
 
-    def find(self, name: str):
-        for widget in self.app.manager.current_screen.walk():
-            if getattr(widget, "name", None) == name and widget is not self.app.manager.current_screen:
-                return widget
-        raise AssertionError(f"no widget named {name!r} on screen {self.screen!r}")
+    def find(self, name: str | None = None, text: str | None = None):
+        """A widget by its `name` (or its text), in an open modal first, else on the screen."""
+        from kivy.uix.modalview import ModalView
+
+        roots = [c for c in Window.children if isinstance(c, ModalView)]
+        roots.append(self.app.manager.current_screen)
+        for root in roots:
+            for widget in root.walk(restrict=True):
+                if widget is root:
+                    continue
+                if name is not None and getattr(widget, "name", None) == name:
+                    return widget
+                if text is not None and getattr(widget, "text", None) == text:
+                    return widget
+        raise AssertionError(f"no widget {name or text!r} on screen {self.screen!r}")
 
     def tap_at(self, x: float, y: float) -> None:
         touch = UnitTestTouch(x, y)
@@ -81,12 +91,12 @@ class Driver:
         touch.touch_up()
         self.pump(2)
 
-    def tap(self, name: str) -> None:
+    def tap(self, name: str | None = None, text: str | None = None) -> None:
         # as a person does: wait for the screen to stop moving before pressing
         self.wait(lambda: not self.app.manager.transition.is_active, what="transition")
         self.pump(3)
-        widget = self.find(name)
-        assert not widget.disabled, f"{name} is disabled"
+        widget = self.find(name, text)
+        assert not widget.disabled, f"{name or text} is disabled"
         x, y = widget.to_window(widget.center_x, widget.center_y)
         self.tap_at(x, y)
 
@@ -137,10 +147,32 @@ def start_app(service, options, size=(1920, 1080)) -> Driver:
     return driver
 
 
+def start_staff_app(service, size=(1920, 1080)) -> Driver:
+    from screens.staff_app import StaffApp
+
+    EventLoop.ensure_window()
+    Window.size = size
+    app = StaffApp(service)
+    App._running_app = app
+    root = app.build()
+    app.root = root
+    Window.add_widget(root)
+    driver = Driver(app)
+    driver.wait(lambda: app.board is not None, what="first board")
+    driver.settle(0.2)
+    return driver
+
+
 def stop_app(driver: Driver) -> None:
+    from kivy.uix.modalview import ModalView
+
     app = driver.app
     Clock.unschedule(app._poll)
-    Clock.unschedule(app._check_idle)
+    if hasattr(app, "_check_idle"):
+        Clock.unschedule(app._check_idle)
+    for child in list(Window.children):
+        if isinstance(child, ModalView):
+            child.dismiss(animation=False)
     for child in list(Window.children):
         Window.remove_widget(child)
     app.dispatch("on_stop")  # also releases kv's cached `app`

@@ -1,0 +1,100 @@
+"""The console: the live queue on the left, my desk and its actions on the right."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
+from kivy.uix.recycleview import RecycleView
+from kivy.uix.screenmanager import Screen
+
+from screens import theme
+from screens.widgets import BigButton
+
+
+class QueueRow(ButtonBehavior, BoxLayout):
+    """One waiting ticket: number, pictogram, procedure, time waited, priority badge."""
+
+    number = NumericProperty(0)
+    title = StringProperty("")
+    icon = StringProperty("")
+    waited = StringProperty("")
+    priority = BooleanProperty(False)
+    selected = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        App.get_running_app().select(self.number)
+
+
+class QueueList(RecycleView):
+    pass
+
+
+class Chooser(ModalView):
+    """A list of big choices in a modal: desks to transfer to, procedures, stops."""
+
+    title = StringProperty("")
+
+    def fill(self, choices: list[tuple[str, object]], on_choose) -> Chooser:  # type: ignore[no-untyped-def]
+        app = App.get_running_app()
+        box = self.ids.choices
+        box.clear_widgets()
+        for label, value in choices:
+            button = BigButton(text=label, name=f"choice:{value}", font_px=30,
+                               size_hint_y=None, height=90 * app.u)
+            button.bind(on_release=lambda _b, v=value: (self.dismiss(), on_choose(v)))
+            box.add_widget(button)
+        return self
+
+
+class ConsoleScreen(Screen):
+    def ask_transfer(self) -> None:
+        app = App.get_running_app()
+        desks = [(f"Poste {d.id}" + (f" – {d.staff_name}" if d.staff_name else ""), d.id)
+                 for d in (app.board.desks if app.board else ()) if d.id != app.desk]
+        Chooser(title="Envoyer la personne au poste…").fill(desks, app.transfer).open(animation=False)
+
+    def ask_new_ticket(self, priority: bool = False) -> None:
+        app = App.get_running_app()
+        choices = [(f"{app.catalogue.operator(p.operator_id).label} – {p.title}", p.id)
+                   for p in app.catalogue.procedures]
+        title = "Nouveau ticket prioritaire pour…" if priority else "Nouveau ticket pour…"
+        Chooser(title=title).fill(choices, lambda pid: app.new_ticket(pid, priority)).open(animation=False)
+
+    def ask_finish(self) -> None:
+        from screens.finish_form import FinishForm
+
+        app = App.get_running_app()
+        if app.current:
+            FinishForm(procedure_id=app.current["procedure_id"],
+                       number=app.current["number"]).open(animation=False)
+
+    def stopover_button(self) -> None:
+        app = App.get_running_app()
+        if app.is_open:
+            confirm = Chooser(title="Fermer l'escale ? Ceux qui attendent encore seront comptés "
+                                    "« non reçus ».")
+            confirm.fill([("Oui, fermer l'escale", "close")], lambda _v: app.close_stopover())
+            confirm.open(animation=False)
+            return
+        app.run_job(app.service.planned_today, on_done=self._offer_stops)
+
+    def _offer_stops(self, planned) -> None:  # type: ignore[no-untyped-def]
+        app = App.get_running_app()
+
+        def show(stops) -> None:  # type: ignore[no-untyped-def]
+            choices = []
+            if planned is not None:
+                choices.append((f"Prévu aujourd'hui : {planned.commune_name} – {planned.stop_name}",
+                                planned.stop_id))
+            choices += [(s.label, s.stop_id) for s in stops
+                        if planned is None or s.stop_id != planned.stop_id]
+            Chooser(title="Ouvrir l'escale à…").fill(
+                choices, lambda stop_id: app.open_stopover(stop_id, None)).open(animation=False)
+
+        app.run_job(app.service.stops, on_done=show)
+
+
+__all__ = ["ConsoleScreen", "QueueRow", "QueueList", "Chooser", "theme"]

@@ -1,0 +1,204 @@
+"""The animatrices' console driven by touches, in-process, on a real SQLite database; the
+kiosk's side is played by the services, as another process would."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Demande, Desk, Ticket
+from kiosk import services, staff
+from kiosk.config import Settings
+from kiosk.console import StaffService
+from kiosk.context import open_context
+from tests.ui.conftest import start_staff_app, stop_app
+
+
+@pytest.fixture
+def staff_ctx(tmp_path, sqlite_url, clock):
+    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
+    ctx.clock = clock  # Thursday 26 November 2026, 9:00: the bus is planned at Le François
+    services.open_stopover(ctx, "ducos-bourg")
+    staff.add_staff(ctx, "Marie", "animatrice", "1357")
+    staff.add_staff(ctx, "Josiane", "coordinator", "2468")
+    yield ctx
+    ctx.dispose()
+
+
+@pytest.fixture
+def console(staff_ctx):
+    driver = start_staff_app(StaffService(staff_ctx))
+    yield driver
+    stop_app(driver)
+
+
+def log_in(k, name="Marie", pin="1357", desk=2):
+    k.wait(lambda: any(m["name"] == name for m in k.app.members), what="staff list")
+    k.settle(0.2)
+    k.tap(f"staff:{name}")
+    k.tap(text=f"Poste {desk}")
+    for digit in pin:
+        k.tap(text=digit)
+    k.tap(text="OK")
+
+
+def states(ctx):
+    with ctx.read() as s:
+        return dict(s.execute(select(Ticket.number, Ticket.state)).all())
+
+
+def test_login_call_and_finish_a_visit_with_two_demandes(console, staff_ctx):
+    k = console
+    k.shot("20-console-connexion")
+    log_in(k)
+    k.wait(lambda: k.screen == "console", what="console")
+    assert k.app.desk == 2 and k.app.staff_name == "Marie"
+    started = time.monotonic()
+    services.take_ticket(staff_ctx, "caf-aide-logement")          # at the kiosk
+    services.take_ticket(staff_ctx, "cgss-c2s", priority=True)
+    k.wait(lambda: len(k.app.queue_rows) == 2, timeout=3, what="new tickets on the console")
+    assert time.monotonic() - started <= 1.5
+    assert [r["number"] for r in k.app.queue_rows] == [2, 1]
+    assert k.app.queue_rows[0]["priority"]
+    k.shot("21-console-file")
+    k.tap("call_next")
+    k.wait(lambda: k.app.current_number == "N° 2", what="called")
+    k.tap("start")
+    k.wait(lambda: k.app.current_state == "in_service", what="started")
+    k.tap("finish")
+    k.wait(lambda: _form(k) is not None, what="finish form")
+    k.tap(text="Réglé sur place")
+    k.tap("add_demande")
+    k.settle(0.2)
+    second = _form(k).rows()[1]
+    second.choose_operator("Impôts")
+    second.choose_procedure(staff_ctx.catalogue.procedure("impots-declaration-revenus").title)
+    second.outcome = "redirected"
+    second.partner = "Centre des impôts"
+    k.tap(text="60-74")
+    k.tap(text="Femme")
+    k.shot("22-console-terminer")
+    k.tap("form_save")
+    k.wait(lambda: k.app.current_number == "", what="visit finished")
+    with staff_ctx.read() as s:
+        rows = s.execute(select(Demande.procedure_id, Demande.outcome, Demande.partner)
+                         .order_by(Demande.id)).all()
+        ticket = s.scalars(select(Ticket).where(Ticket.number == 2)).one()
+    assert [tuple(r) for r in rows] == [("cgss-c2s", "solved", None),
+                                        ("impots-declaration-revenus", "redirected",
+                                         "Centre des impôts")]
+    assert (ticket.state, ticket.age_band, ticket.gender, ticket.staff_id) == (
+        "done", "60-74", "femme", 1)
+
+
+def _form(k):
+    from kivy.core.window import Window
+
+    from screens.finish_form import FinishForm
+
+    return next((c for c in Window.children if isinstance(c, FinishForm)), None)
+
+
+def test_a_wrong_pin_is_refused_and_the_fifth_locks(console, staff_ctx):
+    k = console
+    for _attempt in range(5):
+        log_in(k, pin="0000")
+        k.wait(lambda: k.app.message_is_error and not k.app.busy, what="refusal")
+        k.settle(0.1)
+    assert k.screen == "login"
+    assert "5 minutes" in k.app.message
+    log_in(k)  # the right PIN is refused while locked
+    k.wait(lambda: not k.app.busy)
+    k.settle(0.2)
+    assert k.screen == "login"
+    k.shot("23-console-bloque")
+
+
+def test_selected_number_actions_and_new_ticket_for_a_visitor(console, staff_ctx):
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console")
+    for _ in range(3):
+        services.take_ticket(staff_ctx, "autre")
+    k.wait(lambda: len(k.app.queue_rows) == 3)
+    k.app.select(3)
+    k.tap("call_selected")
+    k.wait(lambda: k.app.current_number == "N° 3")
+    k.tap("put_back")
+    k.wait(lambda: k.app.current_number == "")
+    k.app.select(1)
+    k.tap("cancel_selected")
+    k.wait(lambda: states(staff_ctx)[1] == "cancelled")
+    k.app.select(2)
+    k.tap("absent_selected")
+    k.wait(lambda: states(staff_ctx)[2] == "no_show")
+    k.tap("new_ticket")
+    k.wait(lambda: _chooser_has(k, "choice:caf-rsa"), what="procedure list")
+    k.tap("choice:caf-rsa")
+    k.wait(lambda: len(states(staff_ctx)) == 4, what="ticket on behalf")
+    with staff_ctx.read() as s:
+        assert s.scalar(select(Ticket.procedure_id).where(Ticket.number == 4)) == "caf-rsa"
+
+
+def test_transfer_pause_and_logout(console, staff_ctx):
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console")
+    services.take_ticket(staff_ctx, "autre")
+    k.wait(lambda: len(k.app.queue_rows) == 1)
+    k.tap("call_next")
+    k.wait(lambda: k.app.current_number == "N° 1")
+    k.tap("transfer")
+    k.tap("choice:3")
+    k.wait(lambda: k.app.current_number == "", what="transferred away")
+    with staff_ctx.read() as s:
+        assert s.scalar(select(Ticket.desk_id).where(Ticket.number == 1)) == 3
+    k.tap("pause")
+    k.wait(lambda: k.app.desk_status == "paused")
+    assert k.find("call_next").disabled
+    k.tap("pause")
+    k.wait(lambda: k.app.desk_status == "open")
+    k.tap("logout")
+    k.wait(lambda: k.screen == "login")
+    with staff_ctx.read() as s:
+        desk = s.get(Desk, 2)
+        assert (desk.status, desk.staff_id) == ("closed", None)
+
+
+def test_close_and_open_the_stopover_from_the_console(console, staff_ctx):
+    k = console
+    log_in(k, "Josiane", "2468", desk=1)
+    k.wait(lambda: k.screen == "console")
+    services.take_ticket(staff_ctx, "autre")
+    k.wait(lambda: len(k.app.queue_rows) == 1)
+    k.tap("stopover")
+    k.tap("choice:close")
+    k.wait(lambda: not k.app.is_open, what="closed")
+    assert states(staff_ctx) == {1: "unserved"}
+    k.tap("stopover")
+    k.wait(lambda: _chooser_has(k, "choice:francois-dostaly"), what="stops offered")
+    k.shot("24-console-ouvrir-escale")
+    first = k.find("choice:francois-dostaly")
+    assert first.text.startswith("Prévu aujourd'hui : Le François")
+    k.tap("choice:francois-dostaly")
+    k.wait(lambda: k.app.is_open, what="reopened")
+    assert "Le François" in k.app.stopover_text
+
+
+def _chooser_has(k, name):
+    try:
+        k.find(name)
+        return True
+    except AssertionError:
+        return False
+
+
+def test_problems_are_shown_in_words(console, staff_ctx):
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console")
+    services.record_device_problem(staff_ctx, "printer", "L'imprimante ne répond pas.", 4)
+    services.take_ticket(staff_ctx, "autre")  # any queue change refreshes the board
+    k.wait(lambda: "Imprimante" in k.app.status_text, what="printer problem shown")
