@@ -154,6 +154,7 @@ class StaffBoard:
     cancelled: int
     mean_wait_minutes: float | None
     problems: tuple[Problem, ...]
+    now: dt.datetime
 
 
 def staff_board(ctx: Context) -> StaffBoard:
@@ -193,7 +194,7 @@ def staff_board(ctx: Context) -> StaffBoard:
     desks = tuple(DeskRow(r.id, r.name, r.status, r.staff_name, current.get(r.id))
                   for r in desks_rows)
     return StaffBoard(queue, desks, counts.get(State.DONE, 0), counts.get(State.NO_SHOW, 0),
-                      counts.get(State.CANCELLED, 0), mean_wait, problems)
+                      counts.get(State.CANCELLED, 0), mean_wait, problems, ctx.now())
 
 
 @dataclass(frozen=True)

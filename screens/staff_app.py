@@ -8,7 +8,6 @@ appears here within a second.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -234,7 +233,7 @@ class StaffApp(App):
                 else "–")
         self.counts_text = (f"En attente : {waiting}    Reçus : {board.served}    "
                             f"Absents : {board.absent}    Attente moyenne : {mean}")
-        now = dt.datetime.now()
+        now = board.now
         self.queue_rows = [
             {
                 "number": w.number,

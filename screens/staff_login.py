@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.core.window import Window
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
@@ -26,8 +27,30 @@ class LoginScreen(Screen):
     def on_kv_post(self, *_args: object) -> None:
         App.get_running_app().bind(members=lambda *_a: self.fill())
 
+    # the PIN can also be typed on the laptop's keyboard: digits, Backspace, Enter
+    def on_enter(self, *_args: object) -> None:
+        Window.bind(on_key_down=self._key)
+
+    def on_leave(self, *_args: object) -> None:
+        Window.unbind(on_key_down=self._key)
+
+    def _key(self, _window: object, key: int, _scancode: int, codepoint: str | None,
+             _modifiers: object) -> bool:
+        if codepoint and codepoint.isdigit():
+            self.press(codepoint)
+        elif key == 8:
+            self.press("←")
+        elif key in (13, 271):
+            self.press("OK")
+        else:
+            return False
+        return True
+
     def fill(self) -> None:
         app = App.get_running_app()
+        if len(app.members) == 1 and not self.chosen:  # one account: nothing to choose
+            self.chosen = app.members[0]["id"]
+            self.chosen_name = app.members[0]["name"]
         box = self.ids.names
         box.clear_widgets()
         for member in app.members:

@@ -4,13 +4,11 @@ find the big green button, click it, check the database, leave with the staff PI
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -24,15 +22,6 @@ DISPLAY = os.environ.get("KIOSK_TEST_DISPLAY", "")
 REQUIRED = bool(os.environ.get("KIOSK_REQUIRE_BACKENDS"))
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 GREEN = tuple(round(c * 255) for c in theme.ACTION[:3])
-
-
-@pytest.fixture
-def xvfb() -> str:
-    if not DISPLAY or not shutil.which("xdotool") or not shutil.which("import"):
-        if REQUIRED:
-            pytest.fail("Xvfb, xdotool and imagemagick are required: run through `make test`")
-        pytest.skip("no Xvfb display (KIOSK_TEST_DISPLAY unset); `make test` starts one")
-    return DISPLAY
 
 
 def x(*args: str, display: str) -> str:
@@ -59,13 +48,21 @@ def centre_of(image: Image.Image, colour: tuple[int, ...]) -> tuple[int, int]:
     return (sum(xs) // len(xs) * 4, sum(ys) // len(ys) * 4)
 
 
-def visible_window(display: str, title: str) -> bool:
+def window_id(display: str, title: str) -> str | None:
     """xdotool's --name does not match SDL's UTF-8 window titles: compare the names ourselves."""
     env = {**os.environ, "DISPLAY": display}
     found = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", "."], env=env,
                            capture_output=True, text=True, timeout=10).stdout.split()
-    return any(subprocess.run(["xdotool", "getwindowname", w], env=env, capture_output=True,
-                              text=True, timeout=10).stdout.strip() == title for w in found)
+    for w in found:
+        name = subprocess.run(["xdotool", "getwindowname", w], env=env, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        if name == title:
+            return w
+    return None
+
+
+def visible_window(display: str, title: str) -> bool:
+    return window_id(display, title) is not None
 
 
 def click(display: str, point: tuple[int, int]) -> None:

@@ -67,6 +67,7 @@ def test_login_call_and_finish_a_visit_with_two_demandes(console, staff_ctx):
     k.wait(lambda: k.app.current_number == "N° 2", what="called")
     k.tap("start")
     k.wait(lambda: k.app.current_state == "in_service", what="started")
+    k.shot("21b-console-visite-en-cours")
     k.tap("finish")
     k.wait(lambda: _form(k) is not None, what="finish form")
     k.tap(text="Réglé sur place")
