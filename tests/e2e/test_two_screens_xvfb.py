@@ -22,8 +22,8 @@ from tests.e2e.test_visitor_xvfb import (
     click,
     screenshot,
     visible_window,
-    window_id,
     wait_for,
+    window_id,
     x,
 )
 

@@ -108,6 +108,86 @@ def bench_screens(folder: Path) -> list[str]:
     ]
 
 
+def bench_latencies(folder: Path) -> list[str]:
+    """Ticket taken elsewhere -> on the console; call -> banner on the kiosk (both poll 0.5 s)."""
+    from kiosk import services, staff
+    from kiosk.config import Settings
+    from kiosk.console import StaffService
+    from kiosk.context import open_context
+    from kiosk.printing import FilePrinter
+    from kiosk.visitor import VisitorService
+    from screens.visitor_app import KioskOptions
+    from tests.ui.conftest import start_app, start_staff_app, stop_app
+
+    url = f"sqlite:///{folder}/latency.sqlite3"
+    ctx = open_context(Settings(data_dir=folder, database_url=url))
+    services.init_database(ctx)
+    services.open_stopover(ctx, "ducos-bourg")
+    staff.add_staff(ctx, "Bench", "animatrice", "1234")
+    other = open_context(Settings(data_dir=folder, database_url=url))  # "another process"
+
+    k = start_staff_app(StaffService(ctx))
+    k.app.login(1, "1234", 1)
+    k.wait(lambda: k.screen == "console")
+    seen: list[float] = []
+    for i in range(40):
+        k.settle(0.05 + (i % 10) * 0.045)  # taken at any moment of the polling period
+        started = time.perf_counter()
+        number = services.take_ticket(other, "autre").number
+        k.wait(lambda n=number: any(r["number"] == n for r in k.app.queue_rows))
+        k.pump(1)
+        seen.append((time.perf_counter() - started) * 1000)
+    stop_app(k)
+
+    k = start_app(VisitorService(ctx, printer=FilePrinter(folder)), KioskOptions(staff_pin="1"))
+    banners: list[float] = []
+    for i in range(40):
+        k.settle(0.05 + (i % 10) * 0.045)
+        started = time.perf_counter()
+        called = services.call_next(other, 1)
+        k.wait(lambda n=called.number: k.app.banner.shown
+               and k.app.banner.text.startswith(f"N° {n} "))
+        k.pump(1)
+        banners.append((time.perf_counter() - started) * 1000)
+        services.mark_absent(other, called.number)
+        k.app._banner_done(0)
+    stop_app(k)
+    other.dispose()
+    ctx.dispose()
+    return [line("ticket taken -> on console", seen, 1000.0),
+            line("call -> banner on kiosk", banners, 1000.0)]
+
+
+def bench_console_memory(folder: Path) -> list[str]:
+    display = os.environ.get("KIOSK_TEST_DISPLAY")
+    if not display:
+        return ["console     resident memory: not measured (no Xvfb: run `make bench`)"]
+    from tests.e2e.test_visitor_xvfb import visible_window
+
+    data = folder / "console"
+    data.mkdir()
+    env = {**os.environ, "DISPLAY": display, "KIOSK_DATA_DIR": str(data)}
+    env.pop("SDL_VIDEODRIVER", None)
+    subprocess.run([sys.executable, "-m", "kiosk", "demo", "--no-gui"], env=env, check=True,
+                   capture_output=True)
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "staff", "--size", "1920x1080"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.perf_counter()
+    while not visible_window(display, "Borne PLUS – console"):
+        if time.perf_counter() - started > 30:
+            raise RuntimeError("the console window did not appear within 30 s")
+        time.sleep(0.05)
+    time.sleep(3)
+    status = Path(f"/proc/{proc.pid}/status").read_text()
+    rss = next(int(r.split()[1]) for r in status.splitlines() if r.startswith("VmRSS")) / 1024
+    rollup = Path(f"/proc/{proc.pid}/smaps_rollup").read_text()
+    pss = next(int(r.split()[1]) for r in rollup.splitlines() if r.startswith("Pss:")) / 1024
+    proc.kill()
+    proc.wait()
+    return [f"console     resident memory: RSS {rss:.0f} MB (PSS {pss:.0f} MB)  target <=200 MB  "
+            f"{'OK' if rss <= 200 else 'SLOW'}"]
+
+
 def bench_cold_start(folder: Path) -> list[str]:
     from tests.e2e.test_visitor_xvfb import visible_window
 
@@ -137,7 +217,9 @@ def bench_cold_start(folder: Path) -> list[str]:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        lines = bench_screens(Path(tmp)) + bench_cold_start(Path(tmp))
+        folder = Path(tmp)
+        lines = (bench_screens(folder) + bench_latencies(folder) + bench_cold_start(folder)
+                 + bench_console_memory(folder))
     print("\n".join(lines))
     return 0
 
