@@ -111,20 +111,22 @@ class LastCall:
     number: int
     desk: int
     at: dt.datetime
+    recall: bool = False  # a recall or a transfer: announced as "Rappel"
 
 
 def last_calls(ctx: Context, limit: int = 4) -> tuple[LastCall, ...]:
     """The latest calls and recalls of the open stopover, newest first (the Accueil band)."""
     with ctx.read() as session:
         rows = session.execute(
-            select(Event.id, Ticket.number, Event.desk_id, Event.at)
+            select(Event.id, Ticket.number, Event.desk_id, Event.at, Event.kind)
             .join(Stopover, Stopover.id == Event.stopover_id)
             .join(Ticket, Ticket.id == Event.ticket_id)
             .where(Stopover.closed_at.is_(None),
                    Event.kind.in_(["ticket_called", "ticket_recalled", "ticket_transferred"]))
             .order_by(Event.id.desc()).limit(limit)
         ).all()
-    return tuple(LastCall(r.id, r.number, r.desk_id, r.at) for r in rows)
+    return tuple(LastCall(r.id, r.number, r.desk_id, r.at, r.kind != "ticket_called")
+                 for r in rows)
 
 
 @dataclass(frozen=True)

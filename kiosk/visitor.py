@@ -107,6 +107,10 @@ class VisitorService:
             services.record_device_problem(self.ctx, "printer", outcome.message, number)
         return outcome
 
+    def report_problem(self, device: str, message: str) -> None:
+        """A sound or speech failure, logged for the staff console."""
+        services.record_device_problem(self.ctx, device, message)
+
     def phone_qr(self, procedure_id: str, number: int | None) -> PhoneQr:
         procedure, operator = self._procedure(procedure_id)
         text = documents.phone_text(procedure, operator, self._slip(number))

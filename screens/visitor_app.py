@@ -37,6 +37,7 @@ from kiosk import i18n
 from kiosk.config import ASSETS_DIR
 from kiosk.errors import KioskError, NoOpenStopover
 from screens import theme
+from screens.announcer import make_announcer
 from screens.widgets import CallBanner, CornerHotspot, PinPad
 from screens.worker import Worker
 
@@ -110,11 +111,13 @@ class VisitorApp(App):
         self.catalogue = service.catalogue()
         self.db = Worker("kiosk-db")
         self.device = Worker("kiosk-device")
+        self.announcer = make_announcer()  # chime then voice, one call after the other
+        self._reported_problems = 0
         self.last_touch = time.monotonic()
         self._revision: int | None = None
         self._polling = False
         self._seen_call = -1
-        self._banners: deque[tuple[int, int]] = deque()
+        self._banners: deque[tuple[int, int, bool]] = deque()
         self._banner_event: Any = None
         self._flow_id = 0
         self.banner: CallBanner | None = None
@@ -183,6 +186,7 @@ class VisitorApp(App):
     def on_stop(self) -> None:
         self.db.stop()
         self.device.stop()
+        self.announcer.stop()
 
     # ------------------------------------------------------------ kiosk lock
 
@@ -237,7 +241,16 @@ class VisitorApp(App):
 
     # ------------------------------------------------------------ live board
 
+    def _report_sound_problems(self) -> None:
+        """Chime or voice failures go to the event log, where the staff console shows them."""
+        problems = self.announcer.problems
+        for problem in problems[self._reported_problems:]:
+            device = "speech" if problem.phase == "speech" else "audio"
+            self.db.submit(self.service.report_problem, device, problem.message)
+        self._reported_problems = len(problems)
+
     def _poll(self, _dt: float) -> None:
+        self._report_sound_problems()
         if self._polling:
             return
         self._polling = True
@@ -277,7 +290,7 @@ class VisitorApp(App):
             self._seen_call = max(self._seen_call, board.last_calls[0].event_id)
         if not first:  # calls made before the kiosk started are not announced again
             for call in fresh:
-                self._banners.append((call.number, call.desk))
+                self._banners.append((call.number, call.desk, call.recall))
             self._next_banner()
 
     def _next_banner(self, *_args: Any) -> None:
@@ -286,10 +299,11 @@ class VisitorApp(App):
         if not self._banners:
             self.banner.shown = False
             return
-        number, desk = self._banners.popleft()
+        number, desk, recall = self._banners.popleft()
         self.banner.text = self.t("banner.call", number=number, desk=desk)
         self.banner.sub = self.t("banner.go", desk=desk)
         self.banner.shown = True
+        self.announcer.announce(number, desk, recall=recall)
         self._banner_event = Clock.schedule_once(self._banner_done, BANNER_SECONDS)
 
     def _banner_done(self, _dt: float) -> None:

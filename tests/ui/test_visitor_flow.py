@@ -250,3 +250,28 @@ def test_screens_fit_and_targets_are_big_enough(kiosk_app, size):
     k.wait(lambda: k.screen == "ticket")
     check_screen()
     k.shot(f"14-ticket-{tag}")
+
+
+def test_calls_are_announced_one_after_the_other_chime_then_voice(kiosk_app, visitor_ctx):
+    k = kiosk_app
+    for _ in range(2):
+        services.take_ticket(visitor_ctx, "autre")
+    services.call_next(visitor_ctx, 1)
+    k.wait(lambda: k.app.banner.shown, what="first banner")
+    time.sleep(1.0)
+    services.call_next(visitor_ctx, 2)          # a second call one second later
+    services.recall(visitor_ctx, 1)
+    k.wait(lambda: k.app.announcer.announced >= 1, timeout=10, what="first announcement")
+    k.app._banner_done(0)                       # next banners follow at once
+    k.wait(lambda: not k.app.banner.shown or k.app.banner.text.startswith("N° 2"))
+    k.app._banner_done(0)
+    k.wait(lambda: k.app.announcer.wait_idle(0) and k.app.announcer.announced == 3,
+           timeout=20, what="three announcements")
+    history = k.app.announcer.history
+    phases = [(h.phase, h.text) for h in history]
+    assert phases[:2] == [("chime", "Numéro 1, poste 1"), ("speech", "Numéro 1, poste 1")]
+    assert [p for p in phases if p[0] == "speech"] == [
+        ("speech", "Numéro 1, poste 1"), ("speech", "Numéro 2, poste 2"),
+        ("speech", "Rappel : numéro 1, poste 1")]
+    for before, after in zip(history, history[1:], strict=False):
+        assert before.finished_at <= after.started_at, "never two sounds at once"
