@@ -125,6 +125,7 @@ class StaffApp(App):
         return self.manager
 
     def on_stop(self) -> None:
+        Window.unbind(size=self._rescale)
         self.worker.stop()
 
     # ------------------------------------------------------------ jobs

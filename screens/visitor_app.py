@@ -184,6 +184,8 @@ class VisitorApp(App):
         return root
 
     def on_stop(self) -> None:
+        Window.unbind(size=self._rescale, on_touch_down=self._touched,
+                      on_request_close=self._refuse_close, on_keyboard=self._key)
         self.db.stop()
         self.device.stop()
         self.announcer.stop()

@@ -135,9 +135,9 @@ def start_app(service, options, size=(1920, 1080)) -> Driver:
     from screens.visitor_app import VisitorApp
 
     EventLoop.ensure_window()
-    Window.size = size
     app = VisitorApp(service, options)
     App._running_app = app
+    Window.size = size
     root = app.build()
     app.root = root
     Window.add_widget(root)
@@ -151,9 +151,9 @@ def start_staff_app(service, size=(1920, 1080)) -> Driver:
     from screens.staff_app import StaffApp
 
     EventLoop.ensure_window()
-    Window.size = size
     app = StaffApp(service)
     App._running_app = app
+    Window.size = size
     root = app.build()
     app.root = root
     Window.add_widget(root)
