@@ -54,3 +54,14 @@ def short_day(day: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
 
 def half_label(half: str, language: str = DEFAULT_LANGUAGE) -> str:
     return t(f"halves.{half}", language)
+
+
+def at_commune(name: str) -> str:
+    """"à Ducos", "au François", "aux Trois-Îlets": French contracts à + le/les."""
+    if name.startswith("Le "):
+        return "au " + name[3:]
+    if name.startswith("Les "):
+        return "aux " + name[4:]
+    if name.startswith("La "):
+        return "à la " + name[3:]
+    return "à " + name

@@ -275,11 +275,12 @@ class VisitorApp(App):
         self.is_open = board.is_open
         if board.stop_name:
             self.stop_text = self.t("accueil.today", stop=board.stop_name,
-                                    commune=board.commune_name)
+                                    at_commune=i18n.at_commune(board.commune_name or ""))
         else:
             self.stop_text = self.t("accueil.no_stop")
-        self.passages_title = (self.t("accueil.next_here", commune=board.commune_name)
-                               if board.next_passages else "")
+        self.passages_title = (
+            self.t("accueil.next_here", at_commune=i18n.at_commune(board.commune_name or ""))
+            if board.next_passages else "")
         self.passages = [
             self.t("accueil.passage", day=i18n.short_day(p.day, self.language),
                    half=i18n.half_label(p.half, self.language), stop=p.stop_name)

@@ -48,3 +48,12 @@ def test_colour_pairs_reach_seven_to_one(pair):
 def test_contrast_formula_matches_the_reference_values():
     assert theme.contrast(theme.hex_colour("#000000"), theme.hex_colour("#FFFFFF")) == pytest.approx(21.0)
     assert theme.contrast(theme.hex_colour("#777777"), theme.hex_colour("#FFFFFF")) == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.mark.parametrize("name, said", [
+    ("Ducos", "à Ducos"), ("Le François", "au François"), ("Le Marin", "au Marin"),
+    ("Les Trois-Îlets", "aux Trois-Îlets"), ("Les Anses-d'Arlet", "aux Anses-d'Arlet"),
+    ("Sainte-Luce", "à Sainte-Luce"),
+])
+def test_communes_take_the_right_french_preposition(name, said):
+    assert i18n.at_commune(name) == said
