@@ -66,7 +66,8 @@ def test_kiosk_and_console_talk_through_the_database(xvfb, tmp_path, sqlite_url)
                                stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: visible_window(xvfb, "Borne PLUS")
-                 and visible_window(xvfb, "Borne PLUS – console"), what="both windows")
+                 and visible_window(xvfb, "Borne PLUS – console"), timeout=60,
+                 what="both windows")
         time.sleep(2.0)
         # the animatrice logs in on her keyboard: one account, desk 1 by default
         console_window = window_id(xvfb, "Borne PLUS – console")

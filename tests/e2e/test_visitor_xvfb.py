@@ -69,9 +69,12 @@ def click(display: str, point: tuple[int, int]) -> None:
     x("xdotool", "mousemove", str(point[0]), str(point[1]), "click", "1", display=display)
 
 
-def wait_for(condition, timeout: float = 15.0, what: str = "") -> None:
+def wait_for(condition, timeout: float = 15.0, what: str = "", proc=None) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
+        if proc is not None and proc.poll() is not None:
+            output = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"{what}: the process ended ({proc.returncode}): {output[-2000:]}")
         assert time.monotonic() < deadline, f"timed out: {what}"
         time.sleep(0.1)
 
@@ -90,7 +93,9 @@ def test_real_kiosk_window_gives_a_ticket_and_lets_staff_out(xvfb, tmp_path, sql
                              "--position", "0,0"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(lambda: visible_window(xvfb, "Borne PLUS"), what="kiosk window")
+        # a first start on a fresh machine compiles and caches a lot: be patient
+        wait_for(lambda: visible_window(xvfb, "Borne PLUS"), timeout=60, what="kiosk window",
+                 proc=proc)
         time.sleep(1.5)  # first frames
         accueil = screenshot(xvfb, "e2e-01-accueil")
         click(xvfb, centre_of(accueil, GREEN))          # "Prendre un ticket"
