@@ -19,9 +19,3 @@ def xvfb() -> str:
         pytest.skip("no Xvfb display (KIOSK_TEST_DISPLAY unset); `make test` starts one")
     return DISPLAY
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # one virtual screen for all: the end-to-end tests run one after the other in one worker
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.xdist_group("xvfb"))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -26,6 +27,9 @@ from tests.e2e.test_visitor_xvfb import (
     window_id,
     x,
 )
+
+# one virtual screen for all: the end-to-end tests run one after the other in one worker
+pytestmark = pytest.mark.xdist_group("xvfb")
 
 YELLOW = tuple(round(c * 255) for c in theme.BANNER[:3])
 PANEL = tuple(round(c * 255) for c in theme.PANEL[:3])

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -17,6 +18,9 @@ from kiosk.config import Settings
 from kiosk.context import open_context
 from kiosk.services import open_stopover
 from screens import theme
+
+# one virtual screen for all: the end-to-end tests run one after the other in one worker
+pytestmark = pytest.mark.xdist_group("xvfb")
 
 DISPLAY = os.environ.get("KIOSK_TEST_DISPLAY", "")
 REQUIRED = bool(os.environ.get("KIOSK_REQUIRE_BACKENDS"))
