@@ -115,6 +115,7 @@ class VisitorApp(App):
         self._reported_problems = 0
         self.last_touch = time.monotonic()
         self._revision: int | None = None
+        self._announced_from_start = False  # the first board's calls are history, not news
         self._polling = False
         self._seen_call = -1
         self._banners: deque[tuple[int, int, bool]] = deque()
@@ -270,7 +271,8 @@ class VisitorApp(App):
 
     def _on_board(self, board: Any) -> None:
         self._polling = False
-        first = self._revision is None
+        first = not self._announced_from_start
+        self._announced_from_start = True
         self._revision = board.revision
         self.is_open = board.is_open
         if board.stop_name:
@@ -365,7 +367,7 @@ class VisitorApp(App):
         self.ticket_printed = False
         self.ahead_line = f"{self.ahead_text(self.ticket)}   {self.wait_text(self.ticket)}"
         self.notice = ""
-        self._revision = None  # our own ticket changed the queue: refresh the board
+        self._revision = -1  # our own ticket changed the queue: refresh the board now
         self.go("ticket")
 
     def _ticket_failed(self, flow: int, exc: BaseException) -> None:

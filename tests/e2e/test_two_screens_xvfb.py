@@ -63,15 +63,23 @@ def test_kiosk_and_console_talk_through_the_database(xvfb, tmp_path, sqlite_url)
            "KIOSK_DATABASE_URL": sqlite_url, "SDL_AUDIODRIVER": "dummy"}
     env.pop("SDL_VIDEODRIVER", None)
     kiosk = [sys.executable, "-m", "kiosk"]
+    logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("visitor", "console")}
     visitor = subprocess.Popen([*kiosk, "visitor", "--size", f"{HALF}x600", "--position", "0,0"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env=env, stdout=logs["visitor"], stderr=subprocess.STDOUT)
     console = subprocess.Popen([*kiosk, "staff", "--size", f"{HALF}x600", "--position",
-                                f"{HALF},0"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                                f"{HALF},0"], env=env, stdout=logs["console"],
+                               stderr=subprocess.STDOUT)
+
+    def both_windows() -> bool:
+        for name, proc in (("visitor", visitor), ("console", console)):
+            if proc.poll() is not None:
+                log = (tmp_path / f"{name}.log").read_text()[-2000:]
+                raise AssertionError(f"the {name} ended ({proc.returncode}): {log}")
+        return (visible_window(xvfb, "Borne PLUS")
+                and visible_window(xvfb, "Borne PLUS – console"))
+
     try:
-        wait_for(lambda: visible_window(xvfb, "Borne PLUS")
-                 and visible_window(xvfb, "Borne PLUS – console"), timeout=60,
-                 what="both windows")
+        wait_for(both_windows, timeout=60, what="both windows")
         time.sleep(2.0)
         # the animatrice logs in on her keyboard: one account, desk 1 by default
         console_window = window_id(xvfb, "Borne PLUS – console")
