@@ -31,7 +31,7 @@ demo: system venv
 # The whole suite, once, against SQLite and PostgreSQL; fails if either backend ran no test.
 test: system venv
 	.ci/with-services env KIOSK_REQUIRE_BACKENDS=sqlite,postgresql \
-		$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider tests
+		$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider tests
 
 lint: venv
 	$(BIN)/ruff check kiosk db screens tests

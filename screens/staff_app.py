@@ -15,7 +15,6 @@ from typing import Any
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
-from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import (
@@ -23,32 +22,24 @@ from kivy.properties import (
     DictProperty,
     ListProperty,
     NumericProperty,
-    ObjectProperty,
     StringProperty,
 )
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import i18n
-from kiosk.config import ASSETS_DIR
 from kiosk.errors import KioskError, NoTicketWaiting
 from screens import theme
+from screens.base_app import BoardApp
 from screens.worker import Worker
 
 log = logging.getLogger("borne-plus")
 HERE = Path(__file__).parent
-POLL_SECONDS = 0.5
 
 STATE_WORDS = {"called": "appelé", "in_service": "en cours"}
 
 
-class StaffApp(App):
-    u = NumericProperty(1.0)
-    k = NumericProperty(1.0)
-    zoom = NumericProperty(1.0)
+class StaffApp(BoardApp):
     min_font = NumericProperty(20)
-    font_regular = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans.ttf"))
-    font_bold = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans-Bold.ttf"))
-    language = StringProperty(i18n.DEFAULT_LANGUAGE)
 
     # who is working where
     staff_id = NumericProperty(0)
@@ -75,32 +66,13 @@ class StaffApp(App):
     busy = BooleanProperty(False)
     db_problem = StringProperty("")
 
-    service = ObjectProperty(None)
-
     def __init__(self, service: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.title = "Borne PLUS – console"
-        self.service = service
-        self.catalogue = service.catalogue()
         self.worker = Worker("console-db")
-        self._revision: int | None = None
-        self._polling = False
+        super().__init__(service, self.worker, **kwargs)
+        self.title = "Borne PLUS – console"
         self.board: Any = None
         self.manager: ScreenManager | None = None
         self.stale: tuple[Any, ...] = ()
-
-    # ------------------------------------------------------------ texts and sizes
-
-    def t(self, key: str, *_bind: Any, **values: Any) -> str:
-        return i18n.t(key, self.language, **values)
-
-    def pictogram(self, name: str) -> str:
-        return str(ASSETS_DIR / "pictograms" / f"{name}.png")
-
-    def _rescale(self, *_args: Any) -> None:
-        width, height = Window.size
-        self.u = min(width / 1920, height / 1080)
-        self.k = self.u * self.zoom
 
     # ------------------------------------------------------------ building
 
@@ -119,7 +91,7 @@ class StaffApp(App):
         self.manager = ScreenManager(transition=NoTransition())
         self.manager.add_widget(LoginScreen(name="login"))
         self.manager.add_widget(ConsoleScreen(name="console"))
-        Clock.schedule_interval(self._poll, POLL_SECONDS)
+        self.start_polling()
         self.load_members()
         self.run_job(self.service.stale_procedures, on_done=self._on_stale)
         return self.manager
@@ -141,7 +113,7 @@ class StaffApp(App):
                 self.say(text)
             if on_done is not None:
                 on_done(result)
-            self._revision = None  # refresh now rather than at the next poll
+            self.refresh_now()
 
         def failed(exc: BaseException) -> None:
             self.busy = False
@@ -197,28 +169,13 @@ class StaffApp(App):
 
     # ------------------------------------------------------------ live board
 
-    def _poll(self, _dt: float) -> None:
-        if self._polling:
-            return
-        self._polling = True
-        self.worker.submit(self.service.revision, on_done=self._on_revision,
-                           on_error=self._poll_failed)
-
-    def _poll_failed(self, exc: BaseException) -> None:
-        self._polling = False
+    def board_unreachable(self, exc: BaseException) -> None:
         self.db_problem = f"Base de données injoignable : {str(exc).splitlines()[0][:120]}"
-
-    def _on_revision(self, revision: int) -> None:
-        if revision == self._revision:
-            self._polling = False
-            return
-        self.worker.submit(self.service.board, on_done=self._on_board, on_error=self._poll_failed)
 
     def _on_stale(self, stale: Any) -> None:
         self.stale = stale
 
-    def _on_board(self, board: Any) -> None:
-        self._polling = False
+    def show_board(self, board: Any) -> None:
         self.db_problem = ""
         self.board = board
         self._revision = board.queue.revision

@@ -26,25 +26,22 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
-    NumericProperty,
-    ObjectProperty,
     StringProperty,
 )
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import i18n
-from kiosk.config import ASSETS_DIR
 from kiosk.errors import KioskError, NoOpenStopover
 from screens import theme
 from screens.announcer import make_announcer
+from screens.base_app import BoardApp
 from screens.widgets import CallBanner, CornerHotspot, PinPad
 from screens.worker import Worker
 
 log = logging.getLogger("borne-plus")
 
 HERE = Path(__file__).parent
-POLL_SECONDS = 0.5
 BANNER_SECONDS = 8.0
 PRINT_PATIENCE_SECONDS = 2.0  # after this, the visitor gets the QR code, whatever the printer does
 AFTER_PRINT_SECONDS = 6.0
@@ -69,16 +66,7 @@ class _KeepRunning(ExceptionHandler):
         return ExceptionManager.PASS
 
 
-class VisitorApp(App):
-    # scale: design pixels (1920x1080) -> window pixels; zoom: the "larger text" button
-    u = NumericProperty(1.0)
-    zoom = NumericProperty(1.0)
-    k = NumericProperty(1.0)
-    min_font = NumericProperty(theme.MIN_FONT)
-    font_regular = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans.ttf"))
-    font_bold = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans-Bold.ttf"))
-    language = StringProperty(i18n.DEFAULT_LANGUAGE)
-
+class VisitorApp(BoardApp):
     # what Accueil shows
     is_open = BooleanProperty(False)
     stop_text = StringProperty("")
@@ -101,45 +89,22 @@ class VisitorApp(App):
     qr_matrix = ListProperty([])
     qr_message = StringProperty("")
 
-    service = ObjectProperty(None)
-
     def __init__(self, service: Any, options: KioskOptions | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.title = "Borne PLUS"
-        self.service = service
-        self.options = options or KioskOptions()
-        self.catalogue = service.catalogue()
         self.db = Worker("kiosk-db")
+        super().__init__(service, self.db, **kwargs)
+        self.title = "Borne PLUS"
+        self.options = options or KioskOptions()
         self.device = Worker("kiosk-device")
         self.announcer = make_announcer()  # chime then voice, one call after the other
         self._reported_problems = 0
         self.last_touch = time.monotonic()
-        self._revision: int | None = None
         self._announced_from_start = False  # the first board's calls are history, not news
-        self._polling = False
         self._seen_call = -1
         self._banners: deque[tuple[int, int, bool]] = deque()
         self._banner_event: Any = None
         self._flow_id = 0
         self.banner: CallBanner | None = None
         self.manager: ScreenManager | None = None
-
-    # ------------------------------------------------------------ texts and sizes
-
-    def t(self, key: str, *_bind: Any, **values: Any) -> str:
-        """A French text; extra positional arguments only make kv re-evaluate on change."""
-        return i18n.t(key, self.language, **values)
-
-    def pictogram(self, name: str) -> str:
-        return str(ASSETS_DIR / "pictograms" / f"{name}.png")
-
-    def _rescale(self, *_args: Any) -> None:
-        width, height = Window.size
-        self.u = min(width / 1920, height / theme.DESIGN_HEIGHT)
-        self.k = self.u * self.zoom
-
-    def on_zoom(self, *_args: Any) -> None:
-        self._rescale()
 
     def toggle_zoom(self) -> None:
         self.zoom = 1.0 if self.zoom > 1.0 else 1.3
@@ -179,7 +144,7 @@ class VisitorApp(App):
                                pos_hint={"x": 0, "top": 1})
         corner.on_long_press = self.ask_staff_pin
         root.add_widget(corner)
-        Clock.schedule_interval(self._poll, POLL_SECONDS)
+        self.start_polling()
         Clock.schedule_interval(self._check_idle, 1.0)
         self._poll(0)
         return root
@@ -252,25 +217,11 @@ class VisitorApp(App):
             self.db.submit(self.service.report_problem, device, problem.message)
         self._reported_problems = len(problems)
 
-    def _poll(self, _dt: float) -> None:
+    def _poll(self, dt: float) -> None:
         self._report_sound_problems()
-        if self._polling:
-            return
-        self._polling = True
-        self.db.submit(self.service.revision, on_done=self._on_revision,
-                       on_error=self._poll_failed)
+        super()._poll(dt)
 
-    def _poll_failed(self, _exc: BaseException) -> None:
-        self._polling = False
-
-    def _on_revision(self, revision: int) -> None:
-        if revision == self._revision:
-            self._polling = False
-            return
-        self.db.submit(self.service.board, on_done=self._on_board, on_error=self._poll_failed)
-
-    def _on_board(self, board: Any) -> None:
-        self._polling = False
+    def show_board(self, board: Any) -> None:
         first = not self._announced_from_start
         self._announced_from_start = True
         self._revision = board.revision
@@ -367,7 +318,7 @@ class VisitorApp(App):
         self.ticket_printed = False
         self.ahead_line = f"{self.ahead_text(self.ticket)}   {self.wait_text(self.ticket)}"
         self.notice = ""
-        self._revision = -1  # our own ticket changed the queue: refresh the board now
+        self.refresh_now()
         self.go("ticket")
 
     def _ticket_failed(self, flow: int, exc: BaseException) -> None:

@@ -162,7 +162,7 @@ def bench_console_memory(folder: Path) -> list[str]:
     display = os.environ.get("KIOSK_TEST_DISPLAY")
     if not display:
         return ["console     resident memory: not measured (no Xvfb: run `make bench`)"]
-    from tests.e2e.test_visitor_xvfb import visible_window
+    from tests.e2e.test_real_windows import visible_window
 
     data = folder / "console"
     data.mkdir()
@@ -189,7 +189,7 @@ def bench_console_memory(folder: Path) -> list[str]:
 
 
 def bench_cold_start(folder: Path) -> list[str]:
-    from tests.e2e.test_visitor_xvfb import visible_window
+    from tests.e2e.test_real_windows import visible_window
 
     display = os.environ.get("KIOSK_TEST_DISPLAY")
     if not display or not shutil.which("xdotool"):

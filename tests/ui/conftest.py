@@ -131,36 +131,30 @@ def visitor_ctx(tmp_path: Path, sqlite_url: str):
     ctx.dispose()
 
 
-def start_app(service, options, size=(1920, 1080)) -> Driver:
-    from screens.visitor_app import VisitorApp
-
+def _start(app, ready, size) -> Driver:
+    """Build a real app on the shared offscreen window, as App.run() would, without its loop."""
     EventLoop.ensure_window()
-    app = VisitorApp(service, options)
     App._running_app = app
     Window.size = size
     root = app.build()
     app.root = root
     Window.add_widget(root)
     driver = Driver(app)
-    driver.wait(lambda: app._revision is not None, what="first board")
+    driver.wait(lambda: ready(app), what="first board")
     driver.settle(0.2)
     return driver
+
+
+def start_app(service, options, size=(1920, 1080)) -> Driver:
+    from screens.visitor_app import VisitorApp
+
+    return _start(VisitorApp(service, options), lambda app: app._revision is not None, size)
 
 
 def start_staff_app(service, size=(1920, 1080)) -> Driver:
     from screens.staff_app import StaffApp
 
-    EventLoop.ensure_window()
-    app = StaffApp(service)
-    App._running_app = app
-    Window.size = size
-    root = app.build()
-    app.root = root
-    Window.add_widget(root)
-    driver = Driver(app)
-    driver.wait(lambda: app.board is not None, what="first board")
-    driver.settle(0.2)
-    return driver
+    return _start(StaffApp(service), lambda app: app.board is not None, size)
 
 
 def stop_app(driver: Driver) -> None:

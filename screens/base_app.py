@@ -1,0 +1,93 @@
+"""What both apps share: sizes scaled from a 1920x1080 design, French texts, pictograms, and the
+live board: poll the queue revision every half second in the worker, fetch the board only when
+the revision changed, hand it to `show_board` on the Kivy thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+
+from kiosk import i18n
+from kiosk.config import ASSETS_DIR
+from screens import theme
+from screens.worker import Worker
+
+POLL_SECONDS = 0.5
+
+
+class BoardApp(App):
+    # u: design pixels -> window pixels; zoom: the "larger text" button; k = u x zoom
+    u = NumericProperty(1.0)
+    zoom = NumericProperty(1.0)
+    k = NumericProperty(1.0)
+    min_font = NumericProperty(theme.MIN_FONT)
+    font_regular = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans.ttf"))
+    font_bold = StringProperty(str(ASSETS_DIR / "fonts" / "DejaVuSans-Bold.ttf"))
+    language = StringProperty(i18n.DEFAULT_LANGUAGE)
+    service = ObjectProperty(None)
+
+    def __init__(self, service: Any, worker: Worker, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+        self.catalogue = service.catalogue()
+        self.poll_worker = worker
+        self._revision: int | None = None
+        self._polling = False
+
+    # ------------------------------------------------------------ texts and sizes
+
+    def t(self, key: str, *_bind: Any, **values: Any) -> str:
+        """A French text; extra positional arguments only make kv re-evaluate on change."""
+        return i18n.t(key, self.language, **values)
+
+    def pictogram(self, name: str) -> str:
+        return str(ASSETS_DIR / "pictograms" / f"{name}.png")
+
+    def _rescale(self, *_args: Any) -> None:
+        width, height = Window.size
+        self.u = min(width / 1920, height / theme.DESIGN_HEIGHT)
+        self.k = self.u * self.zoom
+
+    def on_zoom(self, *_args: Any) -> None:
+        self._rescale()
+
+    # ------------------------------------------------------------ live board
+
+    def start_polling(self) -> None:
+        Clock.schedule_interval(self._poll, POLL_SECONDS)
+
+    def refresh_now(self) -> None:
+        """Our own write changed the queue: fetch the board at the next poll."""
+        self._revision = -1
+
+    def _poll(self, _dt: float) -> None:
+        if self._polling:
+            return
+        self._polling = True
+        self.poll_worker.submit(self.service.revision, on_done=self._on_revision,
+                                on_error=self._poll_failed)
+
+    def _poll_failed(self, exc: BaseException) -> None:
+        self._polling = False
+        self.board_unreachable(exc)
+
+    def _on_revision(self, revision: int) -> None:
+        if revision == self._revision:
+            self._polling = False
+            return
+        self.poll_worker.submit(self.service.board, on_done=self._on_board,
+                                on_error=self._poll_failed)
+
+    def _on_board(self, board: Any) -> None:
+        self._polling = False
+        self.show_board(board)
+
+    def show_board(self, board: Any) -> None:
+        raise NotImplementedError
+
+    def board_unreachable(self, exc: BaseException) -> None:
+        """The database did not answer; the next poll tries again."""
