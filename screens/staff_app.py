@@ -189,8 +189,8 @@ class StaffApp(BoardApp):
         waiting = len(board.queue.waiting)
         mean = (f"{board.mean_wait_minutes:.0f} min" if board.mean_wait_minutes is not None
                 else "–")
-        self.counts_text = (f"En attente : {waiting}    Reçus : {board.served}    "
-                            f"Absents : {board.absent}    Attente moyenne : {mean}")
+        self.counts_text = (f"En attente : {waiting} · Reçus : {board.served} · "
+                            f"Absents : {board.absent} · Attente moyenne : {mean}")
         now = board.now
         self.queue_rows = [
             {
@@ -222,7 +222,7 @@ class StaffApp(BoardApp):
             self.current_text = (f"{self._title(current.procedure_id)}\n"
                                  f"{STATE_WORDS.get(current.state, current.state)} depuis "
                                  f"{since:.0f} min")
-        self.desks_text = "   ".join(
+        self.desks_text = " · ".join(
             f"{d.name} : {d.staff_name or '–'}"
             + (f" (n° {d.current.number})" if d.current else "")
             + (" – pause" if d.status == "paused" else "")
@@ -232,7 +232,7 @@ class StaffApp(BoardApp):
         if self.stale:
             problems.append(f"{len(self.stale)} fiche(s) de démarche à revérifier "
                             f"(plus de 12 mois) : {', '.join(p.id for p in self.stale[:3])}")
-        self.status_text = "    ".join(problems)
+        self.status_text = " · ".join(problems)
 
     def _title(self, procedure_id: str) -> str:
         procedure = self.catalogue.procedure(procedure_id)
