@@ -49,6 +49,8 @@ def bench_screens(folder: Path) -> list[str]:
 
     Config.set("graphics", "width", "1920")
     Config.set("graphics", "height", "1080")
+    from kivy.tests.common import UnitTestTouch
+
     from kiosk import documents
     from kiosk.config import Settings
     from kiosk.context import open_context
@@ -65,7 +67,7 @@ def bench_screens(folder: Path) -> list[str]:
     k = start_app(service, KioskOptions(idle_seconds=600, staff_pin="1"))
     procedures = [p for p in ctx.catalogue.procedures if p.operator_id != "autre"]
     taps: list[float] = []
-    for i in range(500):
+    for i in range(int(os.environ.get("KIOSK_BENCH_TICKETS", "500"))):
         procedure = procedures[i % len(procedures)]
         k.tap("take")
         k.wait(lambda: k.screen == "organisme")
@@ -75,8 +77,11 @@ def bench_screens(folder: Path) -> list[str]:
         k.pump(2)
         row = k.find(f"procedure:{procedure.id}")
         x, y = row.to_window(row.center_x, row.center_y)
-        started = time.perf_counter()
-        k.tap_at(x, y)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        k.pump(1)
+        started = time.perf_counter()  # the finger lifts: the button fires on release
+        touch.touch_up()
         k.wait(lambda: k.screen == "ticket" and k.app.ticket_number != "")
         k.pump(1)  # the frame that shows the number
         taps.append((time.perf_counter() - started) * 1000)
@@ -103,7 +108,7 @@ def bench_screens(folder: Path) -> list[str]:
         line("tap -> ticket screen drawn", taps, 150.0),
         line("receipt PDF", receipts, 50.0),
         line("phone QR", qrs, 20.0),
-        f"visitor     resident memory after 500 tickets: {memory:.0f} MB  target <=200 MB  "
+        f"visitor     resident memory after {len(taps)} tickets: {memory:.0f} MB  target <=200 MB  "
         f"{'OK' if memory <= 200 else 'SLOW'}",
     ]
 
