@@ -7,7 +7,6 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
-from kivy.uix.recycleview import RecycleView
 from kivy.uix.screenmanager import Screen
 
 from screens import theme
@@ -28,10 +27,6 @@ class QueueRow(ButtonBehavior, BoxLayout):
         App.get_running_app().select(self.number)
 
 
-class QueueList(RecycleView):
-    pass
-
-
 class Chooser(ModalView):
     """A list of big choices in a modal: desks to transfer to, procedures, stops."""
 
@@ -50,6 +45,28 @@ class Chooser(ModalView):
 
 
 class ConsoleScreen(Screen):
+    """The rows of the queue are a pool of QueueRow widgets, reused from one refresh to the next:
+    Kivy's RecycleView re-rendered its labels for seconds once the list outgrew the screen, and
+    creating widgets anew at every refresh leaks memory in Kivy."""
+
+    def on_kv_post(self, *_args: object) -> None:
+        self._pool: list[QueueRow] = []
+        App.get_running_app().bind(queue_rows=self._show_rows)
+
+    def _show_rows(self, _app: object, rows: list[dict]) -> None:
+        grid = self.ids.rows
+        while len(self._pool) < len(rows):
+            self._pool.append(QueueRow())
+        shown = self._pool[:len(rows)]
+        for widget, row in zip(shown, rows, strict=True):
+            for key, value in row.items():
+                if getattr(widget, key) != value:
+                    setattr(widget, key, value)
+        if list(reversed(grid.children)) != shown:
+            grid.clear_widgets()
+            for widget in shown:
+                grid.add_widget(widget)
+
     def ask_transfer(self) -> None:
         app = App.get_running_app()
         desks = [(f"Poste {d.id}" + (f" – {d.staff_name}" if d.staff_name else ""), d.id)
@@ -97,4 +114,4 @@ class ConsoleScreen(Screen):
         app.run_job(app.service.stops, on_done=show)
 
 
-__all__ = ["ConsoleScreen", "QueueRow", "QueueList", "Chooser", "theme"]
+__all__ = ["ConsoleScreen", "QueueRow", "Chooser", "theme"]
