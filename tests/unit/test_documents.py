@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import qrcode
 from PIL import Image, ImageOps
-from pyzbar.pyzbar import decode
+from pyzbar.pyzbar import ZBarSymbol, decode
 from qrcode.util import MODE_8BIT_BYTE, QRData
 
 from kiosk import documents
@@ -72,7 +72,7 @@ def page_sizes_mm(pdf: Path) -> list[tuple[float, float]]:
 
 def decode_png(path: Path) -> list[bytes]:
     with Image.open(path) as image:
-        return [symbol.data for symbol in decode(image.convert("L"))]
+        return [symbol.data for symbol in decode(image.convert("L"), symbols=[ZBarSymbol.QRCODE])]
 
 
 def check_content(text: str, procedure: Procedure, operator: Operator, slip: Slip) -> None:
