@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,17 +65,6 @@ def can(action: str, state: str) -> bool:
 
 def target(action: str) -> State:
     return TRANSITIONS[action][1]
-
-
-def queue_key(priority: bool, number: int) -> tuple[int, int]:
-    """Order of the queue: priority tickets first, then arrival (numbers grow with arrival)."""
-    return (0 if priority else 1, number)
-
-
-def people_ahead(waiting: Iterable[tuple[bool, int]], priority: bool, number: int) -> int:
-    """How many waiting tickets will be called before (priority, number)."""
-    mine = queue_key(priority, number)
-    return sum(1 for p, n in waiting if queue_key(p, n) < mine)
 
 
 @dataclass(frozen=True)

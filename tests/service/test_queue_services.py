@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Demande, Event, Stopover, Ticket
+from db.models import Demande, Stopover, Ticket
 from kiosk import services, views
 from kiosk.errors import (
     DeskBusy,
@@ -24,16 +24,11 @@ from kiosk.errors import (
     VisitsInProgress,
 )
 from kiosk.services import DemandeInput
+from tests.service.eventlog import events
 
 HOUSING = "caf-aide-logement"
 
 
-def events(ctx, kind=None):
-    with ctx.read() as s:
-        query = select(Event).order_by(Event.id)
-        if kind:
-            query = query.where(Event.kind == kind)
-        return s.scalars(query).all()
 
 
 def test_taking_a_ticket_without_an_open_stopover_is_refused(ctx):

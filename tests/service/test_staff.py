@@ -6,9 +6,8 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import select
 
-from db.models import Desk, Event, Staff
+from db.models import Desk, Staff
 from kiosk import staff, views
 from kiosk.errors import (
     CoordinatorOnly,
@@ -22,17 +21,12 @@ from kiosk.errors import (
     UnknownStaff,
     WrongPin,
 )
+from tests.service.eventlog import events
 
 PIN = "73915"
 OTHER_PIN = "246810"
 
 
-def events(ctx, kind=None):
-    with ctx.read() as s:
-        query = select(Event).order_by(Event.id)
-        if kind:
-            query = query.where(Event.kind == kind)
-        return s.scalars(query).all()
 
 
 def login_events(ctx):

@@ -27,19 +27,6 @@ def test_finished_tickets_never_move_again():
         assert not any(domain.can(action, state) for action in domain.TRANSITIONS)
 
 
-def test_priority_comes_before_arrival():
-    tickets = [(False, 1), (True, 4), (False, 2), (True, 3)]
-    assert sorted(tickets, key=lambda t: domain.queue_key(*t)) == [
-        (True, 3), (True, 4), (False, 1), (False, 2)]
-
-
-def test_people_ahead_counts_only_who_will_be_called_first():
-    waiting = [(False, 1), (False, 2), (True, 3)]
-    assert domain.people_ahead(waiting, False, 4) == 3
-    assert domain.people_ahead(waiting, True, 5) == 1
-    assert domain.people_ahead([], False, 1) == 0
-
-
 def test_nobody_ahead_gives_zero_to_five_minutes():
     assert domain.wait_range([], 2).as_list() == [0, 5]
 
