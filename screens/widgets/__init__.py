@@ -18,6 +18,7 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from screens import theme
@@ -38,6 +39,18 @@ class BigButton(ButtonBehavior, BoxLayout):
     vertical = BooleanProperty(False)
     icon_px = NumericProperty(90)
     name = StringProperty("")
+
+
+class SteadyScrollView(ScrollView):
+    """A vertical list with a wide bar that stays visible: no fade animation.
+
+    Kivy's ScrollView fades its bar for half a second after every content change; on a
+    software-rendered screen those 30 full redraws per new ticket delayed the console by
+    up to two seconds. A bar that stays put also tells staff there is more below.
+    """
+
+    def _bind_inactive_bar_color(self, *args) -> None:
+        self._bar_color = self.bar_inactive_color
 
 
 class QRCodeImage(Widget):
