@@ -25,11 +25,17 @@ class DemarcheScreen(Screen):
         buttons = self._rows[app.operator_id]
         rows.cols = 1 if len(buttons) <= 4 else 2
         for button in buttons:
+            button.latched = False
             rows.add_widget(button)
 
     @staticmethod
     def _row(app: App, procedure: object) -> BigButton:
         row = BigButton(name=f"procedure:{procedure.id}", text=procedure.title,  # type: ignore[attr-defined]
                         sub=procedure.summary, font_px=42)  # type: ignore[attr-defined]
-        row.bind(on_release=lambda _b, pid=procedure.id: app.choose_procedure(pid))  # type: ignore[attr-defined]
+        row.bind(on_release=lambda b, pid=procedure.id: DemarcheScreen._chosen(app, b, pid))  # type: ignore[attr-defined]
         return row
+
+    @staticmethod
+    def _chosen(app: App, row: BigButton, procedure_id: str) -> None:
+        row.latched = True
+        app.choose_procedure(procedure_id)  # type: ignore[attr-defined]

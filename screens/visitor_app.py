@@ -45,6 +45,7 @@ HERE = Path(__file__).parent
 BANNER_SECONDS = 8.0
 PRINT_PATIENCE_SECONDS = 2.0  # after this, the visitor gets the QR code, whatever the printer does
 AFTER_PRINT_SECONDS = 6.0
+SLOW_AFTER_SECONDS = 0.4  # a wait shorter than this is not worth a "please wait" flash
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class VisitorApp(BoardApp):
     priority = BooleanProperty(False)
     operator_id = StringProperty("")
     busy = BooleanProperty(False)
+    slow = BooleanProperty(False)  # busy for more than SLOW_AFTER_SECONDS: say "please wait"
     notice = StringProperty("")
     ticket = DictProperty({})
     # what the Ticket and QR screens show (kv binds to these, not into the dict)
@@ -103,6 +105,7 @@ class VisitorApp(BoardApp):
         self._banners: deque[tuple[int, int, bool]] = deque()
         self._banner_event: Any = None
         self._flow_id = 0
+        self._slow_event = Clock.create_trigger(self._became_slow, SLOW_AFTER_SECONDS)
         self.banner: CallBanner | None = None
         self.manager: ScreenManager | None = None
 
@@ -287,6 +290,16 @@ class VisitorApp(BoardApp):
             self.choose_procedure(procedures[0].id)
         else:
             self.go("demarche")
+
+    def on_busy(self, _app: Any, busy: bool) -> None:
+        self._slow_event.cancel()
+        if busy:
+            self._slow_event()
+        else:
+            self.slow = False
+
+    def _became_slow(self, _dt: float) -> None:
+        self.slow = self.busy
 
     def choose_procedure(self, procedure_id: str) -> None:
         if self.busy:

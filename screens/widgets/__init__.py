@@ -39,6 +39,19 @@ class BigButton(ButtonBehavior, BoxLayout):
     vertical = BooleanProperty(False)
     icon_px = NumericProperty(90)
     name = StringProperty("")
+    # stays drawn as pressed after the tap, until its screen is left: the visitor sees the
+    # choice was taken, and the kiosk draws the next screen without an extra frame between
+    latched = BooleanProperty(False)
+    shade = ColorProperty(theme.PRIMARY)  # what is drawn; changes only when the colour does
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        for prop in ("state", "latched", "bg", "bg_pressed"):
+            self.fbind(prop, self._update_shade)
+        self._update_shade()
+
+    def _update_shade(self, *_args: object) -> None:
+        self.shade = self.bg_pressed if self.state == "down" or self.latched else self.bg
 
 
 class SteadyScrollView(ScrollView):

@@ -84,6 +84,36 @@ def test_a_double_tap_makes_one_ticket(kiosk_app, visitor_ctx):
     assert len(tickets(visitor_ctx)) == 1
 
 
+def test_a_slow_database_keeps_the_choice_pressed_then_says_wait(kiosk_app, visitor_ctx,
+                                                                sqlite_url):
+    """Another process holds the write lock (a staff laptop, a backup): the tap is not lost."""
+    import sqlite3
+
+    k = kiosk_app
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("operator:edf")
+    k.wait(lambda: k.screen == "demarche")
+    nav = k.app.manager.current_screen.ids.nav
+    hint = nav.hint
+    other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        k.tap("procedure:edf-facture")
+        k.settle(0.15)
+        assert k.find("procedure:edf-facture").latched, "the chosen row shows it was taken"
+        assert nav.hint == hint, "no 'please wait' flash for a short wait"
+        k.wait(lambda: nav.hint == "Un instant…", timeout=3, what="wait message")
+        assert k.screen == "demarche" and tickets(visitor_ctx) == []
+        k.shot("03b-demarche-un-instant")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    k.wait(lambda: k.screen == "ticket", what="ticket once the lock is gone")
+    assert tickets(visitor_ctx) == [(1, "edf-facture", False)]
+    assert not k.app.slow
+
+
 def test_home_button_goes_back_without_a_ticket(kiosk_app, visitor_ctx):
     k = kiosk_app
     k.tap("take")
