@@ -284,27 +284,33 @@ def _capacity(version: int, level: int) -> int:
     return int(BIT_LIMIT_TABLE[level][version])
 
 
+def _qr_size(length: int) -> tuple[int, int, int]:
+    """The smallest (version, level, count bits) holding `length` bytes: level M, else L."""
+    from qrcode.constants import ERROR_CORRECT_L, ERROR_CORRECT_M
+
+    for level in (ERROR_CORRECT_M, ERROR_CORRECT_L):
+        for version in range(1, 41):
+            count_bits = 8 if version < 10 else 16
+            if 4 + count_bits + 8 * length <= _capacity(version, level):
+                return version, level, count_bits
+    raise ValueError(f"texte trop long pour un QR code ({length} octets)")
+
+
+def prepare_qr(text: str) -> None:
+    """Build ahead of time the symbol layout a text of this length needs (~50 ms the first time
+    for each size), so that the visitor's QR code is drawn without that wait."""
+    version, level, _bits = _qr_size(len(text.encode("utf-8")))
+    _grid(version, level)
+
+
 @lru_cache(maxsize=64)
 def _qr_rows(text: str) -> tuple[int, tuple[int, ...]]:
     """The symbol of `text` (byte mode, UTF-8, level M, else L) without quiet zone:
     (size, rows as integers)."""
     from operator import itemgetter
 
-    from qrcode.constants import ERROR_CORRECT_L, ERROR_CORRECT_M
-
     payload = text.encode("utf-8")
-    choice = None
-    for level in (ERROR_CORRECT_M, ERROR_CORRECT_L):
-        for version in range(1, 41):
-            count_bits = 8 if version < 10 else 16
-            if 4 + count_bits + 8 * len(payload) <= _capacity(version, level):
-                choice = (version, level, count_bits)
-                break
-        if choice:
-            break
-    if choice is None:
-        raise ValueError(f"texte trop long pour un QR code ({len(payload)} octets)")
-    version, level, count_bits = choice
+    version, level, count_bits = _qr_size(len(payload))
     grid = _grid(version, level)
     size = grid.size
     # mode 0100, count, bytes, terminator, zero bits to a byte, then 0xEC 0x11 pad codewords
@@ -403,7 +409,7 @@ def _write_private(out: Path, data: bytes) -> Path:
 
 
 @lru_cache(maxsize=1)
-def _register_fonts() -> None:
+def register_fonts() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -616,7 +622,7 @@ class _Layout:
 
 
 def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) -> _Layout:
-    _register_fonts()
+    register_fonts()
     s = style
     lay = _Layout(style)
     lay.lines([(FONT_BOLD, HEADER)], s.heading, center=True)

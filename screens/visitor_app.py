@@ -45,7 +45,8 @@ HERE = Path(__file__).parent
 BANNER_SECONDS = 8.0
 PRINT_PATIENCE_SECONDS = 2.0  # after this, the visitor gets the QR code, whatever the printer does
 AFTER_PRINT_SECONDS = 6.0
-SLOW_AFTER_SECONDS = 0.4  # a wait shorter than this is not worth a "please wait" flash
+SLOW_AFTER_SECONDS = 0.4
+WARM_UP_AFTER = 2.0  # a wait shorter than this is not worth a "please wait" flash
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ class VisitorApp(BoardApp):
         root.add_widget(corner)
         self.start_polling()
         Clock.schedule_interval(self._check_idle, 1.0)
+        # after the first frames: fonts and QR layouts, so the first visitor never waits for them
+        Clock.schedule_once(lambda _dt: self.device.submit(self.service.warm_up), WARM_UP_AFTER)
         self._poll(0)
         return root
 

@@ -63,3 +63,17 @@ def test_itinerary_listing_has_every_commune_with_stops(ctx):
     listing = views.itinerary_listing(ctx, after=dt.date(2026, 11, 26))
     assert len(listing) == 12
     assert all(len(c.stops) >= 2 and c.next_passages for c in listing)
+
+
+def test_warm_up_prepares_the_qr_code_of_every_checklist(open_ctx):
+    from kiosk import documents
+    from kiosk.visitor import VisitorService
+
+    service = VisitorService(open_ctx)
+    documents._grid.cache_clear()
+    service.warm_up()
+    prepared = documents._grid.cache_info().misses
+    for procedure in open_ctx.catalogue.procedures:
+        number = services.take_ticket(open_ctx, procedure.id).number
+        service.phone_qr(procedure.id, number)
+    assert documents._grid.cache_info().misses == prepared, "a visitor's QR code waited for its layout"

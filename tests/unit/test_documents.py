@@ -323,3 +323,15 @@ def test_receipt_height_is_known_before_drawing(catalogue, tmp_path):
     pdf = documents.receipt_pdf(procedure, operator, SLIP, tmp_path / "t.pdf")
     assert documents.receipt_height_mm(procedure, operator, SLIP) == \
         pytest.approx(documents.page_height_mm(pdf), abs=0.01)
+
+
+def test_prepare_qr_builds_the_layout_the_code_then_uses(catalogue):
+    procedure, operator = pick(catalogue, "caf-aide-logement")
+    text = documents.phone_text(procedure, operator, SLIP)
+    documents._grid.cache_clear()
+    documents.prepare_qr(text)
+    prepared = documents._grid.cache_info()
+    assert prepared.misses == 1
+    documents.qr_matrix(text)
+    used = documents._grid.cache_info()
+    assert (used.misses, used.hits) == (1, prepared.hits + 1), "the QR code built its layout again"
