@@ -11,31 +11,31 @@ from screens.widgets import BigButton
 class DemarcheScreen(Screen):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self._rows: dict[str, list[BigButton]] = {}  # built once per operator, then reused
+        # one set of rows, refilled for each operator: memory stays that of the longest list
+        # (each row holds two wide text textures) however many operators the morning visits
+        self._rows: list[BigButton] = []
 
     def on_pre_enter(self, *_args: object) -> None:
         app = App.get_running_app()
         operator = app.catalogue.operator(app.operator_id)
         self.ids.nav.title = operator.label if operator else app.t("demarche.title")
+        procedures = app.catalogue.procedures_of(app.operator_id)
+        while len(self._rows) < len(procedures):
+            row = BigButton(font_px=42)
+            row.bind(on_release=self._chosen)
+            self._rows.append(row)
         rows = self.ids.rows
         rows.clear_widgets()
-        if app.operator_id not in self._rows:
-            self._rows[app.operator_id] = [self._row(app, p)
-                                           for p in app.catalogue.procedures_of(app.operator_id)]
-        buttons = self._rows[app.operator_id]
-        rows.cols = 1 if len(buttons) <= 4 else 2
-        for button in buttons:
-            button.latched = False
-            rows.add_widget(button)
+        rows.cols = 1 if len(procedures) <= 4 else 2
+        for row, procedure in zip(self._rows, procedures, strict=False):
+            row.name = f"procedure:{procedure.id}"
+            row.value = procedure.id
+            row.text = procedure.title
+            row.sub = procedure.summary
+            row.latched = False
+            rows.add_widget(row)
 
     @staticmethod
-    def _row(app: App, procedure: object) -> BigButton:
-        row = BigButton(name=f"procedure:{procedure.id}", text=procedure.title,  # type: ignore[attr-defined]
-                        sub=procedure.summary, font_px=42)  # type: ignore[attr-defined]
-        row.bind(on_release=lambda b, pid=procedure.id: DemarcheScreen._chosen(app, b, pid))  # type: ignore[attr-defined]
-        return row
-
-    @staticmethod
-    def _chosen(app: App, row: BigButton, procedure_id: str) -> None:
+    def _chosen(row: BigButton) -> None:
         row.latched = True
-        app.choose_procedure(procedure_id)  # type: ignore[attr-defined]
+        App.get_running_app().choose_procedure(row.value)  # type: ignore[attr-defined]

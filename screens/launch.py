@@ -29,6 +29,15 @@ class Display:
                    position=(int(left), int(top)), locked=locked)
 
 
+def configure_rendering() -> None:
+    """Rendering settings shared by the real apps and the in-process tests and benchmarks."""
+    from kivy.config import Config
+
+    # flat shapes and text need no antialiasing of edges: multisampling only costs memory
+    # (two 32 MB buffers at 1920x1080 with the software renderer) and frame time
+    Config.set("graphics", "multisamples", "0")
+
+
 def configure(display: Display, kivy_home: Path) -> None:
     os.environ.setdefault("KIVY_HOME", str(kivy_home))
     os.environ.setdefault("KIVY_NO_ARGS", "1")
@@ -41,9 +50,7 @@ def configure(display: Display, kivy_home: Path) -> None:
     Config.set("kivy", "window_icon", "")
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("graphics", "allow_screensaver", "0")
-    # flat shapes and text need no antialiasing of edges: multisampling only costs memory
-    # (two 32 MB buffers at 1920x1080 with the software renderer) and frame time
-    Config.set("graphics", "multisamples", "0")
+    configure_rendering()
     Config.set("graphics", "show_cursor", "0" if display.locked else "1")
     if display.size is not None:
         Config.set("graphics", "fullscreen", "0")

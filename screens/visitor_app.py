@@ -37,7 +37,7 @@ from screens import theme
 from screens.announcer import make_announcer
 from screens.base_app import BoardApp
 from screens.widgets import CallBanner, CornerHotspot, PinPad
-from screens.worker import Worker
+from screens.worker import Worker, release_free_memory
 
 log = logging.getLogger("borne-plus")
 
@@ -206,8 +206,9 @@ class VisitorApp(BoardApp):
         for child in list(Window.children):
             if isinstance(child, PinPad):
                 child.dismiss()
-        if self.manager is not None:
+        if self.manager is not None and self.manager.current != "accueil":
             self.manager.current = "accueil"
+            self.device.submit(release_free_memory)  # between visitors, off the Kivy thread
 
     def go(self, screen: str) -> None:
         if self.manager is not None:

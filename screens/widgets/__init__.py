@@ -39,6 +39,7 @@ class BigButton(ButtonBehavior, BoxLayout):
     vertical = BooleanProperty(False)
     icon_px = NumericProperty(90)
     name = StringProperty("")
+    value = StringProperty("")  # what the button stands for (a procedure id...), for its handler
     # stays drawn as pressed after the tap, until its screen is left: the visitor sees the
     # choice was taken, and the kiosk draws the next screen without an extra frame between
     latched = BooleanProperty(False)

@@ -60,7 +60,7 @@ def bench_screens(folder: Path) -> list[str]:
     from kiosk.services import init_database, open_stopover
     from kiosk.visitor import VisitorService
     from screens.visitor_app import KioskOptions
-    from tests.ui.conftest import start_app, stop_app
+    from tests.ui.driver import start_app, stop_app
 
     ctx = open_context(Settings(data_dir=folder, database_url=f"sqlite:///{folder}/gui.sqlite3"))
     init_database(ctx)
@@ -130,7 +130,7 @@ def bench_latencies(folder: Path) -> list[str]:
     from kiosk.printing import FilePrinter
     from kiosk.visitor import VisitorService
     from screens.visitor_app import KioskOptions
-    from tests.ui.conftest import start_app, start_staff_app, stop_app
+    from tests.ui.driver import start_app, start_staff_app, stop_app
 
     url = f"sqlite:///{folder}/latency.sqlite3"
     ctx = open_context(Settings(data_dir=folder, database_url=url))

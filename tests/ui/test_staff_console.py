@@ -13,7 +13,7 @@ from kiosk import services, staff
 from kiosk.config import Settings
 from kiosk.console import StaffService
 from kiosk.context import open_context
-from tests.ui.conftest import start_staff_app, stop_app
+from tests.ui.driver import start_staff_app, stop_app
 
 
 @pytest.fixture

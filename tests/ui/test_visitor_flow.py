@@ -16,7 +16,7 @@ from kiosk.printing import CupsPrinter
 from kiosk.visitor import VisitorService
 from screens import theme
 from screens.widgets import BigButton, PinPad
-from tests.ui.conftest import start_app, stop_app
+from tests.ui.driver import start_app, stop_app
 
 
 def tickets(ctx):
@@ -112,6 +112,30 @@ def test_a_slow_database_keeps_the_choice_pressed_then_says_wait(kiosk_app, visi
     k.wait(lambda: k.screen == "ticket", what="ticket once the lock is gone")
     assert tickets(visitor_ctx) == [(1, "edf-facture", False)]
     assert not k.app.slow
+
+
+def test_the_rows_of_one_operator_never_show_another_one(kiosk_app, visitor_ctx):
+    """Démarche refills one set of rows: after six CGSS rows, EDF shows its two and only them."""
+    k = kiosk_app
+    for operator, procedure in (("cgss", "cgss-appli-carte-vitale"), ("edf", "edf-facture"),
+                                ("cgss", "cgss-c2s")):
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        k.tap(f"operator:{operator}")
+        k.wait(lambda: k.screen == "demarche")
+        k.pump(2)
+        screen = k.app.manager.current_screen
+        shown = [(row.name, row.text, row.latched) for row in reversed(screen.ids.rows.children)]
+        expected = [(f"procedure:{p.id}", p.title, False)
+                    for p in visitor_ctx.catalogue.procedures_of(operator)]
+        assert shown == expected
+        k.tap(f"procedure:{procedure}")
+        k.wait(lambda: k.screen == "ticket")
+        k.tap("no_thanks")
+        k.wait(lambda: k.screen == "accueil")
+    assert [t[1] for t in tickets(visitor_ctx)] == ["cgss-appli-carte-vitale", "edf-facture",
+                                                    "cgss-c2s"]
+    assert len(k.app.manager.get_screen("demarche")._rows) == 6, "rows are reused, not rebuilt"
 
 
 def test_home_button_goes_back_without_a_ticket(kiosk_app, visitor_ctx):

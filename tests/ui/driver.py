@@ -1,0 +1,162 @@
+"""Drives the real app on the real (offscreen) window by touches, for the tests and benchmarks.
+
+The app is built without App.run(): the caller pumps Kivy's event loop itself, so it can wait for
+the background workers' results exactly like the screen does. No pytest here: the benchmarks
+import this module and measure the app's memory, not the test runner's.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "offscreen"  # the tests never need a real screen
+
+from kivy.config import Config  # noqa: E402
+
+from screens.launch import configure_rendering  # noqa: E402
+
+# The offscreen framebuffer keeps the size the window is created with: make it the largest one.
+Config.set("graphics", "width", "1920")
+Config.set("graphics", "height", "1080")
+Config.set("input", "mouse", "mouse,disable_multitouch")
+configure_rendering()  # as the real apps render
+
+from kivy.app import App  # noqa: E402
+from kivy.base import EventLoop  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.tests.common import UnitTestTouch  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+class Driver:
+    """Taps, waits and screenshots on a running kiosk app."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def pump(self, frames: int = 1) -> None:
+        for _ in range(frames):
+            EventLoop.idle()
+
+    def wait(self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                app = self.app
+                state = {k: getattr(app, k, None) for k in ("busy", "notice", "message")}
+                raise AssertionError(
+                    f"timed out waiting for {what or condition}: screen={app.manager.current} "
+                    f"{state}")
+            EventLoop.idle()
+            time.sleep(0.005)
+
+    def settle(self, seconds: float = 0.3) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            EventLoop.idle()
+            time.sleep(0.005)
+
+    @property
+    def screen(self) -> str:
+        return self.app.manager.current
+
+    def find(self, name: str | None = None, text: str | None = None):
+        """A widget by its `name` (or its text), in an open modal first, else on the screen."""
+        from kivy.uix.modalview import ModalView
+
+        roots = [c for c in Window.children if isinstance(c, ModalView)]
+        roots.append(self.app.manager.current_screen)
+        for root in roots:
+            for widget in root.walk(restrict=True):
+                if widget is root:
+                    continue
+                if name is not None and getattr(widget, "name", None) == name:
+                    return widget
+                if text is not None and getattr(widget, "text", None) == text:
+                    return widget
+        raise AssertionError(f"no widget {name or text!r} on screen {self.screen!r}")
+
+    def tap_at(self, x: float, y: float) -> None:
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(1)
+        touch.touch_up()
+        self.pump(2)
+
+    def tap(self, name: str | None = None, text: str | None = None) -> None:
+        # as a person does: wait for the screen to stop moving before pressing
+        self.wait(lambda: not self.app.manager.transition.is_active, what="transition")
+        self.pump(3)
+        widget = self.find(name, text)
+        assert not widget.disabled, f"{name or text} is disabled"
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        self.tap_at(x, y)
+
+    def take_ticket(self, operator: str, procedure: str | None = None,
+                    priority: bool = False) -> None:
+        """Accueil -> Organisme -> (Démarche ->) Ticket, by taps, as a visitor does."""
+        self.tap("take_priority" if priority else "take")
+        self.wait(lambda: self.screen == "organisme")
+        self.tap(f"operator:{operator}")
+        if procedure is not None:
+            self.wait(lambda: self.screen == "demarche")
+            self.tap(f"procedure:{procedure}")
+        self.wait(lambda: self.screen == "ticket", what="ticket screen")
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.settle(0.35)  # let the fade transition finish
+        Window.screenshot(str(path))
+        # Window.screenshot numbers its files (name0001.png): keep the plain name
+        numbered = sorted(SCREENSHOTS.glob(f"{name}[0-9][0-9][0-9][0-9].png"))
+        if numbered:
+            numbered[-1].replace(path)
+        return path
+
+
+def _start(app, ready, size) -> Driver:
+    """Build a real app on the shared offscreen window, as App.run() would, without its loop."""
+    EventLoop.ensure_window()
+    App._running_app = app
+    Window.size = size
+    root = app.build()
+    app.root = root
+    Window.add_widget(root)
+    driver = Driver(app)
+    driver.wait(lambda: ready(app), what="first board")
+    driver.settle(0.2)
+    return driver
+
+
+def start_app(service, options, size=(1920, 1080)) -> Driver:
+    from screens.visitor_app import VisitorApp
+
+    return _start(VisitorApp(service, options), lambda app: app._revision is not None, size)
+
+
+def start_staff_app(service, size=(1920, 1080)) -> Driver:
+    from screens.staff_app import StaffApp
+
+    return _start(StaffApp(service), lambda app: app.board is not None, size)
+
+
+def stop_app(driver: Driver) -> None:
+    from kivy.uix.modalview import ModalView
+
+    app = driver.app
+    Clock.unschedule(app._poll)
+    if hasattr(app, "_check_idle"):
+        Clock.unschedule(app._check_idle)
+    for child in list(Window.children):
+        if isinstance(child, ModalView):
+            child.dismiss(animation=False)
+    for child in list(Window.children):
+        Window.remove_widget(child)
+    app.dispatch("on_stop")  # also releases kv's cached `app`
+    App._running_app = None
