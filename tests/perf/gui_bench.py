@@ -2,8 +2,9 @@
 
 - tap on a procedure -> ticket screen drawn (in-process, offscreen window, real SQLite file)
 - receipt PDF and phone QR generation
-- resident memory of the app after 500 tickets taken through the screens
 - cold start of the real `kiosk visitor` process to its first frame (needs Xvfb)
+- resident memory of the real `kiosk visitor` process after 500 tickets clicked with xdotool
+  (needs Xvfb), and of a bare Kivy window the same size: the floor the renderer sets
 Prints one report line per measure.
 """
 
@@ -37,11 +38,39 @@ def line(name: str, samples: list[float], target: float, unit: str = "ms") -> st
             f"p95={p95:8.2f} {unit}  target p95<={target} {unit}  {verdict}")
 
 
-def rss_mb() -> float:
-    for row in Path("/proc/self/status").read_text().splitlines():
-        if row.startswith("VmRSS:"):
-            return int(row.split()[1]) / 1024
-    return float("nan")
+POINTS: dict[str, tuple[int, int]] = {}  # button name -> X11 position in a 1920x1080 window
+
+
+def click_points(k, ctx) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """Where every button of a ticket's path is drawn at 1920x1080, read off the in-process app:
+    the real process lays out the same window identically."""
+    from kivy.core.window import Window
+
+    def at(name: str) -> tuple[int, int]:
+        widget = k.find(name)
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        return round(x), round(Window.height - y)
+
+    points = {"take": at("take")}
+    for operator in ctx.catalogue.operators:
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        points[f"operator:{operator.id}"] = at(f"operator:{operator.id}")
+        k.tap(f"operator:{operator.id}")
+        k.wait(lambda: k.screen in ("demarche", "ticket"))
+        if k.screen == "demarche":
+            k.pump(2)
+            for procedure in ctx.catalogue.procedures_of(operator.id):
+                points[f"procedure:{procedure.id}"] = at(f"procedure:{procedure.id}")
+            k.tap("home")
+        else:
+            points["no_thanks"], points["qr"] = at("no_thanks"), at("qr")
+            k.tap("qr")
+            k.wait(lambda: k.screen == "qr")
+            points["done"] = at("done")
+            k.tap("done")
+        k.wait(lambda: k.screen == "accueil")
+    return points
 
 
 def bench_screens(folder: Path) -> list[str]:
@@ -72,7 +101,7 @@ def bench_screens(folder: Path) -> list[str]:
     drawn: list[bool] = []  # a frame of the Ticket screen with its number has been drawn
     Window.bind(on_flip=lambda *_a: drawn.append(True) if k.screen == "ticket"
                 and k.app.ticket_number else None)
-    for i in range(int(os.environ.get("KIOSK_BENCH_TICKETS", "500"))):
+    for i in range(int(os.environ.get("KIOSK_BENCH_TAPS", "200"))):
         procedure = procedures[i % len(procedures)]
         k.tap("take")
         k.wait(lambda: k.screen == "organisme")
@@ -94,7 +123,7 @@ def bench_screens(folder: Path) -> list[str]:
         taps.append((time.perf_counter() - started) * 1000)
         k.tap("no_thanks")
         k.wait(lambda: k.screen == "accueil")
-    memory = rss_mb()
+    POINTS.update(click_points(k, ctx))
     stop_app(k)
 
     operator_of = {o.id: o for o in ctx.catalogue.operators}
@@ -116,8 +145,6 @@ def bench_screens(folder: Path) -> list[str]:
         line("tap -> ticket screen drawn", taps, 150.0),
         line("receipt PDF", receipts, 50.0),
         line("phone QR", qrs, 20.0),
-        f"visitor     resident memory after {len(taps)} tickets: {memory:.0f} MB  target <=200 MB  "
-        f"{'OK' if memory <= 200 else 'SLOW'}",
     ]
 
 
@@ -176,6 +203,7 @@ def bench_console_memory(folder: Path) -> list[str]:
     if not display:
         return ["console     resident memory: not measured (no Xvfb: run `make bench`)"]
     from tests.e2e.test_real_windows import visible_window
+    from tests.perf.bare_window import process_memory
 
     data = folder / "console"
     data.mkdir()
@@ -191,14 +219,101 @@ def bench_console_memory(folder: Path) -> list[str]:
             raise RuntimeError("the console window did not appear within 30 s")
         time.sleep(0.05)
     time.sleep(3)
-    status = Path(f"/proc/{proc.pid}/status").read_text()
-    rss = next(int(r.split()[1]) for r in status.splitlines() if r.startswith("VmRSS")) / 1024
-    rollup = Path(f"/proc/{proc.pid}/smaps_rollup").read_text()
-    pss = next(int(r.split()[1]) for r in rollup.splitlines() if r.startswith("Pss:")) / 1024
+    rss, pss = process_memory(proc.pid)
     proc.kill()
     proc.wait()
     return [f"console     resident memory: RSS {rss:.0f} MB (PSS {pss:.0f} MB)  target <=200 MB  "
             f"{'OK' if rss <= 200 else 'SLOW'}"]
+
+
+def bench_real_visitor_memory(folder: Path) -> list[str]:
+    """The real `kiosk visitor` process on Xvfb, clicked through many tickets with xdotool."""
+    display = os.environ.get("KIOSK_TEST_DISPLAY")
+    if not display or not shutil.which("xdotool") or not POINTS:
+        return ["visitor     real process memory: not measured (no Xvfb: run `make bench`)"]
+    from sqlalchemy import func, select
+
+    from db.models import Ticket
+    from kiosk import services
+    from kiosk.config import Settings
+    from kiosk.context import open_context
+    from tests.e2e.test_real_windows import visible_window
+    from tests.perf.bare_window import process_memory
+
+    data = folder / "real"
+    data.mkdir()
+    (data / "config.yaml").write_text("staff_exit_pin: '2468'\nidle_seconds: 10\n", "utf-8")
+    url = f"sqlite:///{data}/kiosk.sqlite3"
+    ctx = open_context(Settings(data_dir=data, database_url=url))
+    services.init_database(ctx)
+    services.open_stopover(ctx, "ducos-bourg")
+    env = {**os.environ, "DISPLAY": display, "KIOSK_DATA_DIR": str(data),
+           "KIOSK_DATABASE_URL": url, "SDL_AUDIODRIVER": "dummy"}
+    env.pop("SDL_VIDEODRIVER", None)
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "visitor", "--size", "1920x1080",
+                             "--position", "0,0"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+    def click(name: str, pause: float = 0.35) -> None:
+        x, y = POINTS[name]
+        subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"],
+                       env={**os.environ, "DISPLAY": display}, check=True)
+        time.sleep(pause)
+
+    def taken() -> int:
+        with ctx.read() as s:
+            return s.scalar(select(func.count()).select_from(Ticket)) or 0
+
+    procedures = [p for p in ctx.catalogue.procedures]
+    wanted = int(os.environ.get("KIOSK_BENCH_TICKETS", "500"))
+    misses = 0
+    try:
+        started = time.perf_counter()
+        while not visible_window(display, "Borne PLUS"):
+            if time.perf_counter() - started > 60:
+                raise RuntimeError("the kiosk window did not appear within 60 s")
+            time.sleep(0.1)
+        time.sleep(3)  # first frames, then the background warm-up
+        at_start = process_memory(proc.pid)
+        peak = at_start[0]
+        i = 0
+        while taken() < wanted:
+            procedure = procedures[i % len(procedures)]
+            i += 1
+            before = taken()
+            click("take")
+            click(f"operator:{procedure.operator_id}")
+            if procedure.operator_id != "autre":
+                click(f"procedure:{procedure.id}", pause=0.1)
+            deadline = time.monotonic() + 5
+            while taken() == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if taken() == before:  # a click landed early: let the idle return reset the kiosk
+                misses += 1
+                time.sleep(12)
+                continue
+            time.sleep(0.3)
+            if i % 7 == 0:
+                click("qr", pause=0.5)
+                click("done")
+            else:
+                click("no_thanks")
+            peak = max(peak, process_memory(proc.pid)[0])
+        time.sleep(2)
+        rss, pss = process_memory(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+        ctx.dispose()
+    bare = subprocess.run([sys.executable, "-m", "tests.perf.bare_window"], env=env, text=True,
+                          capture_output=True, timeout=60).stdout.split()
+    verdict = "OK" if rss <= 200 else "SLOW"
+    return [f"visitor     real process (Xvfb, 1920x1080): RSS {at_start[0]:.0f} MB at start "
+            f"(PSS {at_start[1]:.0f}); after {wanted} tickets RSS {rss:.0f} MB (PSS {pss:.0f}), "
+            f"peak {peak:.0f}  target <=200 MB  {verdict}"
+            + (f"  ({misses} tickets retried)" if misses else ""),
+            f"visitor     floor: a bare Kivy window of the same size on this renderer: "
+            f"RSS {bare[0] if bare else '?'} MB (PSS {bare[1] if len(bare) > 1 else '?'})"]
 
 
 def bench_cold_start(folder: Path) -> list[str]:
@@ -232,7 +347,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         lines = (bench_screens(folder) + bench_latencies(folder) + bench_cold_start(folder)
-                 + bench_console_memory(folder))
+                 + bench_real_visitor_memory(folder) + bench_console_memory(folder))
     print("\n".join(lines))
     return 0
 
