@@ -17,6 +17,7 @@ from kivy.properties import (
 )
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
@@ -53,6 +54,31 @@ class BigButton(ButtonBehavior, BoxLayout):
 
     def _update_shade(self, *_args: object) -> None:
         self.shade = self.bg_pressed if self.state == "down" or self.latched else self.bg
+
+
+class _Hiding:
+    """A group of buttons that can be hidden in place: when `shown` is False it is invisible,
+    disabled and lets every touch through. (A disabled Kivy widget swallows the touches that
+    land on it, and hidden buttons keep their height: they would cover what lies under them.)"""
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch):  # type: ignore[no-untyped-def]
+        return super().on_touch_down(touch) if self.shown else False  # type: ignore[misc]
+
+    def on_touch_move(self, touch):  # type: ignore[no-untyped-def]
+        return super().on_touch_move(touch) if self.shown else False  # type: ignore[misc]
+
+    def on_touch_up(self, touch):  # type: ignore[no-untyped-def]
+        return super().on_touch_up(touch) if self.shown else False  # type: ignore[misc]
+
+
+class HidingBox(_Hiding, BoxLayout):
+    pass
+
+
+class HidingGrid(_Hiding, GridLayout):
+    pass
 
 
 class SteadyScrollView(ScrollView):

@@ -143,6 +143,37 @@ def test_selected_number_actions_and_new_ticket_for_a_visitor(console, staff_ctx
         assert s.scalar(select(Ticket.procedure_id).where(Ticket.number == 4)) == "caf-rsa"
 
 
+def test_a_busy_morning_every_ticket_shows_and_the_list_scrolls(console, staff_ctx):
+    from screens.staff_console import QueueRow
+
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console")
+    procedures = ["caf-rsa", "cgss-c2s", "edf-facture", "ants-passeport", "autre"]
+    for i in range(15):
+        taken = services.take_ticket(staff_ctx, procedures[i % 5], priority=i == 9).number
+        k.wait(lambda n=taken: any(r["number"] == n for r in k.app.queue_rows), timeout=2,
+               what=f"ticket {taken} on the console")
+    k.settle(0.3)
+    rows = [w for w in k.app.manager.current_screen.walk() if isinstance(w, QueueRow)
+            and w.parent is not None]
+    assert len(rows) == 15
+    view = rows[0].parent.parent
+    assert view.viewport_size[1] > view.height, "fifteen rows do not fit: the list must scroll"
+    assert view.bar_color == view.bar_inactive_color, "the scroll bar stays visible"
+    k.shot("21c-console-file-longue")
+    last = max(rows, key=lambda w: w.number if not w.priority else -1)
+    view.scroll_to(last, animate=False)
+    k.settle(0.2)
+    _x, y = last.to_window(last.x, last.y)
+    _x, bottom = view.to_window(view.x, view.y)
+    assert y >= bottom - 1, "the last ticket can be brought into view"
+    # the hidden buttons for a chosen number sit over the bottom row: they must let it be touched
+    k.tap_at(*last.to_window(last.center_x, last.center_y))
+    k.wait(lambda: k.app.selected == last.number, what="the bottom row chosen by a touch")
+    k.shot("21d-console-numero-choisi")
+
+
 def test_transfer_pause_and_logout(console, staff_ctx):
     k = console
     log_in(k)
