@@ -151,6 +151,7 @@ def stop_app(driver: Driver) -> None:
 
     app = driver.app
     Clock.unschedule(app._poll)
+    Clock.unschedule(app._trim)
     if hasattr(app, "_check_idle"):
         Clock.unschedule(app._check_idle)
     for child in list(Window.children):

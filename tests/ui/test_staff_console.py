@@ -219,6 +219,34 @@ def test_close_and_open_the_stopover_from_the_console(console, staff_ctx):
     assert "Le François" in k.app.stopover_text
 
 
+def test_the_procedure_list_is_built_once_and_keeps_the_right_choice(console, staff_ctx):
+    from kivy.core.window import Window
+
+    from screens.staff_console import Chooser
+
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console")
+
+    def open_list(name):
+        k.tap(name)
+        k.wait(lambda: _chooser_has(k, "choice:caf-rsa"), what="procedure list")
+        return next(c for c in Window.children if isinstance(c, Chooser))
+
+    first = open_list("new_ticket")
+    buttons = list(first.ids.choices.children)
+    assert len(buttons) == len(staff_ctx.catalogue.procedures)
+    k.tap("chooser_cancel")
+    k.wait(lambda: not _chooser_has(k, "choice:caf-rsa"))
+    again = open_list("new_priority_ticket")
+    assert again is first and list(again.ids.choices.children) == buttons, "built again"
+    assert again.title == "Nouveau ticket prioritaire pour…"
+    k.tap("choice:caf-rsa")
+    k.wait(lambda: len(states(staff_ctx)) == 1, what="ticket on behalf")
+    with staff_ctx.read() as s:
+        assert s.execute(select(Ticket.procedure_id, Ticket.priority)).one() == ("caf-rsa", True)
+
+
 def _chooser_has(k, name):
     try:
         k.find(name)
