@@ -421,6 +421,28 @@ def cmd_staff_user_disable(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_staff_user_enable(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import staff
+
+    member = staff.enable_staff(_context(settings), args.name)
+    _emit(args, member.as_json(), f"Compte réactivé : {member.name}.")
+    return 0
+
+
+def cmd_staff_user_pin(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import staff
+
+    ctx = _context(settings)
+    if not any(m.name.casefold() == " ".join(args.name.split()).casefold()
+               for m in staff.list_staff(ctx, include_disabled=True)):
+        from kiosk.errors import UnknownStaff
+
+        raise UnknownStaff(" ".join(args.name.split()) or args.name)  # before asking the PIN
+    member = staff.set_pin(ctx, args.name, _read_pin(args.pin_stdin))
+    _emit(args, member.as_json(), f"Nouveau code PIN enregistré pour {member.name}.")
+    return 0
+
+
 def _staff_user_parser(sub: Any) -> None:
     group = sub.add_parser("staff-user", help="comptes de l'équipe (code PIN, rôle)")
     su = group.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
@@ -438,6 +460,16 @@ def _staff_user_parser(sub: Any) -> None:
     p.add_argument("name", metavar="NAME")
     p.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
     p.set_defaults(run=cmd_staff_user_disable)
+    p = su.add_parser("enable", help="réactiver un compte désactivé (avec son ancien code PIN)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
+    p.set_defaults(run=cmd_staff_user_enable)
+    p = su.add_parser("pin", help="donner un nouveau code PIN (code oublié) ; lève le blocage")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--pin-stdin", action="store_true",
+                   help="lire le code PIN sur une ligne de l'entrée standard (scripts)")
+    p.add_argument("--json", action="store_true", help="sortie JSON pour les scripts")
+    p.set_defaults(run=cmd_staff_user_pin)
 
 
 # ---------------------------------------------------------------- parser

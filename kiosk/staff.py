@@ -229,6 +229,35 @@ def disable_staff(ctx: Context, name: str) -> StaffMember:
         return _member(row)
 
 
+def enable_staff(ctx: Context, name: str) -> StaffMember:
+    """Give a disabled account back its access, with its old PIN. Enabling twice changes nothing."""
+    wanted = " ".join(name.split())
+    with ctx.write() as session:
+        row = _find_by_name(session, wanted, lock=True)
+        if row is None:
+            raise UnknownStaff(wanted or name)
+        if not row.active:
+            row.active = True
+            log_event(session, ctx, "staff_enabled", staff_id=row.id)
+        return _member(row)
+
+
+def set_pin(ctx: Context, name: str, pin: str) -> StaffMember:
+    """A new PIN for a forgotten one; it also lifts a lockout. The event log records the change,
+    never the PIN."""
+    wanted = " ".join(name.split())
+    pin_hash = hash_pin(pin)  # validates the PIN; computed before taking the write lock
+    with ctx.write() as session:
+        row = _find_by_name(session, wanted, lock=True)
+        if row is None:
+            raise UnknownStaff(wanted or name)
+        row.pin_hash = pin_hash
+        row.failed_attempts = 0
+        row.locked_until = None
+        log_event(session, ctx, "staff_pin_changed", staff_id=row.id)
+        return _member(row)
+
+
 # ---------------------------------------------------------------- login, desk, logout
 
 

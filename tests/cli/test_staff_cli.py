@@ -18,6 +18,7 @@ import pytest
 from kiosk import staff
 from kiosk.config import Settings
 from kiosk.context import open_context
+from kiosk.errors import WrongPin
 
 PIN = "48213"
 
@@ -81,6 +82,28 @@ def test_add_list_disable_with_pin_on_stdin(kiosk, tmp_path, database_url):
     ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
     try:
         assert staff.login(ctx, rows[0]["id"], "24681357").role == "coordinator"
+    finally:
+        ctx.dispose()
+
+
+def test_enable_and_new_pin(kiosk, tmp_path, database_url):
+    added = kiosk.json("staff-user", "add", "Nadia", "--role", "animatrice", "--pin-stdin",
+                       stdin=f"{PIN}\n")
+    kiosk("staff-user", "disable", "Nadia")
+    assert kiosk("staff-user", "enable", "nadia").stdout.strip() == "Compte réactivé : Nadia."
+    assert kiosk.json("staff-user", "list")[0]["active"] is True
+    result = kiosk("staff-user", "pin", "Nadia", "--pin-stdin", stdin="97531\n")
+    assert result.stdout.strip() == "Nouveau code PIN enregistré pour Nadia."
+    assert "97531" not in result.stdout + result.stderr
+    one_line_error(kiosk("staff-user", "pin", "Nadia", "--pin-stdin", stdin="12\n", expect=2),
+                   "Code PIN invalide : il faut 4 à 8 chiffres.")
+    one_line_error(kiosk("staff-user", "pin", "Personne", "--pin-stdin", stdin="97531\n",
+                         expect=2), "Membre de l'équipe inconnu : « Personne »")
+    ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    try:
+        assert staff.login(ctx, added["id"], "97531").staff_id == added["id"]
+        with pytest.raises(WrongPin):
+            staff.login(ctx, added["id"], PIN)
     finally:
         ctx.dispose()
 

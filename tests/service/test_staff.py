@@ -207,6 +207,41 @@ def test_failed_attempts_are_committed_even_though_refused(ctx, settings):
         other.dispose()
 
 
+def test_a_new_pin_replaces_the_forgotten_one_and_lifts_the_lock(ctx):
+    member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    for _ in range(5):
+        with pytest.raises(WrongPin):
+            staff.login(ctx, member.id, "0000")
+    with pytest.raises(StaffLocked):
+        staff.login(ctx, member.id, PIN)
+    with pytest.raises(InvalidPin):
+        staff.set_pin(ctx, "Nadia", "12")
+    assert staff.set_pin(ctx, "  nadia ", OTHER_PIN).id == member.id
+    row = stored(ctx, member.id)
+    assert row.failed_attempts == 0 and row.locked_until is None
+    with pytest.raises(WrongPin):
+        staff.login(ctx, member.id, PIN)  # the old PIN is gone
+    assert staff.login(ctx, member.id, OTHER_PIN).staff_id == member.id
+    changed = events(ctx, "staff_pin_changed")
+    assert [e.staff_id for e in changed] == [member.id]
+    assert OTHER_PIN not in (changed[0].detail or "")
+    with pytest.raises(UnknownStaff):
+        staff.set_pin(ctx, "Personne", OTHER_PIN)
+
+
+def test_a_disabled_account_is_enabled_again_with_its_pin(ctx):
+    member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
+    staff.disable_staff(ctx, "Nadia")
+    with pytest.raises(UnknownStaff):
+        staff.login(ctx, member.id, PIN)
+    assert staff.enable_staff(ctx, "NADIA").active is True
+    assert staff.enable_staff(ctx, "Nadia").active is True  # twice: no change
+    assert staff.login(ctx, member.id, PIN).staff_id == member.id
+    assert [e.staff_id for e in events(ctx, "staff_enabled")] == [member.id]
+    with pytest.raises(UnknownStaff):
+        staff.enable_staff(ctx, "Personne")
+
+
 def test_unknown_and_disabled_staff_cannot_log_in(ctx):
     member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
     staff.login(ctx, member.id, PIN, desk=1)
