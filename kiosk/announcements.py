@@ -1,4 +1,5 @@
-"""Spoken call announcements: "Numéro 12, poste 2", after a chime, one at a time.
+"""Spoken call announcements: "Numéro 12, poste 2", after a chime, one at a time; and the screens
+read aloud when a visitor asks, in the same queue so that voices never overlap.
 
 Nothing here knows about Kivy: the chime player and the way speech is played are callables given
 by the screen (screens/announcer.py). This module gives
@@ -38,11 +39,24 @@ class Announcement:
     number: int
     desk: int
     recall: bool = False
+    chime = True  # a call is announced by the chime first
 
     def spoken_text(self) -> str:
         if self.recall:
             return f"Rappel : numéro {self.number}, poste {self.desk}"
         return f"Numéro {self.number}, poste {self.desk}"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A screen read aloud for a visitor who asked ("Écouter"): the voice alone, no chime. Calls
+    go before it, and a newer reading replaces one still waiting."""
+
+    text: str
+    chime = False
+
+    def spoken_text(self) -> str:
+        return self.text
 
 
 class Speech:
@@ -178,7 +192,7 @@ class AnnouncementQueue:
         self._play_chime = play_chime
         self._speak = speak
         self._on_stop = on_stop
-        self._pending: deque[Announcement] = deque()
+        self._pending: deque[Announcement | Reading] = deque()
         self._busy = False
         self._stopping = False
         self._cond = threading.Condition()
@@ -191,11 +205,25 @@ class AnnouncementQueue:
     # ------------------------------------------------------------ producer side
 
     def put(self, announcement: Announcement) -> bool:
-        """Queue one announcement; False (and nothing queued) once the queue is stopped."""
+        """Queue one announcement; False (and nothing queued) once the queue is stopped. A call
+        goes before the readings still waiting: the whole bus must hear it."""
         with self._cond:
             if self._stopping:
                 return False
-            self._pending.append(announcement)
+            readings = [item for item in self._pending if isinstance(item, Reading)]
+            calls = [item for item in self._pending if not isinstance(item, Reading)]
+            self._pending = deque([*calls, announcement, *readings])
+            self._cond.notify_all()
+        return True
+
+    def read(self, text: str) -> bool:
+        """Queue a screen read aloud, replacing any reading not started yet (a visitor tapping
+        "Écouter" twice, or on two screens, hears the latest one once)."""
+        with self._cond:
+            if self._stopping or not text.strip():
+                return False
+            self._pending = deque(i for i in self._pending if not isinstance(i, Reading))
+            self._pending.append(Reading(text))
             self._cond.notify_all()
         return True
 
@@ -271,7 +299,8 @@ class AnnouncementQueue:
                 self._busy = True
             text = announcement.spoken_text()
             try:
-                self._phase("chime", text, self._play_chime)
+                if announcement.chime:
+                    self._phase("chime", text, self._play_chime)
                 if not self._stopping:
                     self._phase("speech", text, functools.partial(self._speak, text))
             finally:

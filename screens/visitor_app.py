@@ -106,6 +106,7 @@ class VisitorApp(BoardApp):
         self._banners: deque[tuple[int, int, bool]] = deque()
         self._banner_event: Any = None
         self._flow_id = 0
+        self._spoken_calls: list[tuple[int, int]] = []
         self._slow_event = Clock.create_trigger(self._became_slow, SLOW_AFTER_SECONDS)
         self.banner: CallBanner | None = None
         self.manager: ScreenManager | None = None
@@ -248,6 +249,7 @@ class VisitorApp(BoardApp):
         ]
         self.calls = [self.t("accueil.call", number=c.number, desk=c.desk)
                       for c in board.last_calls[:3]]
+        self._spoken_calls = [(c.number, c.desk) for c in board.last_calls[:3]]
         fresh = [c for c in reversed(board.last_calls) if c.event_id > self._seen_call]
         if board.last_calls:
             self._seen_call = max(self._seen_call, board.last_calls[0].event_id)
@@ -345,6 +347,34 @@ class VisitorApp(BoardApp):
         key = "common.closed_now" if isinstance(exc, NoOpenStopover) else "common.trouble"
         self.go_home()
         self.notice = self.t(key) if isinstance(exc, KioskError) else self.t("common.trouble")
+
+    # ------------------------------------------------------------ read aloud
+
+    def read_aloud(self) -> None:
+        """The "Écouter" button: say what the current screen shows and asks, after any call."""
+        self.announcer.read(self.spoken_screen())
+
+    def spoken_screen(self) -> str:
+        """The current screen in words for the ear (no "N°", no "/")."""
+        screen = self.manager.current if self.manager is not None else "accueil"
+        if screen == "organisme":
+            names = ", ".join(o.label for o in self.catalogue.operators if o.id != "autre")
+            return self.t("read.organisme", names=names)
+        if screen == "demarche":
+            operator = self.catalogue.operator(self.operator_id)
+            names = ", ".join(p.title for p in self.catalogue.procedures_of(self.operator_id))
+            return self.t("read.demarche", operator=operator.label if operator else "", names=names)
+        if screen == "ticket" and self.ticket:
+            return self.t("read.ticket", number=self.ticket["number"],
+                          ahead=self.ahead_text(self.ticket), wait=self.wait_text(self.ticket))
+        if screen == "qr":
+            return self.t("read.qr")
+        parts = [self.t("accueil.welcome") + ".", self.stop_text + "."]
+        parts.append(self.t("read.accueil") if self.is_open else self.t("read.closed"))
+        if self._spoken_calls:
+            parts.append(self.t("read.calls", calls=", ".join(
+                self.t("read.call", number=number, desk=desk) for number, desk in self._spoken_calls)))
+        return " ".join(parts)
 
     def ahead_text(self, ticket: dict[str, Any]) -> str:
         ahead = ticket.get("ahead", 0)

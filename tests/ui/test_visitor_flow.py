@@ -289,6 +289,11 @@ def test_screens_fit_and_targets_are_big_enough(kiosk_app, size):
                     if label is not widget and getattr(label, "text", "") and hasattr(label, "font_size"):
                         assert label.texture_size[1] <= widget.height + 1, (widget.name, label.text)
                         assert label.font_size >= theme.MIN_FONT - 0.5
+                        # a line may break between words, never inside one ("Écoute / r")
+                        words = set(label.text.split())
+                        for line in label._label._cached_lines:
+                            for token in "".join(w.text for w in line.words).split():
+                                assert token in words, (tag, widget.name, label.text, token)
 
     check_screen()
     k.shot(f"11-accueil-{tag}")
@@ -329,3 +334,55 @@ def test_calls_are_announced_one_after_the_other_chime_then_voice(kiosk_app, vis
         ("speech", "Rappel : numéro 1, poste 1")]
     for before, after in zip(history, history[1:], strict=False):
         assert before.finished_at <= after.started_at, "never two sounds at once"
+
+
+def test_listen_reads_each_screen_aloud_after_the_calls(kiosk_app, visitor_ctx):
+    """"Écouter" on every screen: the voice alone (no chime), words written for the ear."""
+    k = kiosk_app
+    announcer = k.app.announcer
+    announcer.speech.speed = 400  # the kiosk speaks slowly (140 words a minute): not the test
+    services.take_ticket(visitor_ctx, "autre")
+    services.call_next(visitor_ctx, 2)
+    k.wait(lambda: k.app.banner.shown, what="banner")
+    k.app._banner_done(0)
+    queued: list[str] = []
+    real_read = announcer.read
+    announcer.read = lambda text: queued.append(text) or real_read(text)  # type: ignore[method-assign]
+
+    def listen() -> str:
+        k.tap("listen")
+        k.wait(lambda: bool(queued), what="reading queued")
+        return queued.pop()
+
+    said = listen()
+    assert said.startswith("Bonjour et bienvenue dans le bus PLUS. Aujourd'hui, le bus est à Ducos")
+    assert "touchez le grand bouton vert : Prendre un ticket" in said
+    assert said.endswith("Derniers appels : numéro 1 au poste 2.")
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    said = listen()
+    assert "Allocations CAF" in said and "Santé CGSS" in said and "/" not in said
+    k.tap("operator:edf")
+    k.wait(lambda: k.screen == "demarche")
+    said = listen()
+    assert said == ("Électricité EDF. Touchez votre démarche : Ouvrir ou fermer un contrat "
+                    "d'électricité, Comprendre et payer ma facture EDF.")
+    k.tap("procedure:edf-facture")
+    k.wait(lambda: k.screen == "ticket")
+    said = listen()
+    assert said.startswith("Votre numéro est le 2. Personne avant vous.")
+    assert "N°" not in said
+    k.shot("04b-ticket-ecouter")
+    k.tap("qr")
+    k.wait(lambda: k.screen == "qr")
+    qr_text = listen()
+    assert qr_text.startswith("Scannez ce code avec l'appareil photo")
+    # the call first (chime, voice), then the readings by voice alone; a reading still waiting
+    # when a newer one came was replaced: the last one is always heard
+    k.wait(lambda: announcer.wait_idle(0), timeout=45, what="everything said")
+    phases = [(h.phase, h.text) for h in announcer.history]
+    assert phases[:2] == [("chime", "Numéro 1, poste 2"), ("speech", "Numéro 1, poste 2")]
+    assert all(phase == "speech" for phase, _text in phases[2:]), "no chime for a reading"
+    assert phases[-1] == ("speech", qr_text)
+    for before, after in zip(announcer.history, announcer.history[1:], strict=False):
+        assert before.finished_at <= after.started_at, "never two voices at once"

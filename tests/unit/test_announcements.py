@@ -374,6 +374,33 @@ def test_wait_idle_times_out_and_stop_drops_the_rest(tmp_path: Path) -> None:
     assert [r.phase for r in queue.history] == ["chime"]
 
 
+def test_a_reading_has_no_chime_calls_go_first_and_the_latest_reading_wins() -> None:
+    release = threading.Event()
+    said: list[str] = []
+    chimes: list[float] = []
+
+    def chime() -> bool:
+        chimes.append(time.monotonic())
+        return release.wait(5)
+
+    queue = AnnouncementQueue(chime, recorder(said))
+    try:
+        queue.announce(7, 1)                       # being announced: waits in its chime
+        wait_for(lambda: len(chimes) == 1)
+        assert queue.read("Touchez votre démarche.")
+        assert queue.read("Votre numéro est le 8.")   # replaces the reading not started yet
+        queue.announce(9, 2)                       # a call goes before the waiting reading
+        assert queue.read("   ") is False
+        release.set()
+        assert queue.wait_idle(timeout=5)
+    finally:
+        queue.stop(wait=2)
+    assert said == ["Numéro 7, poste 1", "Numéro 9, poste 2", "Votre numéro est le 8."]
+    assert len(chimes) == 2, "a reading is the voice alone"
+    assert [r.phase for r in queue.history] == ["chime", "speech", "chime", "speech", "speech"]
+    assert_sequential(queue.history)
+
+
 def test_kiosk_core_does_not_import_kivy() -> None:
     code = ("import sys, kiosk.announcements; "
             "sys.exit(1 if any(m == 'kivy' or m.startswith('kivy.') for m in sys.modules) else 0)")
