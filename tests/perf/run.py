@@ -97,7 +97,7 @@ def main() -> int:
             lines.append("postgresql  not measured: KIOSK_TEST_PG_URL unset (use `make bench`)")
     # the kiosk's own numbers come from a process of their own (Kivy settings are per process)
     gui = subprocess.run([sys.executable, "-m", "tests.perf.gui_bench"], capture_output=True,
-                         text=True, timeout=1800)
+                         text=True, timeout=3600)
     lines += gui.stdout.splitlines() or [f"visitor     benchmark failed: {gui.stderr[-500:]}"]
     REPORT_DIR.mkdir(exist_ok=True)
     report = "\n".join(lines) + "\n"

@@ -70,7 +70,8 @@ def test_warm_up_prepares_the_qr_code_of_every_checklist(open_ctx):
     from kiosk.visitor import VisitorService
 
     service = VisitorService(open_ctx)
-    documents._grid.cache_clear()
+    for cache in (documents._grid, documents._qr_rows, documents._qr_modules):
+        cache.cache_clear()
     service.warm_up()
     prepared = documents._grid.cache_info().misses
     for procedure in open_ctx.catalogue.procedures:

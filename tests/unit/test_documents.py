@@ -328,7 +328,8 @@ def test_receipt_height_is_known_before_drawing(catalogue, tmp_path):
 def test_prepare_qr_builds_the_layout_the_code_then_uses(catalogue):
     procedure, operator = pick(catalogue, "caf-aide-logement")
     text = documents.phone_text(procedure, operator, SLIP)
-    documents._grid.cache_clear()
+    for cache in (documents._grid, documents._qr_rows, documents._qr_modules):
+        cache.cache_clear()  # earlier tests may have drawn this very code
     documents.prepare_qr(text)
     prepared = documents._grid.cache_info()
     assert prepared.misses == 1
