@@ -75,28 +75,11 @@ class Chooser(ModalView):
 
 
 class ConsoleScreen(Screen):
-    """The rows of the queue are a pool of QueueRow widgets, reused from one refresh to the next:
-    Kivy's RecycleView re-rendered its labels for seconds once the list outgrew the screen, and
-    creating widgets anew at every refresh leaks memory in Kivy."""
+    """The queue is a RecycleView: only the rows on screen exist, so a long morning queue costs
+    the memory of ten rows, not of sixty (each row is half a megabyte of widgets and textures)."""
 
     def on_kv_post(self, *_args: object) -> None:
-        self._pool: list[QueueRow] = []
         self._choosers: dict[str, Chooser] = {}
-        App.get_running_app().bind(queue_rows=self._show_rows)
-
-    def _show_rows(self, _app: object, rows: list[dict]) -> None:
-        grid = self.ids.rows
-        while len(self._pool) < len(rows):
-            self._pool.append(QueueRow())
-        shown = self._pool[:len(rows)]
-        for widget, row in zip(shown, rows, strict=True):
-            for key, value in row.items():
-                if getattr(widget, key) != value:
-                    setattr(widget, key, value)
-        if list(reversed(grid.children)) != shown:
-            grid.clear_widgets()
-            for widget in shown:
-                grid.add_widget(widget)
 
     def chooser(self, purpose: str, title: str) -> Chooser:
         """The chooser kept for this purpose, retitled."""

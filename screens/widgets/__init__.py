@@ -19,6 +19,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.modalview import ModalView
+from kivy.uix.recycleview import RecycleView
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
@@ -81,16 +82,24 @@ class HidingGrid(_Hiding, GridLayout):
     pass
 
 
-class SteadyScrollView(ScrollView):
-    """A vertical list with a wide bar that stays visible: no fade animation.
+class _SteadyBar:
+    """A wide scroll bar that stays visible: no fade animation.
 
     Kivy's ScrollView fades its bar for half a second after every content change; on a
     software-rendered screen those 30 full redraws per new ticket delayed the console by
     up to two seconds. A bar that stays put also tells staff there is more below.
     """
 
-    def _bind_inactive_bar_color(self, *args) -> None:
-        self._bar_color = self.bar_inactive_color
+    def _bind_inactive_bar_color(self, *args: object) -> None:
+        self._bar_color = self.bar_inactive_color  # type: ignore[attr-defined]
+
+
+class SteadyScrollView(_SteadyBar, ScrollView):
+    pass
+
+
+class SteadyRecycleView(_SteadyBar, RecycleView):
+    """A long list whose rows exist only while visible (the console's queue)."""
 
 
 class QRCodeImage(Widget):

@@ -31,10 +31,11 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def line(name: str, samples: list[float], target: float, unit: str = "ms") -> str:
+def line(name: str, samples: list[float], target: float, unit: str = "ms",
+         app: str = "visitor") -> str:
     p50, p95 = statistics.median(samples), percentile(samples, 0.95)
     verdict = "OK" if p95 <= target else "SLOW"
-    return (f"visitor     {name:<28} n={len(samples):<4} p50={p50:8.2f} {unit} "
+    return (f"{app:<12}{name:<28} n={len(samples):<4} p50={p50:8.2f} {unit} "
             f"p95={p95:8.2f} {unit}  target p95<={target} {unit}  {verdict}")
 
 
@@ -194,7 +195,7 @@ def bench_latencies(folder: Path) -> list[str]:
     stop_app(k)
     other.dispose()
     ctx.dispose()
-    return [line("ticket taken -> on console", seen, 1000.0),
+    return [line("ticket taken -> on console", seen, 1000.0, app="console"),
             line("call -> banner on kiosk", banners, 1000.0)]
 
 
