@@ -194,6 +194,8 @@ class AnnouncementQueue:
         self._on_stop = on_stop
         self._pending: deque[Announcement | Reading] = deque()
         self._busy = False
+        self._current: Announcement | Reading | None = None
+        self._hushed = False  # the current reading was cut on purpose: not a problem
         self._stopping = False
         self._cond = threading.Condition()
         self._history: deque[PhaseRecord] = deque(maxlen=HISTORY_LIMIT)
@@ -229,6 +231,23 @@ class AnnouncementQueue:
 
     def announce(self, number: int, desk: int, recall: bool = False) -> bool:
         return self.put(Announcement(number, desk, recall))
+
+    def hush_readings(self) -> None:
+        """The visitor left the screen: drop the readings still waiting and cut the one being
+        said (calls are never cut). Never blocks."""
+        with self._cond:
+            self._pending = deque(i for i in self._pending if not isinstance(i, Reading))
+            cut = isinstance(self._current, Reading) and not self._hushed
+            if cut:
+                self._hushed = True
+        if cut:
+            try:
+                self.interrupt()
+            except Exception:  # noqa: BLE001 - cutting a voice must not fail the screen
+                log.exception("announcer: interrupt failed")
+
+    def interrupt(self) -> None:
+        """Cut the sound being played short; subclasses that own a player do it."""
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every queued announcement has been made; False on time-out."""
@@ -297,6 +316,8 @@ class AnnouncementQueue:
                     return
                 announcement = self._pending.popleft()
                 self._busy = True
+                self._current = announcement
+                self._hushed = False
             text = announcement.spoken_text()
             try:
                 if announcement.chime:
@@ -307,6 +328,7 @@ class AnnouncementQueue:
                 with self._cond:
                     self.announced += 1
                     self._busy = False
+                    self._current = None
                     self._cond.notify_all()
 
     def _phase(self, phase: str, text: str, action: Callable[[], bool]) -> None:
@@ -323,5 +345,5 @@ class AnnouncementQueue:
         finished = time.monotonic()
         with self._cond:
             self._history.append(PhaseRecord(started, finished, phase, text))
-            if problem is not None:
+            if problem is not None and not self._hushed:
                 self._problems.append(Problem(finished, phase, text, problem))

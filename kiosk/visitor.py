@@ -72,7 +72,8 @@ class VisitorService:
     def take(self, procedure_id: str, priority: bool, language: str = "fr") -> TicketIssued:
         return services.take_ticket(self.ctx, procedure_id, priority=priority, language=language)
 
-    def _slip(self, number: int | None) -> documents.Slip:
+    def slip(self, number: int | None) -> documents.Slip:
+        """What a receipt or phone QR says of this ticket and of the bus: today's stop, next passages."""
         board = self.board()
         return documents.Slip(
             number=number, printed_at=self.ctx.now(), stop_name=board.stop_name,
@@ -93,7 +94,7 @@ class VisitorService:
         procedure, operator = self._procedure(procedure_id)
         folder = Path(tempfile.mkdtemp(prefix="borne-plus-print-"))
         try:
-            slip = self._slip(number)
+            slip = self.slip(number)
             pdf = documents.receipt_pdf(procedure, operator, slip, folder / "liste.pdf")
             outcome = self.printer.print_pdf(pdf, f"ticket-{number or 0}",
                                              documents.page_height_mm(pdf))
@@ -115,7 +116,7 @@ class VisitorService:
         """Do once, in the background, what the first visitors would otherwise wait for: the
         receipt fonts and the QR layouts of today's checklists (~50 ms per layout size)."""
         documents.register_fonts()
-        slip = self._slip(999)
+        slip = self.slip(999)
         for procedure in self.ctx.catalogue.procedures:
             operator = self.ctx.catalogue.operator(procedure.operator_id)
             if operator is not None:
@@ -123,6 +124,6 @@ class VisitorService:
 
     def phone_qr(self, procedure_id: str, number: int | None) -> PhoneQr:
         procedure, operator = self._procedure(procedure_id)
-        text = documents.phone_text(procedure, operator, self._slip(number))
+        text = documents.phone_text(procedure, operator, self.slip(number))
         matrix = tuple(tuple(row) for row in documents.qr_matrix(text))
         return PhoneQr(text, matrix)

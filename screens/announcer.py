@@ -19,6 +19,7 @@ import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,15 +89,19 @@ class SoundPlayer:
         finally:
             self._current = None
 
-    def close(self) -> None:
-        """Stop waiting (the kiosk is closing): the current `play` returns False at once."""
-        self._closed = True
+    def skip(self) -> None:
+        """Stop the sound being played: its `play` returns False at once; the next ones play."""
         playback = self._current
         if playback is not None:
             playback.cancelled = True
             playback.started.set()
             playback.finished.set()
             Clock.schedule_once(lambda _dt: self._release(playback), 0)
+
+    def close(self) -> None:
+        """Stop waiting (the kiosk is closing): the current `play` returns False at once."""
+        self._closed = True
+        self.skip()
 
     # ------------------------------------------------------------ on the Kivy thread
 
@@ -158,6 +163,7 @@ class SpokenAloud:
         self._numbers = itertools.count(1)
         self._closed = False
         self.last_error: str | None = None
+        self.cut: Callable[[], bool] = lambda: False  # the reading was cut while being rendered
 
     def __call__(self, text: str) -> bool:
         if self._closed:
@@ -166,6 +172,8 @@ class SpokenAloud:
         try:
             if not self.speech.to_wav(text, path):
                 self.last_error = self.speech.last_error
+                return False
+            if self.cut():
                 return False
             if not self.player.play(path):
                 self.last_error = f"voix non jouée : {self.player.last_error}"
@@ -200,6 +208,8 @@ class KioskAnnouncer(AnnouncementQueue):
             log.warning("announcer: %s is not installed: the chime alone announces the calls",
                         self.speech.binary)
         super().__init__(self._play_chime_file, self.voice or _silent, on_stop=self._close)
+        if self.voice is not None:
+            self.voice.cut = lambda: self._hushed
 
     def explain(self, phase: str) -> str | None:
         if phase == "chime":
@@ -207,6 +217,9 @@ class KioskAnnouncer(AnnouncementQueue):
         if self.voice is None:
             return f"{SPEECH_UNAVAILABLE} ({self.speech.binary} n'est pas installé) : carillon seul"
         return self.voice.last_error
+
+    def interrupt(self) -> None:
+        self.player.skip()
 
     def _play_chime_file(self) -> bool:
         return self.player.play(self.chime)

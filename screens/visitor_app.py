@@ -209,11 +209,13 @@ class VisitorApp(BoardApp):
                 child.dismiss()
         if self.manager is not None and self.manager.current != "accueil":
             self.manager.current = "accueil"
+            self.announcer.hush_readings()
             self.device.submit(release_free_memory)  # between visitors, off the Kivy thread
 
     def go(self, screen: str) -> None:
-        if self.manager is not None:
+        if self.manager is not None and self.manager.current != screen:
             self.manager.current = screen
+            self.announcer.hush_readings()  # the voice never describes a screen left behind
 
     # ------------------------------------------------------------ live board
 

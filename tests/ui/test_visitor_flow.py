@@ -386,3 +386,17 @@ def test_listen_reads_each_screen_aloud_after_the_calls(kiosk_app, visitor_ctx):
     assert phases[-1] == ("speech", qr_text)
     for before, after in zip(announcer.history, announcer.history[1:], strict=False):
         assert before.finished_at <= after.started_at, "never two voices at once"
+
+    # leaving a screen cuts its reading: the voice never describes a screen left behind
+    k.tap("done")
+    k.wait(lambda: k.screen == "accueil")
+    k.tap("listen")                        # Accueil: some 9 s of speech even at 400 words/min
+    k.wait(lambda: bool(queued), what="reading queued")
+    time.sleep(1.5)
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.wait(lambda: announcer.wait_idle(0), timeout=4, what="the reading cut")
+    last = announcer.history[-1]
+    assert last.phase == "speech" and last.text == queued[-1]
+    assert last.finished_at - last.started_at < 5
+    assert announcer.problems == [], "a reading cut on purpose is not a sound problem"

@@ -401,6 +401,36 @@ def test_a_reading_has_no_chime_calls_go_first_and_the_latest_reading_wins() -> 
     assert_sequential(queue.history)
 
 
+def test_leaving_the_screen_cuts_the_reading_but_never_a_call() -> None:
+    cut = threading.Event()
+    said: list[str] = []
+
+    class Player(AnnouncementQueue):
+        def interrupt(self) -> None:
+            cut.set()
+
+    def speak(text: str) -> bool:
+        said.append(text)
+        if text.startswith("Lecture"):
+            return cut.wait(5) and False  # cut short: the voice did not end by itself
+        return True
+
+    queue = Player(lambda: True, speak)
+    try:
+        queue.read("Lecture de l'accueil")
+        wait_for(lambda: said == ["Lecture de l'accueil"])
+        queue.read("Lecture suivante")           # waiting behind the first one
+        queue.announce(4, 1)
+        queue.hush_readings()                    # the visitor tapped on to the next screen
+        assert queue.wait_idle(timeout=5)
+        queue.hush_readings()                    # nothing to cut: a call is never cut
+    finally:
+        queue.stop(wait=2)
+    assert cut.is_set()
+    assert said == ["Lecture de l'accueil", "Numéro 4, poste 1"]
+    assert queue.problems == [], "a reading cut on purpose is not a sound problem"
+
+
 def test_kiosk_core_does_not_import_kivy() -> None:
     code = ("import sys, kiosk.announcements; "
             "sys.exit(1 if any(m == 'kivy' or m.startswith('kivy.') for m in sys.modules) else 0)")
