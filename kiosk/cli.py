@@ -433,11 +433,7 @@ def cmd_staff_user_pin(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk import staff
 
     ctx = _context(settings)
-    if not any(m.name.casefold() == " ".join(args.name.split()).casefold()
-               for m in staff.list_staff(ctx, include_disabled=True)):
-        from kiosk.errors import UnknownStaff
-
-        raise UnknownStaff(" ".join(args.name.split()) or args.name)  # before asking the PIN
+    staff.find_staff(ctx, args.name)  # an unknown name is refused before the PIN is asked
     member = staff.set_pin(ctx, args.name, _read_pin(args.pin_stdin))
     _emit(args, member.as_json(), f"Nouveau code PIN enregistré pour {member.name}.")
     return 0

@@ -181,6 +181,21 @@ def _find_by_name(session: Session, name: str, lock: bool = False) -> Staff | No
     return session.scalars(query).first()
 
 
+def _named(session: Session, name: str, lock: bool = False) -> Staff:
+    """The account of `name` (spaces collapsed, any case), or UnknownStaff."""
+    wanted = " ".join(name.split())
+    row = _find_by_name(session, wanted, lock=lock)
+    if row is None:
+        raise UnknownStaff(wanted or name)
+    return row
+
+
+def find_staff(ctx: Context, name: str) -> StaffMember:
+    """The account of `name`, disabled or not, or UnknownStaff (never the hash)."""
+    with ctx.read() as session:
+        return _member(_named(session, name))
+
+
 # ---------------------------------------------------------------- accounts
 
 
@@ -217,11 +232,8 @@ def list_staff(ctx: Context, include_disabled: bool = False) -> tuple[StaffMembe
 def disable_staff(ctx: Context, name: str) -> StaffMember:
     """Disable an account (kept for the history of the event log). Whoever is disabled leaves
     the desk they held. Disabling twice changes nothing."""
-    wanted = " ".join(name.split())
     with ctx.write() as session:
-        row = _find_by_name(session, wanted, lock=True)
-        if row is None:
-            raise UnknownStaff(wanted or name)
+        row = _named(session, name, lock=True)
         if row.active:
             row.active = False
             freed = _free_desks_of(session, ctx, row.id, reason="disabled")
@@ -231,11 +243,8 @@ def disable_staff(ctx: Context, name: str) -> StaffMember:
 
 def enable_staff(ctx: Context, name: str) -> StaffMember:
     """Give a disabled account back its access, with its old PIN. Enabling twice changes nothing."""
-    wanted = " ".join(name.split())
     with ctx.write() as session:
-        row = _find_by_name(session, wanted, lock=True)
-        if row is None:
-            raise UnknownStaff(wanted or name)
+        row = _named(session, name, lock=True)
         if not row.active:
             row.active = True
             log_event(session, ctx, "staff_enabled", staff_id=row.id)
@@ -245,12 +254,9 @@ def enable_staff(ctx: Context, name: str) -> StaffMember:
 def set_pin(ctx: Context, name: str, pin: str) -> StaffMember:
     """A new PIN for a forgotten one; it also lifts a lockout. The event log records the change,
     never the PIN."""
-    wanted = " ".join(name.split())
     pin_hash = hash_pin(pin)  # validates the PIN; computed before taking the write lock
     with ctx.write() as session:
-        row = _find_by_name(session, wanted, lock=True)
-        if row is None:
-            raise UnknownStaff(wanted or name)
+        row = _named(session, name, lock=True)
         row.pin_hash = pin_hash
         row.failed_attempts = 0
         row.locked_until = None

@@ -229,7 +229,7 @@ def bench_console_memory(folder: Path) -> list[str]:
     from kiosk.config import Settings
     from kiosk.context import open_context
     from kiosk.services import DemandeInput
-    from tests.e2e.test_real_windows import visible_window, window_id
+    from tests.e2e.test_real_windows import visible_window, wait_for, window_id
     from tests.perf.bare_window import process_memory
 
     data = folder / "console"
@@ -246,11 +246,8 @@ def bench_console_memory(folder: Path) -> list[str]:
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     x_env = {**os.environ, "DISPLAY": display}
     try:
-        started = time.perf_counter()
-        while not visible_window(display, "Borne PLUS – console"):
-            if time.perf_counter() - started > 30:
-                raise RuntimeError("the console window did not appear within 30 s")
-            time.sleep(0.05)
+        wait_for(lambda: visible_window(display, "Borne PLUS – console"), timeout=30,
+                 what="console window", proc=proc)
         time.sleep(3)
         at_start = process_memory(proc.pid)
         window = window_id(display, "Borne PLUS – console")
@@ -300,7 +297,7 @@ def bench_real_visitor_memory(folder: Path) -> list[str]:
     from kiosk import services
     from kiosk.config import Settings
     from kiosk.context import open_context
-    from tests.e2e.test_real_windows import visible_window
+    from tests.e2e.test_real_windows import visible_window, wait_for
     from tests.perf.bare_window import process_memory
 
     data = folder / "real"
@@ -331,11 +328,8 @@ def bench_real_visitor_memory(folder: Path) -> list[str]:
     wanted = int(os.environ.get("KIOSK_BENCH_TICKETS", "500"))
     misses = 0
     try:
-        started = time.perf_counter()
-        while not visible_window(display, "Borne PLUS"):
-            if time.perf_counter() - started > 60:
-                raise RuntimeError("the kiosk window did not appear within 60 s")
-            time.sleep(0.1)
+        wait_for(lambda: visible_window(display, "Borne PLUS"), timeout=60,
+                 what="kiosk window", proc=proc)
         time.sleep(3)  # first frames, then the background warm-up
         at_start = process_memory(proc.pid)
         peak = at_start[0]
