@@ -1,5 +1,8 @@
 """SQLAlchemy 2 models of Borne PLUS.
 
+Every date and time is Martinique local time (America/Martinique, UTC-4, no daylight saving),
+stored naive: the bus PC runs on that time and the statistics count in it.
+
 The database holds what happens (stopovers, tickets, demandes, events) and the itinerary copied
 from the YAML assets; the catalogue of procedures stays in YAML and tickets refer to it by id.
 Constraints back every queue rule so that a bug in a service cannot break them silently.
@@ -26,6 +29,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from kiosk.vocabulary import (  # the one part of the core that db/ reads: plain tables
+    AGE_BANDS,
+    CHANNELS,
+    DESK_STATUSES,
+    GENDERS,
+    HALVES,
+    OUTCOMES,
+    ROLES,
+    TICKET_STATES,
+    sql_in,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,14 +49,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-TICKET_STATES = ("waiting", "called", "in_service", "done", "no_show", "cancelled", "unserved")
-HALVES = ("morning", "afternoon")
-OUTCOMES = ("solved", "redirected", "follow_up")
-ROLES = ("animatrice", "coordinator")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+_in = sql_in
 
 
 class Base(DeclarativeBase):
@@ -95,7 +103,7 @@ class Stopover(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     stop_id: Mapped[str] = mapped_column(ForeignKey("stops.id"), index=True)
-    day: Mapped[dt.date] = mapped_column(Date)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)  # statistics select periods by day
     half: Mapped[str] = mapped_column(String(10))
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -106,7 +114,7 @@ class Stopover(Base):
 
 class Desk(Base):
     __tablename__ = "desks"
-    __table_args__ = (CheckConstraint(_in("status", ("closed", "open", "paused")), name="status"),)
+    __table_args__ = (CheckConstraint(_in("status", DESK_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(40))
@@ -140,7 +148,16 @@ class Ticket(Base):
             "state NOT IN ('called', 'in_service') OR desk_id IS NOT NULL",
             name="desk_when_called",
         ),
+        CheckConstraint(f"channel IS NULL OR {_in('channel', CHANNELS)}", name="channel"),
+        CheckConstraint(f"age_band IS NULL OR {_in('age_band', AGE_BANDS)}", name="age_band"),
+        CheckConstraint(f"gender IS NULL OR {_in('gender', GENDERS)}", name="gender"),
+        CheckConstraint("wait_seconds IS NULL OR wait_seconds >= 0", name="wait_seconds"),
+        CheckConstraint("service_seconds IS NULL OR service_seconds >= 0",
+                        name="service_seconds"),
         Index("ix_tickets_queue_order", "stopover_id", "state", "priority", "number"),
+        # The wait estimate reads the latest services of one procedure: an index range scan
+        # from the newest end, however many years of visits the table holds.
+        Index("ix_tickets_recent_service", "procedure_id", "state", "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -151,15 +168,26 @@ class Ticket(Base):
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
     state: Mapped[str] = mapped_column(String(12), default="waiting")
+    # How the ticket was taken (vocabulary.CHANNELS); NULL for tickets taken before 0003.
+    channel: Mapped[str | None] = mapped_column(String(10))
+    # The phases, each recorded only when it happened (Martinique local time):
     taken_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    first_called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # never changes once set
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # the latest call
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # "Commencer", if pressed
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Durations in whole seconds, written when the phase ends, so that both backends aggregate
+    # the same integers: wait = taken -> first call; service = start (else latest call) -> end.
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    service_seconds: Mapped[int | None] = mapped_column(Integer)
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     recall_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Optional anonymous profile from the end-of-visit form (NULL: not recorded).
     age_band: Mapped[str | None] = mapped_column(String(10))
     gender: Mapped[str | None] = mapped_column(String(10))
+    # Commune of residence: an INSEE code of the agglomeration, 'autre' or 'non-dit'.
+    residence: Mapped[str | None] = mapped_column(String(8))
 
     demandes: Mapped[list[Demande]] = relationship(back_populates="ticket", order_by="Demande.id")
 

@@ -82,7 +82,7 @@ class StaffService:
         return services.transfer_ticket(self.ctx, number, desk, staff_id)
 
     def new_ticket(self, procedure_id: str, priority: bool) -> TicketIssued:
-        return services.take_ticket(self.ctx, procedure_id, priority=priority)
+        return services.take_ticket(self.ctx, procedure_id, priority=priority, channel="console")
 
     def finish(self, number: int, demandes: Sequence[DemandeInput], age_band: str | None,
                gender: str | None, staff_id: int) -> services.VisitFinished:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kiosk import vocabulary
+
 
 class State(StrEnum):
     WAITING = "waiting"
@@ -30,7 +32,13 @@ class Outcome(StrEnum):
     FOLLOW_UP = "follow_up"
 
 
-HALF_LABELS = {Half.MORNING: "matin", Half.AFTERNOON: "après-midi"}
+# The enums name the codes for the code's readers; the vocabulary is their one definition.
+for _enum, _codes in ((State, vocabulary.TICKET_STATES), (Half, vocabulary.HALVES),
+                      (Outcome, vocabulary.OUTCOMES)):
+    if [e.value for e in _enum] != list(_codes):
+        raise ImportError(f"{_enum.__name__} differs from its vocabulary: {list(_codes)}")
+
+HALF_LABELS = {Half(code): text for code, text in vocabulary.HALVES.items()}
 
 # Which action may move a ticket from which state, and where to.
 TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import ROLES, Desk, Staff
+from db.models import Desk, Staff
 from kiosk.context import Context
 from kiosk.errors import (
     CoordinatorOnly,
@@ -41,6 +41,7 @@ from kiosk.errors import (
     WrongPin,
 )
 from kiosk.services import log_event
+from kiosk.vocabulary import ROLES
 
 ANIMATRICE = "animatrice"
 COORDINATOR = "coordinator"

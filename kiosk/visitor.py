@@ -70,7 +70,8 @@ class VisitorService:
         )
 
     def take(self, procedure_id: str, priority: bool, language: str = "fr") -> TicketIssued:
-        return services.take_ticket(self.ctx, procedure_id, priority=priority, language=language)
+        return services.take_ticket(self.ctx, procedure_id, priority=priority, language=language,
+                                    channel="kiosk")
 
     def slip(self, number: int | None) -> documents.Slip:
         """What a receipt or phone QR says of this ticket and of the bus: today's stop, next passages."""

@@ -214,7 +214,8 @@ def test_every_write_bumps_the_revision_and_logs_an_event(open_ctx):
     assert kinds == ["stopover_opened", "ticket_taken", "ticket_called", "ticket_recalled",
                      "service_started", "visit_finished"]
     taken = events(open_ctx, "ticket_taken")[0]
-    assert json.loads(taken.detail) == {"number": 1, "priority": False, "procedure": HOUSING}
+    assert json.loads(taken.detail) == {"number": 1, "priority": False, "procedure": HOUSING,
+                                        "channel": "kiosk"}
 
 
 def test_a_refused_action_does_not_bump_the_revision(open_ctx):

@@ -1,0 +1,50 @@
+"""The `kiosk` command: parse arguments, call one core function, print. Scripts use --json.
+
+One module per command group; each parses its arguments and calls the core, where the logic
+lives. Exit codes: 0 done; 2 bad input or refused (one line on stderr, nothing written);
+3 nobody waits (`kiosk call`); 1 unexpected failure (database unreachable...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from kiosk.cli import apps, content, queue, staff_user
+from kiosk.cli.common import PROG, Parser
+from kiosk.config import load_settings
+from kiosk.errors import KioskError
+
+GROUPS = (queue, content, apps, staff_user)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog=PROG, description="Borne PLUS : tickets et file d'attente du bus PLUS.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser,
+                                metavar="COMMANDE")
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.run(args, settings))
+    except KioskError as exc:
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # the database is down, the disk is full...
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            print(f"{PROG}: base de données inaccessible : {reason}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Commands of the content: the catalogue, the itinerary, the printed checklists."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from kiosk import services, views
+from kiosk.catalogue import load_catalogue
+from kiosk.cli.common import Parser, emit, half_label, json_flag, open_database
+from kiosk.config import Settings
+from kiosk.errors import KioskError
+
+
+def cmd_catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
+    location = Path(args.path) if args.path else settings.effective_catalogue_dir
+    catalogue = load_catalogue(location)
+    from kiosk.context import local_now
+
+    stale = catalogue.stale(local_now().date())
+    print(f"{location} : {len(catalogue.operators)} organismes, "
+          f"{len(catalogue.procedures)} démarches, tout est valide.")
+    for p in stale:
+        print(f"À revérifier : {p.id} (vérifié le {p.verified_on:%d/%m/%Y}, plus de 12 mois).")
+    return 0
+
+
+def cmd_catalogue_list(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    rows = [{"id": p.id, "operator": p.operator_id, "title": p.title}
+            for p in catalogue.procedures]
+    emit(args, rows, "\n".join(f"{r['id']:<36} {r['operator']:<16} {r['title']}" for r in rows))
+    return 0
+
+
+def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
+    listing = views.itinerary_listing(open_database(settings))
+    data = [
+        {"insee": c.insee, "name": c.name,
+         "stops": [{"id": sid, "name": name} for sid, name in c.stops],
+         "next": [{"day": p.day.isoformat(), "half": p.half, "stop": p.stop_id}
+                  for p in c.next_passages]}
+        for c in listing
+    ]
+    lines = []
+    for c in listing:
+        lines.append(f"{c.name} ({c.insee})")
+        lines += [f"  arrêt {sid} : {name}" for sid, name in c.stops]
+        lines += [f"  passage le {p.day:%d/%m/%Y} {half_label(p.half)} : {p.stop_name}"
+                  for p in c.next_passages]
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk import documents
+    from kiosk.context import local_now
+    from kiosk.errors import UnknownProcedure
+
+    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    procedure = catalogue.procedure(args.procedure)
+    operator = catalogue.operator(procedure.operator_id) if procedure else None
+    if procedure is None or operator is None:
+        raise UnknownProcedure(args.procedure)
+    if args.number is not None and args.number < 1:
+        raise KioskError(f"Numéro de ticket invalide : {args.number}.")
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise KioskError(f"Dossier introuvable : {out.parent}")
+    # where the bus is and when it comes back, if there is a database to ask
+    stopover: services.StopoverInfo | None = None
+    passages: tuple[views.Passage, ...] = ()
+    url = settings.effective_database_url
+    if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
+        ctx = open_database(settings)
+        try:
+            stopover = views.queue_snapshot(ctx).stopover
+            if stopover is not None:
+                passages = views.next_passages(ctx, stopover.commune_insee)
+        finally:
+            ctx.dispose()
+    slip = documents.Slip(
+        number=args.number, printed_at=local_now(),
+        stop_name=stopover.stop_name if stopover else None,
+        commune_name=stopover.commune_name if stopover else None,
+        next_passages=tuple((p.day, p.half, p.stop_name) for p in passages),
+    )
+    if args.format == "receipt":
+        documents.receipt_pdf(procedure, operator, slip, out)
+    elif args.format == "a4":
+        documents.a4_pdf(procedure, operator, slip, out)
+    else:
+        documents.qr_png(documents.phone_text(procedure, operator, slip), out)
+    print(out)
+    return 0
+
+
+def register(sub: Any) -> None:
+    catalogue = sub.add_parser("catalogue", help="vérifier ou lister le catalogue des démarches")
+    ca = catalogue.add_subparsers(dest="action", required=True, parser_class=Parser,
+                                  metavar="ACTION")
+    p = ca.add_parser("check", help="valider un catalogue (dossier ou fichier)")
+    p.add_argument("path", nargs="?", metavar="PATH")
+    p.set_defaults(run=cmd_catalogue_check)
+    p = ca.add_parser("list", help="lister les démarches")
+    json_flag(p)
+    p.set_defaults(run=cmd_catalogue_list)
+
+    itinerary = sub.add_parser("itinerary", help="communes, arrêts et prochains passages")
+    it = itinerary.add_subparsers(dest="action", required=True, parser_class=Parser,
+                                  metavar="ACTION")
+    p = it.add_parser("list", help="lister communes, arrêts et prochains passages")
+    json_flag(p)
+    p.set_defaults(run=cmd_itinerary_list)
+
+    p = sub.add_parser("checklist", help="liste des papiers d'une démarche : ticket, A4 ou QR code")
+    p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
+    p.add_argument("--format", default="receipt", choices=["receipt", "a4", "qr"],
+                   help="receipt : PDF 80 mm ; a4 : PDF A4 ; qr : image PNG du QR code pour le téléphone")
+    p.add_argument("--out", required=True, metavar="FILE", help="fichier à écrire")
+    p.add_argument("--number", type=int, metavar="N", help="numéro du ticket à imprimer")
+    p.set_defaults(run=cmd_checklist)

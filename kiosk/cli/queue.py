@@ -1,0 +1,211 @@
+"""Commands of the queue: set-up, stopovers, tickets, calls, visits, desks."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from kiosk import services, views
+from kiosk.catalogue import load_catalogue
+from kiosk.cli.common import Parser, emit, half_label, json_flag, open_database
+from kiosk.config import Settings
+from kiosk.context import Context
+from kiosk.errors import KioskError
+from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, OUTCOMES
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    load_catalogue(settings.effective_catalogue_dir)  # refuse before writing anything
+    from kiosk.itinerary import load_itinerary
+
+    load_itinerary(settings.effective_itinerary_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ctx = open_database(settings, create=True)
+    report = services.init_database(ctx)
+    emit(args, report.__dict__,
+          f"Base prête : {report.communes} communes, {report.stops} arrêts, "
+          f"{report.schedule} demi-journées prévues, {report.desks} postes, "
+          f"{report.procedures} démarches.")
+    return 0
+
+
+def cmd_stopover_open(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = open_database(settings)
+    info = services.open_stopover(ctx, args.stop, half=args.half)
+    emit(args, info.as_json(),
+          f"Escale ouverte : {info.stop_name} ({info.commune_name}), {info.day:%d/%m/%Y} "
+          f"{half_label(info.half)}. Prochain ticket : n° {info.last_number + 1}.")
+    return 0
+
+
+def cmd_stopover_close(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = open_database(settings)
+    closed = services.close_stopover(ctx)
+    emit(args, {"stopover": closed.stopover.as_json(), "served": closed.served,
+                 "unserved": closed.unserved},
+          f"Escale fermée : {closed.stopover.stop_name}. {closed.served} visite(s) terminée(s), "
+          f"{closed.unserved} personne(s) non reçue(s).")
+    return 0
+
+
+def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
+    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    if catalogue.procedure(args.procedure) is None:
+        raise services.UnknownProcedure(args.procedure)
+    ctx = open_database(settings)
+    issued = services.take_ticket(ctx, args.procedure, priority=args.priority,
+                                  language=args.language, channel="cli")
+    low, high = issued.wait.as_list()
+    emit(args, {"number": issued.number, "people_ahead": issued.people_ahead,
+                 "wait_minutes": issued.wait.as_list()},
+          f"Ticket n° {issued.number} ({issued.procedure_id}) : {issued.people_ahead} personne(s) "
+          f"avant vous, attente {low} à {high} min.")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = open_database(settings)
+    snap = views.queue_snapshot(ctx)
+    if snap.stopover is None:
+        lines = ["Aucune escale ouverte."]
+    else:
+        s = snap.stopover
+        lines = [f"Escale : {s.stop_name} ({s.commune_name}), {s.day:%d/%m/%Y} "
+                 f"{half_label(s.half)} — {len(snap.waiting)} en attente."]
+        lines += [f"  n° {c.number} → poste {c.desk} ({'en cours' if c.state == 'in_service' else 'appelé'})"
+                  for c in snap.called]
+        lines += [f"  n° {w.number}{' (prioritaire)' if w.priority else ''} {w.procedure_id}, "
+                  f"attend depuis {w.waited_seconds // 60} min" for w in snap.waiting]
+    emit(args, snap.as_json(), "\n".join(lines))
+    return 0
+
+
+def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = open_database(settings)
+    if args.number is None:
+        called = services.call_next(ctx, args.desk)
+    else:
+        called = services.call_number(ctx, args.desk, args.number)
+    emit(args, {"number": called.number, "desk": called.desk},
+          f"N° {called.number} → poste {called.desk}")
+    return 0
+
+
+def cmd_recall(args: argparse.Namespace, settings: Settings) -> int:
+    called = services.recall(open_database(settings), args.number)
+    emit(args, {"number": called.number, "desk": called.desk,
+                 "recall_count": called.recall_count},
+          f"N° {called.number} rappelé → poste {called.desk}")
+    return 0
+
+
+def _ticket_action(action: Callable[[Context, int], services.TicketChanged],
+                   done: str) -> Callable[[argparse.Namespace, Settings], int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        changed = action(open_database(settings), args.number)
+        emit(args, {"number": changed.number, "state": changed.state, "desk": changed.desk},
+              f"N° {changed.number} : {done}.")
+        return 0
+
+    return run
+
+
+def cmd_finish(args: argparse.Namespace, settings: Settings) -> int:
+    ctx = open_database(settings)
+    procedures = args.procedure
+    if not procedures:
+        snap = views.queue_snapshot(ctx)
+        current = next((c for c in snap.called if c.number == args.number), None)
+        if current is None:
+            raise services.UnknownTicket(args.number) if not any(
+                w.number == args.number for w in snap.waiting
+            ) else KioskError(f"Le ticket n° {args.number} n'a pas été appelé.")
+        procedures = [current.procedure_id]
+    demandes = [services.DemandeInput(p, args.outcome, args.partner) for p in procedures]
+    finished = services.finish_visit(ctx, args.number, demandes, age_band=args.age_band,
+                                     gender=args.gender, residence=args.residence)
+    emit(args, {"number": finished.number, "demandes": finished.demandes,
+                 "service_seconds": finished.service_seconds},
+          f"Visite n° {finished.number} terminée : {finished.demandes} demande(s) enregistrée(s).")
+    return 0
+
+
+def cmd_desk(args: argparse.Namespace, settings: Settings) -> int:
+    status = services.set_desk_status(open_database(settings), args.desk, args.status)
+    emit(args, {"desk": args.desk, "status": status}, f"Poste {args.desk} {DESK_STATUSES[status]}.")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init", help="créer ou mettre à jour la base, charger l'itinéraire")
+    json_flag(p)
+    p.set_defaults(run=cmd_init)
+
+    stopover = sub.add_parser("stopover", help="ouvrir ou fermer l'escale du bus")
+    so = stopover.add_subparsers(dest="action", required=True, parser_class=Parser,
+                                 metavar="ACTION")
+    p = so.add_parser("open", help="ouvrir l'escale du jour à un arrêt")
+    p.add_argument("--stop", required=True, help="identifiant de l'arrêt (kiosk itinerary list)")
+    p.add_argument("--half", choices=list(HALVES), help="demi-journée (défaut : l'heure)")
+    json_flag(p)
+    p.set_defaults(run=cmd_stopover_open)
+    p = so.add_parser("close", help="fermer l'escale ouverte")
+    json_flag(p)
+    p.set_defaults(run=cmd_stopover_close)
+
+    ticket = sub.add_parser("ticket", help="prendre un ticket")
+    tk = ticket.add_subparsers(dest="action", required=True, parser_class=Parser,
+                               metavar="ACTION")
+    p = tk.add_parser("take", help="prendre un ticket pour une démarche")
+    p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
+    p.add_argument("--priority", action="store_true", help="ticket prioritaire")
+    p.add_argument("--language", default="fr", choices=["fr", "gcf"], help="langue du visiteur")
+    json_flag(p)
+    p.set_defaults(run=cmd_ticket_take)
+
+    p = sub.add_parser("queue", help="voir la file d'attente")
+    json_flag(p)
+    p.set_defaults(run=cmd_queue)
+
+    p = sub.add_parser("call", help="appeler le suivant (ou un numéro) à un poste")
+    p.add_argument("--desk", type=int, required=True, help="numéro du poste")
+    p.add_argument("--number", type=int, help="appeler ce numéro plutôt que le suivant")
+    json_flag(p)
+    p.set_defaults(run=cmd_call)
+
+    p = sub.add_parser("recall", help="rappeler un numéro déjà appelé")
+    p.add_argument("number", type=int, metavar="NUMBER")
+    json_flag(p)
+    p.set_defaults(run=cmd_recall)
+
+    for name, action, done, help_text in (
+        ("start", services.start_service, "visite commencée", "commencer la visite d'un numéro appelé"),
+        ("put-back", services.put_back, "remis dans la file", "remettre un numéro appelé dans la file"),
+        ("absent", services.mark_absent, "marqué absent", "marquer un numéro absent"),
+        ("cancel", services.cancel_ticket, "annulé", "annuler un ticket en attente"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("number", type=int, metavar="NUMBER")
+        json_flag(p)
+        p.set_defaults(run=_ticket_action(action, done))
+
+    p = sub.add_parser("finish", help="terminer une visite et enregistrer les demandes")
+    p.add_argument("number", type=int, metavar="NUMBER")
+    p.add_argument("--outcome", required=True, choices=list(OUTCOMES),
+                   help="résultat : réglé sur place, orienté vers un partenaire, à suivre")
+    p.add_argument("--procedure", action="append", metavar="ID",
+                   help="démarche traitée (répéter pour plusieurs demandes ; défaut : celle du ticket)")
+    p.add_argument("--partner", help="partenaire quand la demande est orientée")
+    p.add_argument("--age-band", choices=list(AGE_BANDS), help="tranche d'âge (anonyme)")
+    p.add_argument("--gender", choices=list(GENDERS), help="genre (anonyme)")
+    p.add_argument("--residence", metavar="INSEE",
+                   help="commune de résidence (anonyme) : code INSEE, « autre » ou « non-dit »")
+    json_flag(p)
+    p.set_defaults(run=cmd_finish)
+
+    p = sub.add_parser("desk", help="ouvrir, mettre en pause ou fermer un poste")
+    p.add_argument("status", choices=list(DESK_STATUSES))
+    p.add_argument("desk", type=int, metavar="DESK")
+    json_flag(p)
+    p.set_defaults(run=cmd_desk)
