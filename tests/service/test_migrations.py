@@ -67,3 +67,68 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path, database_facto
     engine.dispose()
     assert [tuple(r) for r in rows] == [(1, "called", 1), (2, "waiting", None)]
     assert [tuple(d) for d in desks] == [(1, "open", None)]
+
+
+def test_0003_completes_existing_visits_from_the_event_log(database_factory):
+    """Visits recorded before 0003 get their first call back (a put-back ticket had lost it),
+    lose the start time that was only a copy of the call time, and get their durations."""
+    from sqlalchemy import text
+
+    from db.engine import alembic_config as config_of
+
+    url = database_factory()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for table in ("demandes", "events", "tickets", "stopovers", "schedule", "desks", "staff",
+                      "stops", "communes", "queue_revision", "alembic_version"):
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+    command.upgrade(config_of(engine), "0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO communes (insee, name) VALUES ('97207', 'Ducos')"))
+        conn.execute(text("INSERT INTO stops (id, commune_insee, name, active) "
+                          "VALUES ('ducos-bourg', '97207', 'Bourg', true)"))
+        conn.execute(text("INSERT INTO desks (id, name, status) VALUES (1, 'Poste 1', 'open')"))
+        conn.execute(text("INSERT INTO stopovers (id, stop_id, day, half, opened_at, last_number) "
+                          "VALUES (1, 'ducos-bourg', '2026-11-26', 'morning', '2026-11-26 08:00', 3)"))
+        # 1: started with "Commencer"; 2: finished without it (start = copy of the call);
+        # 3: called at 08:20, put back (call time cleared), still waiting
+        conn.execute(text(
+            "INSERT INTO tickets (id, stopover_id, number, procedure_id, operator_id, priority, "
+            "language, state, taken_at, called_at, started_at, ended_at, desk_id, recall_count) VALUES "
+            "(1, 1, 1, 'autre', 'autre', false, 'fr', 'done', '2026-11-26 08:05', "
+            " '2026-11-26 08:15', '2026-11-26 08:16', '2026-11-26 08:40', 1, 0),"
+            "(2, 1, 2, 'autre', 'autre', false, 'fr', 'done', '2026-11-26 08:06', "
+            " '2026-11-26 08:41', '2026-11-26 08:41', '2026-11-26 08:50', 1, 0),"
+            "(3, 1, 3, 'autre', 'autre', false, 'fr', 'waiting', '2026-11-26 08:07', "
+            " NULL, NULL, NULL, NULL, 0)"))
+        conn.execute(text(
+            "INSERT INTO events (at, kind, stopover_id, ticket_id, desk_id) VALUES "
+            "('2026-11-26 08:15', 'ticket_called', 1, 1, 1),"
+            "('2026-11-26 08:16', 'service_started', 1, 1, 1),"
+            "('2026-11-26 08:40', 'visit_finished', 1, 1, 1),"
+            "('2026-11-26 08:20', 'ticket_called', 1, 3, 1),"
+            "('2026-11-26 08:21', 'ticket_put_back', 1, 3, 1),"
+            "('2026-11-26 08:41', 'ticket_called', 1, 2, 1),"
+            "('2026-11-26 08:50', 'visit_finished', 1, 2, 1)"))
+    upgrade(engine)
+    command.check(config_of(engine))
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT number, first_called_at, started_at, wait_seconds, service_seconds, channel "
+            "FROM tickets ORDER BY number")).all()
+    engine.dispose()
+    import datetime as dt
+
+    def at(hm: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(f"2026-11-26 {hm}")
+
+    def as_dt(value):
+        return value if value is None or isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+    got = [(n, as_dt(first), as_dt(start), wait, service, channel)
+           for n, first, start, wait, service, channel in rows]
+    assert got == [
+        (1, at("08:15"), at("08:16"), 600, 24 * 60, None),
+        (2, at("08:41"), None, 35 * 60, 9 * 60, None),
+        (3, at("08:20"), None, 13 * 60, None, None),
+    ]

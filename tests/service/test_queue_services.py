@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -14,6 +15,7 @@ from kiosk.errors import (
     DeskPaused,
     InvalidDemande,
     InvalidTransition,
+    KioskError,
     NoOpenStopover,
     NoTicketWaiting,
     StopoverAlreadyOpen,
@@ -279,3 +281,86 @@ def test_transfer_sends_the_visitor_to_a_free_desk_and_is_announced(open_ctx):
     # desk 1 is free again
     services.take_ticket(open_ctx, HOUSING)
     assert services.call_next(open_ctx, 1).number == 3
+
+
+def _ticket_row(ctx, number):
+    with ctx.read() as s:
+        return s.scalars(select(Ticket).where(Ticket.number == number)).one()
+
+
+def test_every_phase_time_is_kept_and_durations_are_whole_seconds(open_ctx, clock):
+    services.take_ticket(open_ctx, HOUSING, channel="console")
+    clock.advance(minutes=12, seconds=30)
+    services.call_next(open_ctx, 1)
+    clock.advance(minutes=1)
+    services.put_back(open_ctx, 1)  # the visitor was not ready: back in the queue
+    clock.advance(minutes=5)
+    services.call_next(open_ctx, 2)
+    clock.advance(minutes=1)
+    services.start_service(open_ctx, 1)
+    clock.advance(minutes=20)
+    services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "solved")], residence="97207")
+    t = _ticket_row(open_ctx, 1)
+    taken = t.taken_at
+    assert t.channel == "console"
+    assert t.first_called_at == taken + dt.timedelta(minutes=12, seconds=30)  # kept after put-back
+    assert t.called_at == taken + dt.timedelta(minutes=18, seconds=30)
+    assert t.started_at == taken + dt.timedelta(minutes=19, seconds=30)
+    assert t.wait_seconds == 12 * 60 + 30  # the wait ended at the first call
+    assert t.service_seconds == 20 * 60
+    assert t.residence == "97207"
+
+
+def test_a_visit_finished_without_start_records_no_start(open_ctx, clock):
+    services.take_ticket(open_ctx, HOUSING)
+    clock.advance(minutes=3)
+    services.call_next(open_ctx, 1)
+    clock.advance(minutes=7)
+    finished = services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "solved")])
+    t = _ticket_row(open_ctx, 1)
+    assert t.started_at is None
+    assert t.service_seconds == finished.service_seconds == 7 * 60  # from the call
+    assert t.wait_seconds == 3 * 60
+
+
+def test_never_called_tickets_have_no_wait_and_channel_and_residence_are_checked(open_ctx, clock):
+    services.take_ticket(open_ctx, HOUSING)
+    clock.advance(minutes=4)
+    services.cancel_ticket(open_ctx, 1)
+    assert _ticket_row(open_ctx, 1).wait_seconds is None
+    with pytest.raises(KioskError):
+        services.take_ticket(open_ctx, HOUSING, channel="fax")
+    services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    with pytest.raises(InvalidDemande):
+        services.finish_visit(open_ctx, 2, [DemandeInput(HOUSING, "solved")], residence="75056")
+    services.finish_visit(open_ctx, 2, [DemandeInput(HOUSING, "solved")], residence="non-dit")
+    assert _ticket_row(open_ctx, 2).residence == "non-dit"
+
+
+def test_the_wait_estimate_reads_the_latest_services_of_the_procedure(open_ctx, clock):
+    """Three 40-minute services of the procedure make the typical time 40 minutes."""
+    for number in range(1, 4):
+        services.take_ticket(open_ctx, HOUSING)
+        services.call_next(open_ctx, 1)
+        clock.advance(minutes=40)
+        services.finish_visit(open_ctx, number, [DemandeInput(HOUSING, "solved")])
+    services.take_ticket(open_ctx, HOUSING)  # n° 4 waits
+    issued = services.take_ticket(open_ctx, HOUSING)  # one person ahead, one open desk
+    assert issued.people_ahead == 1
+    assert issued.wait.as_list() == [30, 50]
+
+
+def test_the_recent_services_query_is_an_index_lookup_on_sqlite(sqlite_url, tmp_path):
+    """With years of history, the wait estimate must not scan the tickets table."""
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+
+    engine = make_engine(sqlite_url)
+    with engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT service_seconds FROM tickets WHERE procedure_id = 'x' "
+            "AND state = 'done' AND ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 20")))
+    engine.dispose()
+    assert "ix_tickets_recent_service" in plan and "TEMP B-TREE" not in plan, plan
