@@ -2,39 +2,38 @@
 a plain text for the phone and its QR code.
 
 No Kivy here. The PDFs are drawn straight on a reportlab canvas from a small layout (measured
-lines, checkboxes, a QR code) so that the receipt's height fits its content exactly. The fonts are
-the DejaVu files shipped in assets/fonts/ (embedded in every PDF), registered once per process.
+lines, checkboxes, a QR code) so that the receipt's height fits its content exactly. Fonts, greys
+and typography are shared with the partners' report (kiosk/pdf_layout.py); the QR encoder is in
+kiosk/qr.py, French dates in kiosk/french.py, the owner-only file writer in kiosk/files.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kiosk import french
 from kiosk.catalogue import Operator, Procedure
-from kiosk.config import ASSETS_DIR
+from kiosk.files import write_private
+from kiosk.pdf_layout import (
+    AUTHOR,
+    CREATOR,
+    FONT,
+    FONT_BOLD,
+    HEADER,
+    MM,
+    french_spaces,
+    register_fonts,
+    text_width,
+)
+from kiosk.qr import qr_modules
 
-MM = 72 / 25.4  # points per millimetre
-
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
-FONTS_DIR = ASSETS_DIR / "fonts"
-
-HEADER = "Bus PLUS – Espace Sud"
 SHORTENED = "Liste raccourcie : demandez la liste complète au bus PLUS."
-
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
-HALVES = {"morning": "matin", "afternoon": "après-midi"}
 
 
 @dataclass(frozen=True)
@@ -46,25 +45,6 @@ class Slip:
     stop_name: str | None
     commune_name: str | None
     next_passages: tuple[tuple[dt.date, str, str], ...] = ()  # (day, "morning"|"afternoon", stop)
-
-
-# ---------------------------------------------------------------- French wording
-
-
-def _day_number(day: int) -> str:
-    return "1er" if day == 1 else str(day)
-
-
-def french_datetime(moment: dt.datetime) -> str:
-    """"jeudi 26 novembre 2026, 9 h 05"."""
-    return (f"{DAYS[moment.weekday()]} {_day_number(moment.day)} {MONTHS[moment.month - 1]} "
-            f"{moment.year}, {moment.hour} h {moment.minute:02d}")
-
-
-def french_passage(day: dt.date, half: str, stop_name: str) -> str:
-    """"mardi 15 décembre, matin – Bourg"."""
-    return (f"{DAYS[day.weekday()]} {_day_number(day.day)} {MONTHS[day.month - 1]}, "
-            f"{HALVES.get(half, half)} – {stop_name}")
 
 
 def _where(slip: Slip) -> str | None:
@@ -92,8 +72,8 @@ def phone_text(procedure: Procedure, operator: Operator, slip: Slip, limit: int 
         lines = [HEADER, procedure.title, operator.name]
         ticket = f"Ticket n° {slip.number}" if slip.number is not None else ""
         if extras["date"]:
-            ticket = f"{ticket} – {french_datetime(slip.printed_at)}" if ticket else \
-                french_datetime(slip.printed_at)
+            ticket = f"{ticket} – {french.date_and_time(slip.printed_at)}" if ticket else \
+                french.date_and_time(slip.printed_at)
         if ticket:
             lines.append(ticket)
         if extras["where"]:
@@ -109,7 +89,7 @@ def phone_text(procedure: Procedure, operator: Operator, slip: Slip, limit: int 
         lines += ["", f"Site officiel : {procedure.url}"]
         if extras["passages"]:
             lines += ["", "Prochains passages du bus ici :"]
-            lines += [f"- {french_passage(*p)}" for p in slip.next_passages]
+            lines += [f"- {french.passage(*p)}" for p in slip.next_passages]
         if extras["verified"]:
             lines += ["", f"Vérifié le {procedure.verified_on:%d/%m/%Y}"]
         if shortened:
@@ -136,297 +116,11 @@ def phone_text(procedure: Procedure, operator: Operator, slip: Slip, limit: int 
     raise ValueError(f"limite de {limit} octets trop petite pour le titre, le numéro et le lien")
 
 
-# ---------------------------------------------------------------- QR codes
-
-
-# A small QR encoder for byte mode. python-qrcode gives the tables and function patterns; its own
-# pipeline (bit by bit buffers, polynomial objects, eight full renders to choose the mask) takes
-# ~50 ms for the 1000-byte phone text, this one ~5 ms, and the symbols are identical (tested).
-
-_RUNS = re.compile(r"0{5,}|1{5,}")
-_FINDER_LIKE = ("10111010000", "00001011101")
-_GF_EXP = [0] * 512
-_GF_LOG = [0] * 256
-_value = 1
-for _i in range(255):
-    _GF_EXP[_i] = _GF_EXP[_i + 255] = _value
-    _GF_LOG[_value] = _i
-    _value <<= 1
-    if _value & 0x100:
-        _value ^= 0x11D
-
-
-def _gf_mul(a: int, b: int) -> int:
-    return 0 if a == 0 or b == 0 else _GF_EXP[_GF_LOG[a] + _GF_LOG[b]]
-
-
-@lru_cache(maxsize=32)
-def _rs_table(ec_count: int) -> tuple[int, ...]:
-    """For each feedback byte f, the generator polynomial times f, as one integer of ec bytes."""
-    generator = [1]
-    for i in range(ec_count):
-        root = _GF_EXP[i]
-        generator = [a ^ _gf_mul(b, root)
-                     for a, b in zip([*generator, 0], [0, *generator], strict=True)]
-    tail = generator[1:]
-    return tuple(int.from_bytes(bytes(_gf_mul(g, f) for g in tail), "big") for f in range(256))
-
-
-def _rs_remainder(data: bytes, ec_count: int) -> bytes:
-    table = _rs_table(ec_count)
-    shift = 8 * (ec_count - 1)
-    keep = (1 << (8 * ec_count)) - 1
-    register = 0
-    for byte in data:
-        register = ((register << 8) & keep) ^ table[byte ^ (register >> shift)]
-    return register.to_bytes(ec_count, "big")
-
-
-@dataclass(frozen=True)
-class _Grid:
-    """What does not depend on the data for one QR version and error level. Rows are integers,
-    column c being bit size-1-c."""
-
-    size: int
-    blocks: tuple[tuple[int, int], ...]  # (data codewords, error correction codewords)
-    capacity: int  # data codewords
-    perm: tuple[int, ...]  # for each module: its source in (stream bits + "0" + fixed)
-    fixed: str  # the function patterns, module by module ("1" dark), version and format light
-    masks: tuple[tuple[int, ...], ...]  # [pattern][row]: data modules the pattern flips
-    version_info: tuple[int, ...]  # dark version-information modules
-    formats: tuple[tuple[int, ...], ...]  # [pattern][row]: dark format modules (+ dark module)
-
-
-def _bits(row: Sequence[bool | None]) -> int:
-    return int("".join("1" if m else "0" for m in row), 2)
-
-
-@lru_cache(maxsize=16)
-def _grid(version: int, level: int) -> _Grid:
-    import qrcode
-    from qrcode.base import rs_blocks
-    from qrcode.util import mask_func
-
-    qr = qrcode.QRCode(version=version, error_correction=level, border=0)
-    qr.modules_count = size = version * 4 + 17
-    qr.modules = [[None] * size for _ in range(size)]
-    qr.setup_position_probe_pattern(0, 0)
-    qr.setup_position_probe_pattern(size - 7, 0)
-    qr.setup_position_probe_pattern(0, size - 7)
-    qr.setup_position_adjust_pattern()
-    qr.setup_timing_pattern()
-    patterns = [list(row) for row in qr.modules]
-    if version >= 7:
-        qr.setup_type_number(False)
-    with_version = [list(row) for row in qr.modules]
-    qr.setup_type_info(True, 0)
-    reserved = [list(row) for row in qr.modules]
-    version_info = tuple(_bits([p is None and bool(v) for p, v in zip(rp, rv, strict=True)])
-                         for rp, rv in zip(patterns, with_version, strict=True))
-    formats = []
-    for pattern in range(8):
-        qr.modules = [list(row) for row in with_version]
-        qr.setup_type_info(False, pattern)
-        formats.append(tuple(_bits([w is None and bool(m) for w, m in zip(rw, rm, strict=True)])
-                             for rw, rm in zip(with_version, qr.modules, strict=True)))
-    # the data modules in placement order: two-column zigzag from the bottom right corner
-    order: list[int] = []
-    upward = True
-    col = size - 1
-    while col > 0:
-        if col == 6:  # the vertical timing pattern
-            col -= 1
-        for row in (range(size - 1, -1, -1) if upward else range(size)):
-            for c in (col, col - 1):
-                if reserved[row][c] is None:
-                    order.append(row * size + c)
-        upward = not upward
-        col -= 2
-    blocks = tuple((b.data_count, b.total_count - b.data_count)
-                   for b in rs_blocks(version, level))
-    stream_bits = sum(d + e for d, e in blocks) * 8
-    perm = [stream_bits + 1 + p for p in range(size * size)]  # function modules: fixed value
-    for k, p in enumerate(order):
-        perm[p] = k if k < stream_bits else stream_bits  # remainder bits are light
-    masks = []
-    for pattern in range(8):
-        flips = mask_func(pattern)
-        rows = []
-        for r in range(size):
-            period = "".join("1" if flips(r, c) else "0" for c in range(6))
-            data_row = _bits([m is None for m in reserved[r]])
-            rows.append(int((period * (size // 6 + 1))[:size], 2) & data_row)
-        masks.append(tuple(rows))
-    fixed = "".join("1" if m else "0" for row in patterns for m in row)
-    return _Grid(size, blocks, sum(d for d, _ in blocks), tuple(perm), fixed, tuple(masks),
-                 version_info, tuple(formats))
-
-
-def _penalty(rows: Sequence[int], size: int) -> int:
-    """ISO/IEC 18004 mask penalty, computed exactly as python-qrcode's util.lost_point."""
-    lines = [format(r, f"0{size}b") for r in rows]
-    lines += ["".join(column) for column in zip(*lines, strict=True)]
-    text = "|".join(lines)  # one scan of every row and column; "|" ends runs and patterns
-    runs = _RUNS.findall(text)
-    points = sum(map(len, runs)) - 2 * len(runs)
-    points += 40 * (text.count(_FINDER_LIKE[0]) + text.count(_FINDER_LIKE[1]))
-    inner = (1 << (size - 1)) - 1
-    for upper, lower in zip(rows, rows[1:], strict=False):
-        same = ~(upper ^ lower)
-        points += 3 * (same & (same >> 1) & ~(upper ^ (upper >> 1)) & inner).bit_count()
-    dark = sum(r.bit_count() for r in rows)
-    return points + int(abs(dark / size**2 * 100 - 50) / 5) * 10
-
-
-def _capacity(version: int, level: int) -> int:
-    from qrcode.util import BIT_LIMIT_TABLE
-
-    return int(BIT_LIMIT_TABLE[level][version])
-
-
-def _qr_size(length: int) -> tuple[int, int, int]:
-    """The smallest (version, level, count bits) holding `length` bytes: level M, else L."""
-    from qrcode.constants import ERROR_CORRECT_L, ERROR_CORRECT_M
-
-    for level in (ERROR_CORRECT_M, ERROR_CORRECT_L):
-        for version in range(1, 41):
-            count_bits = 8 if version < 10 else 16
-            if 4 + count_bits + 8 * length <= _capacity(version, level):
-                return version, level, count_bits
-    raise ValueError(f"texte trop long pour un QR code ({length} octets)")
-
-
-def prepare_qr(text: str) -> None:
-    """Build ahead of time the symbol layout a text of this length needs (~50 ms the first time
-    for each size), so that the visitor's QR code is drawn without that wait."""
-    version, level, _bits = _qr_size(len(text.encode("utf-8")))
-    _grid(version, level)
-
-
-@lru_cache(maxsize=64)
-def _qr_rows(text: str) -> tuple[int, tuple[int, ...]]:
-    """The symbol of `text` (byte mode, UTF-8, level M, else L) without quiet zone:
-    (size, rows as integers)."""
-    from operator import itemgetter
-
-    payload = text.encode("utf-8")
-    version, level, count_bits = _qr_size(len(payload))
-    grid = _grid(version, level)
-    size = grid.size
-    # mode 0100, count, bytes, terminator, zero bits to a byte, then 0xEC 0x11 pad codewords
-    limit = grid.capacity * 8
-    value = (((0b0100 << count_bits) | len(payload)) << (8 * len(payload))) | \
-        int.from_bytes(payload, "big")
-    length = 4 + count_bits + 8 * len(payload)
-    tail = min(limit - length, 4)
-    tail += -(length + tail) % 8
-    value <<= tail
-    length += tail
-    codewords = value.to_bytes(length // 8, "big")
-    codewords += bytes((0xEC, 0x11) * grid.capacity)[: grid.capacity - len(codewords)]
-    # split in blocks, add error correction, interleave
-    data_blocks, ec_blocks = [], []
-    offset = 0
-    for data_count, ec_count in grid.blocks:
-        block = codewords[offset:offset + data_count]
-        offset += data_count
-        data_blocks.append(block)
-        ec_blocks.append(_rs_remainder(block, ec_count))
-    stream = bytearray()
-    for blocks in (data_blocks, ec_blocks):
-        for i in range(max(len(b) for b in blocks)):
-            stream.extend(b[i] for b in blocks if i < len(b))
-    bits = format(int.from_bytes(stream, "big"), f"0{len(stream) * 8}b")
-    flat = "".join(itemgetter(*grid.perm)(bits + "0" + grid.fixed))
-    raw = [int(flat[r * size:(r + 1) * size], 2) for r in range(size)]
-    # choose the mask as the library does: lowest penalty, format and version modules light
-    best, best_points = 0, -1
-    for pattern in range(8):
-        points = _penalty([r ^ m for r, m in zip(raw, grid.masks[pattern], strict=True)], size)
-        if best_points < 0 or points < best_points:
-            best, best_points = pattern, points
-    rows = tuple(r ^ m | v | f for r, m, v, f in
-                 zip(raw, grid.masks[best], grid.version_info, grid.formats[best], strict=True))
-    return size, rows
-
-
-@lru_cache(maxsize=8)  # ~130 kB each for a 1000-byte text
-def _qr_modules(text: str) -> tuple[tuple[bool, ...], ...]:
-    size, rows = _qr_rows(text)
-    width = size + 8
-    lines = tuple(tuple(map(bool, format(r << 4, f"0{width}b").encode().translate(_TO_BITS)))
-                  for r in rows)
-    quiet = (False,) * width
-    return (quiet,) * 4 + lines + (quiet,) * 4
-
-
-_TO_BITS = bytes.maketrans(b"01", b"\x00\x01")
-
-
-def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR code of `text` (byte mode, UTF-8; error correction M, L if M cannot hold it) as rows
-    of modules, True for dark, the 4-module quiet zone included."""
-    return [list(row) for row in _qr_modules(text)]
-
-
-def qr_png(text: str, out: Path, box_size: int = 10) -> Path:
-    """Write the QR code of `text` as a black and white PNG, `box_size` pixels per module."""
-    from PIL import Image
-
-    size, rows = _qr_rows(text)
-    width = size + 8
-    pad = -width % 8
-    full = (1 << width) - 1
-    # Mode "1" packs 8 pixels a byte, leftmost first; a set bit is white.
-    white = b"".join((((~(r << 4)) & full) << pad | ((1 << pad) - 1)).to_bytes((width + pad) // 8, "big")
-                     for r in rows)
-    quiet = b"\xff" * ((width + pad) // 8)
-    image = Image.frombytes("1", (width, width), quiet * 4 + white + quiet * 4)
-    image = image.resize((width * box_size, width * box_size), Image.Resampling.NEAREST)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return _write_private(out, buffer.getvalue())
-
-
-# ---------------------------------------------------------------- files
-
-
-def _write_private(out: Path, data: bytes) -> Path:
-    """Write `data` to `out` atomically, readable by the owner only (0o600)."""
-    out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)  # mkstemp makes it 0o600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    os.chmod(out, 0o600)
-    return out
-
-
-@lru_cache(maxsize=1)
-def register_fonts() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    pdfmetrics.registerFont(TTFont(FONT, str(FONTS_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONTS_DIR / "DejaVuSans-Bold.ttf")))
 
 
 # ---------------------------------------------------------------- layout
 
-# French typography: no line may start with « : ; ! ? » nor end with «.
-_NBSP_BEFORE = re.compile(r" ([:;!?»])")
-_NBSP_AFTER = re.compile(r"([«°]) ")
 _URL_BREAK = re.compile(r"[^/?&=]*[/?&=]*")  # not after "-": readers would take it for a hyphen
-
-
-def _french_spaces(text: str) -> str:
-    return _NBSP_AFTER.sub("\\1\u00a0", _NBSP_BEFORE.sub("\u00a0\\1", text))
 
 
 @dataclass(frozen=True)
@@ -503,10 +197,7 @@ A4 = _Style(
 )
 
 
-def _width(text: str, font: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return float(stringWidth(text, font, size))
+_width = text_width
 
 
 def _split_long(word: str, font: str, size: float, width: float) -> list[str]:
@@ -538,7 +229,7 @@ def _wrap(runs: Sequence[tuple[str, str]], size: float, width: float) -> list[li
     line: list[tuple[str, str]] = []
     used = 0.0
     for font, text in runs:
-        for word in _french_spaces(text).split(" "):
+        for word in french_spaces(text).split(" "):
             if not word:
                 continue
             word_width = _width(word, font, size)
@@ -617,7 +308,7 @@ class _Layout:
 
     def qr(self, text: str) -> None:
         s = self.style
-        modules = _qr_modules(text)
+        modules = qr_modules(text)
         self.blocks.append(_Block(s.qr, [_Qr((s.page_width - s.qr) / 2, 0.0, s.qr, modules)]))
 
 
@@ -630,7 +321,7 @@ def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) 
         lay.space(s.space / 2)
         lay.lines([(FONT, "Ticket n°")], s.body, center=True)
         lay.lines([(FONT_BOLD, str(slip.number))], s.number, center=True)
-    lay.lines([(FONT, french_datetime(slip.printed_at))], s.body, center=True)
+    lay.lines([(FONT, french.date_and_time(slip.printed_at))], s.body, center=True)
     where = _where(slip)
     if where:
         lay.lines([(FONT, "Arrêt :"), (FONT_BOLD, where)], s.body, center=True)
@@ -658,7 +349,7 @@ def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) 
     if slip.next_passages:
         lay.section("Prochains passages du bus ici")
         for passage in slip.next_passages:
-            lay.item(french_passage(*passage), marker="•")
+            lay.item(french.passage(*passage), marker="•")
     for block in reversed(lay.blocks):  # the footer never stands alone on a page
         block.keep_with_next = True
         if block.items:
@@ -717,8 +408,8 @@ def _draw(layout: _Layout, title: str) -> tuple[bytes, float]:
     canvas = Canvas(buffer, pagesize=(s.page_width, page_height), pageCompression=1,
                     pdfVersion=(1, 4), initialFontName=FONT, initialFontSize=s.body, lang="fr")
     canvas.setTitle(title)
-    canvas.setAuthor("Bus PLUS – Espace Sud")
-    canvas.setCreator("Borne PLUS")
+    canvas.setAuthor(AUTHOR)
+    canvas.setCreator(CREATOR)
     for number, page in enumerate(pages, 1):
         for top, block in page:
             for item in block.items:
@@ -776,13 +467,13 @@ def _title(procedure: Procedure, slip: Slip) -> str:
 def receipt_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
     """The checklist on one 80 mm wide page exactly as tall as its content (owner-only file)."""
     data, _height = _draw(_build(procedure, operator, slip, RECEIPT), _title(procedure, slip))
-    return _write_private(out, data)
+    return write_private(out, data)
 
 
 def a4_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
     """The same checklist on A4 pages, in larger type, flowing over pages when needed."""
     data, _height = _draw(_build(procedure, operator, slip, A4), _title(procedure, slip))
-    return _write_private(out, data)
+    return write_private(out, data)
 
 
 _MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")

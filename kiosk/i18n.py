@@ -6,6 +6,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+from kiosk import french
 from kiosk.config import ASSETS_DIR
 from kiosk.yamlfile import LINE_KEY, load_yaml
 
@@ -47,9 +48,9 @@ def keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
 
 
 def short_day(day: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
-    """"mardi 15 décembre" in plain French."""
-    texts = _texts(language)
-    return f"{texts['days'][day.weekday()]} {day.day} {texts['months'][day.month - 1]}"
+    """"mardi 15 décembre", "lundi 1er février" in plain French (kiosk/french.py: the one place
+    that writes dates; French is the kiosk's only language with texts today)."""
+    return french.day_and_month(day)
 
 
 def half_label(half: str, language: str = DEFAULT_LANGUAGE) -> str:

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk import documents, services, views
+from kiosk import documents, pdf_layout, qr, services, views
 from kiosk.catalogue import Catalogue, Operator, Procedure
 from kiosk.context import Context
 from kiosk.errors import UnknownProcedure
@@ -116,15 +116,15 @@ class VisitorService:
     def warm_up(self) -> None:
         """Do once, in the background, what the first visitors would otherwise wait for: the
         receipt fonts and the QR layouts of today's checklists (~50 ms per layout size)."""
-        documents.register_fonts()
+        pdf_layout.register_fonts()
         slip = self.slip(999)
         for procedure in self.ctx.catalogue.procedures:
             operator = self.ctx.catalogue.operator(procedure.operator_id)
             if operator is not None:
-                documents.prepare_qr(documents.phone_text(procedure, operator, slip))
+                qr.prepare_qr(documents.phone_text(procedure, operator, slip))
 
     def phone_qr(self, procedure_id: str, number: int | None) -> PhoneQr:
         procedure, operator = self._procedure(procedure_id)
         text = documents.phone_text(procedure, operator, self.slip(number))
-        matrix = tuple(tuple(row) for row in documents.qr_matrix(text))
+        matrix = tuple(tuple(row) for row in qr.qr_matrix(text))
         return PhoneQr(text, matrix)

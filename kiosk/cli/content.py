@@ -54,7 +54,7 @@ def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk import documents
+    from kiosk import documents, qr
     from kiosk.context import local_now
     from kiosk.errors import UnknownProcedure
 
@@ -91,7 +91,7 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
     elif args.format == "a4":
         documents.a4_pdf(procedure, operator, slip, out)
     else:
-        documents.qr_png(documents.phone_text(procedure, operator, slip), out)
+        qr.qr_png(documents.phone_text(procedure, operator, slip), out)
     print(out)
     return 0
 

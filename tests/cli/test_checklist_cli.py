@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from kiosk import documents, views
+from kiosk import french, views
 from kiosk.catalogue import load_catalogue
 from kiosk.config import ASSETS_DIR, Settings
 from kiosk.context import open_context
@@ -73,7 +73,7 @@ def test_receipt_a4_and_qr_with_the_open_stopover(kiosk, tmp_path, database_url)
     if passages:
         assert "Prochains passages du bus ici" in text
         for p in passages:
-            assert documents.french_passage(p.day, p.half, p.stop_name) in text
+            assert french.passage(p.day, p.half, p.stop_name) in text
     for step in procedure.steps:
         assert step in text
 

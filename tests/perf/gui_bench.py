@@ -135,7 +135,7 @@ def bench_screens(folder: Path) -> list[str]:
 def bench_documents(folder: Path) -> list[str]:
     """Receipt PDF and phone QR of the real checklists, with the slips the kiosk makes, after the
     warm-up the kiosk runs 2 s after its start; in a quiet process (no frames being drawn)."""
-    from kiosk import documents
+    from kiosk import documents, qr
     from kiosk.config import Settings
     from kiosk.context import open_context
     from kiosk.printing import FilePrinter
@@ -160,7 +160,7 @@ def bench_documents(folder: Path) -> list[str]:
         documents.receipt_pdf(procedure, operator, slip, folder / "r.pdf")
         receipts.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        documents.qr_matrix(documents.phone_text(procedure, operator, slip))
+        qr.qr_matrix(documents.phone_text(procedure, operator, slip))
         qrs.append((time.perf_counter() - started) * 1000)
     ctx.dispose()
     return [line("receipt PDF", receipts, 50.0), line("phone QR", qrs, 20.0)]

@@ -66,15 +66,15 @@ def test_itinerary_listing_has_every_commune_with_stops(ctx):
 
 
 def test_warm_up_prepares_the_qr_code_of_every_checklist(open_ctx):
-    from kiosk import documents
+    from kiosk import qr
     from kiosk.visitor import VisitorService
 
     service = VisitorService(open_ctx)
-    for cache in (documents._grid, documents._qr_rows, documents._qr_modules):
+    for cache in (qr._grid, qr._qr_rows, qr.qr_modules):
         cache.cache_clear()
     service.warm_up()
-    prepared = documents._grid.cache_info().misses
+    prepared = qr._grid.cache_info().misses
     for procedure in open_ctx.catalogue.procedures:
         number = services.take_ticket(open_ctx, procedure.id).number
         service.phone_qr(procedure.id, number)
-    assert documents._grid.cache_info().misses == prepared, "a visitor's QR code waited for its layout"
+    assert qr._grid.cache_info().misses == prepared, "a visitor's QR code waited for its layout"

@@ -14,7 +14,7 @@ from PIL import Image, ImageOps
 from pyzbar.pyzbar import ZBarSymbol, decode
 from qrcode.util import MODE_8BIT_BYTE, QRData
 
-from kiosk import documents
+from kiosk import documents, french, qr
 from kiosk.catalogue import Catalogue, Operator, Procedure, load_catalogue
 from kiosk.config import ASSETS_DIR
 from kiosk.documents import Slip
@@ -211,7 +211,7 @@ def test_phone_qr_decodes_to_the_phone_text(catalogue, tmp_path, procedure_id):
     procedure, operator = pick(catalogue, procedure_id)
     text = documents.phone_text(procedure, operator, SLIP)
     assert len(text.encode("utf-8")) <= 1000
-    png = documents.qr_png(text, tmp_path / "qr.png")
+    png = qr.qr_png(text, tmp_path / "qr.png")
     assert png.stat().st_mode & 0o777 == 0o600
     assert decode_png(png) == [text.encode("utf-8")]
     raw = subprocess.run(["zbarimg", "--raw", "-q", "-Sbinary", str(png)], capture_output=True,
@@ -245,7 +245,7 @@ def test_a_long_list_is_shortened_pitfalls_first(catalogue, tmp_path):
     kept = [d for d in made_up.documents if f"- {d}" in text]
     assert kept == list(made_up.documents[:len(kept)]) and 0 < len(kept) < 15, "trailing ones go"
     assert made_up.title in text and "Ticket n° 12" in text and made_up.url in text
-    png = documents.qr_png(text, tmp_path / "qr.png")
+    png = qr.qr_png(text, tmp_path / "qr.png")
     assert decode_png(png) == [text.encode("utf-8")]
 
     # only the pitfalls need to go: the steps stay
@@ -275,7 +275,7 @@ def test_the_title_number_and_link_always_stay(catalogue):
 ])
 def test_qr_matrix_is_the_symbol_python_qrcode_makes(text):
     """The fast encoder gives the very modules python-qrcode gives (same mask choice)."""
-    matrix = documents.qr_matrix(text)
+    matrix = qr.qr_matrix(text)
     for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
         reference = qrcode.QRCode(error_correction=level, border=4)
         reference.add_data(QRData(text.encode("utf-8"), mode=MODE_8BIT_BYTE), optimize=0)
@@ -287,14 +287,14 @@ def test_qr_matrix_is_the_symbol_python_qrcode_makes(text):
     assert matrix == [[bool(m) for m in row] for row in reference.get_matrix()]
     assert all(not any(row) for row in matrix[:4] + matrix[-4:])  # quiet zone
     with pytest.raises(ValueError):
-        documents.qr_matrix("z" * 3000)
+        qr.qr_matrix("z" * 3000)
 
 
 def test_qr_png_scale(tmp_path):
     text = "https://www.service-public.fr/"
-    png = documents.qr_png(text, tmp_path / "q.png", box_size=6)
+    png = qr.qr_png(text, tmp_path / "q.png", box_size=6)
     with Image.open(png) as image:
-        assert image.size == (len(documents.qr_matrix(text)) * 6,) * 2
+        assert image.size == (len(qr.qr_matrix(text)) * 6,) * 2
     assert decode_png(png) == [text.encode()]
 
 
@@ -302,10 +302,10 @@ def test_qr_png_scale(tmp_path):
 
 
 def test_french_dates():
-    assert documents.french_datetime(NOW) == "jeudi 26 novembre 2026, 9 h 05"
-    assert documents.french_datetime(dt.datetime(2027, 2, 1, 13, 40)) == \
+    assert french.date_and_time(NOW) == "jeudi 26 novembre 2026, 9 h 05"
+    assert french.date_and_time(dt.datetime(2027, 2, 1, 13, 40)) == \
         "lundi 1er février 2027, 13 h 40"
-    assert documents.french_passage(dt.date(2026, 12, 15), "morning", "Canal Cocotte") == \
+    assert french.passage(dt.date(2026, 12, 15), "morning", "Canal Cocotte") == \
         "mardi 15 décembre, matin – Canal Cocotte"
 
 
@@ -328,11 +328,11 @@ def test_receipt_height_is_known_before_drawing(catalogue, tmp_path):
 def test_prepare_qr_builds_the_layout_the_code_then_uses(catalogue):
     procedure, operator = pick(catalogue, "caf-aide-logement")
     text = documents.phone_text(procedure, operator, SLIP)
-    for cache in (documents._grid, documents._qr_rows, documents._qr_modules):
+    for cache in (qr._grid, qr._qr_rows, qr.qr_modules):
         cache.cache_clear()  # earlier tests may have drawn this very code
-    documents.prepare_qr(text)
-    prepared = documents._grid.cache_info()
+    qr.prepare_qr(text)
+    prepared = qr._grid.cache_info()
     assert prepared.misses == 1
-    documents.qr_matrix(text)
-    used = documents._grid.cache_info()
+    qr.qr_matrix(text)
+    used = qr._grid.cache_info()
     assert (used.misses, used.hits) == (1, prepared.hits + 1), "the QR code built its layout again"

@@ -36,6 +36,7 @@ def test_french_dates_are_plain_words():
     import datetime as dt
 
     assert i18n.short_day(dt.date(2026, 12, 15)) == "mardi 15 décembre"
+    assert i18n.short_day(dt.date(2027, 2, 1)) == "lundi 1er février"
     assert i18n.half_label("afternoon") == "après-midi"
 
 

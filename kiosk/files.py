@@ -1,0 +1,61 @@
+"""Owner-only files written atomically: checklists, QR codes, exports.
+
+A file appears under its name only once it is complete: it is written to a temporary name in the
+same folder (created 0o600 by mkstemp, so never readable by others even for a moment), flushed to
+the disk, then renamed. A failure on the way removes the temporary file and leaves nothing under
+the final name (an older file of that name stays as it was).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from kiosk.errors import KioskError
+
+
+def _check_target(out: Path) -> Path:
+    out = Path(out)
+    if out.is_dir():
+        raise KioskError(f"{out} : c'est un dossier, donnez un nom de fichier")
+    if not out.parent.is_dir():
+        raise KioskError(f"{out.parent} : ce dossier n'existe pas")
+    return out
+
+
+@contextmanager
+def private_output(out: Path, mode: Literal["wb", "w"] = "wb", encoding: str | None = None,
+                   newline: str | None = None) -> Iterator[IO[Any]]:
+    """A file object for `out` that becomes `out` (mode 0o600) only when the block ends without
+    an exception. For writers that stream (CSV, XLSX): nothing is held in memory here."""
+    out = _check_target(out)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    except OSError as error:
+        raise KioskError(f"{out} : écriture impossible ({error.strerror})") from error
+    try:
+        if "b" in mode:
+            handle: IO[Any] = os.fdopen(fd, mode)
+        else:
+            handle = os.fdopen(fd, mode, encoding=encoding or "utf-8", newline=newline)
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    os.chmod(out, 0o600)  # mkstemp made it 0o600 already; a umask never widens it, but be explicit
+
+
+def write_private(out: Path, data: bytes) -> Path:
+    """Write `data` to `out` atomically, readable by the owner only (0o600)."""
+    out = Path(out)
+    with private_output(out, "wb") as handle:
+        handle.write(data)
+    return out

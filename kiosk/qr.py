@@ -1,0 +1,264 @@
+"""QR codes for the visitor's phone: a small, fast encoder for byte mode (UTF-8 text).
+
+Used by the checklists (kiosk/documents.py), the kiosk's QR screen and `kiosk checklist --qr`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from kiosk.files import write_private
+
+# A small QR encoder for byte mode. python-qrcode gives the tables and function patterns; its own
+# pipeline (bit by bit buffers, polynomial objects, eight full renders to choose the mask) takes
+# ~50 ms for the 1000-byte phone text, this one ~5 ms, and the symbols are identical (tested).
+
+_RUNS = re.compile(r"0{5,}|1{5,}")
+_FINDER_LIKE = ("10111010000", "00001011101")
+_GF_EXP = [0] * 512
+_GF_LOG = [0] * 256
+_value = 1
+for _i in range(255):
+    _GF_EXP[_i] = _GF_EXP[_i + 255] = _value
+    _GF_LOG[_value] = _i
+    _value <<= 1
+    if _value & 0x100:
+        _value ^= 0x11D
+
+
+def _gf_mul(a: int, b: int) -> int:
+    return 0 if a == 0 or b == 0 else _GF_EXP[_GF_LOG[a] + _GF_LOG[b]]
+
+
+@lru_cache(maxsize=32)
+def _rs_table(ec_count: int) -> tuple[int, ...]:
+    """For each feedback byte f, the generator polynomial times f, as one integer of ec bytes."""
+    generator = [1]
+    for i in range(ec_count):
+        root = _GF_EXP[i]
+        generator = [a ^ _gf_mul(b, root)
+                     for a, b in zip([*generator, 0], [0, *generator], strict=True)]
+    tail = generator[1:]
+    return tuple(int.from_bytes(bytes(_gf_mul(g, f) for g in tail), "big") for f in range(256))
+
+
+def _rs_remainder(data: bytes, ec_count: int) -> bytes:
+    table = _rs_table(ec_count)
+    shift = 8 * (ec_count - 1)
+    keep = (1 << (8 * ec_count)) - 1
+    register = 0
+    for byte in data:
+        register = ((register << 8) & keep) ^ table[byte ^ (register >> shift)]
+    return register.to_bytes(ec_count, "big")
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """What does not depend on the data for one QR version and error level. Rows are integers,
+    column c being bit size-1-c."""
+
+    size: int
+    blocks: tuple[tuple[int, int], ...]  # (data codewords, error correction codewords)
+    capacity: int  # data codewords
+    perm: tuple[int, ...]  # for each module: its source in (stream bits + "0" + fixed)
+    fixed: str  # the function patterns, module by module ("1" dark), version and format light
+    masks: tuple[tuple[int, ...], ...]  # [pattern][row]: data modules the pattern flips
+    version_info: tuple[int, ...]  # dark version-information modules
+    formats: tuple[tuple[int, ...], ...]  # [pattern][row]: dark format modules (+ dark module)
+
+
+def _bits(row: Sequence[bool | None]) -> int:
+    return int("".join("1" if m else "0" for m in row), 2)
+
+
+@lru_cache(maxsize=16)
+def _grid(version: int, level: int) -> _Grid:
+    import qrcode
+    from qrcode.base import rs_blocks
+    from qrcode.util import mask_func
+
+    qr = qrcode.QRCode(version=version, error_correction=level, border=0)
+    qr.modules_count = size = version * 4 + 17
+    qr.modules = [[None] * size for _ in range(size)]
+    qr.setup_position_probe_pattern(0, 0)
+    qr.setup_position_probe_pattern(size - 7, 0)
+    qr.setup_position_probe_pattern(0, size - 7)
+    qr.setup_position_adjust_pattern()
+    qr.setup_timing_pattern()
+    patterns = [list(row) for row in qr.modules]
+    if version >= 7:
+        qr.setup_type_number(False)
+    with_version = [list(row) for row in qr.modules]
+    qr.setup_type_info(True, 0)
+    reserved = [list(row) for row in qr.modules]
+    version_info = tuple(_bits([p is None and bool(v) for p, v in zip(rp, rv, strict=True)])
+                         for rp, rv in zip(patterns, with_version, strict=True))
+    formats = []
+    for pattern in range(8):
+        qr.modules = [list(row) for row in with_version]
+        qr.setup_type_info(False, pattern)
+        formats.append(tuple(_bits([w is None and bool(m) for w, m in zip(rw, rm, strict=True)])
+                             for rw, rm in zip(with_version, qr.modules, strict=True)))
+    # the data modules in placement order: two-column zigzag from the bottom right corner
+    order: list[int] = []
+    upward = True
+    col = size - 1
+    while col > 0:
+        if col == 6:  # the vertical timing pattern
+            col -= 1
+        for row in (range(size - 1, -1, -1) if upward else range(size)):
+            for c in (col, col - 1):
+                if reserved[row][c] is None:
+                    order.append(row * size + c)
+        upward = not upward
+        col -= 2
+    blocks = tuple((b.data_count, b.total_count - b.data_count)
+                   for b in rs_blocks(version, level))
+    stream_bits = sum(d + e for d, e in blocks) * 8
+    perm = [stream_bits + 1 + p for p in range(size * size)]  # function modules: fixed value
+    for k, p in enumerate(order):
+        perm[p] = k if k < stream_bits else stream_bits  # remainder bits are light
+    masks = []
+    for pattern in range(8):
+        flips = mask_func(pattern)
+        rows = []
+        for r in range(size):
+            period = "".join("1" if flips(r, c) else "0" for c in range(6))
+            data_row = _bits([m is None for m in reserved[r]])
+            rows.append(int((period * (size // 6 + 1))[:size], 2) & data_row)
+        masks.append(tuple(rows))
+    fixed = "".join("1" if m else "0" for row in patterns for m in row)
+    return _Grid(size, blocks, sum(d for d, _ in blocks), tuple(perm), fixed, tuple(masks),
+                 version_info, tuple(formats))
+
+
+def _penalty(rows: Sequence[int], size: int) -> int:
+    """ISO/IEC 18004 mask penalty, computed exactly as python-qrcode's util.lost_point."""
+    lines = [format(r, f"0{size}b") for r in rows]
+    lines += ["".join(column) for column in zip(*lines, strict=True)]
+    text = "|".join(lines)  # one scan of every row and column; "|" ends runs and patterns
+    runs = _RUNS.findall(text)
+    points = sum(map(len, runs)) - 2 * len(runs)
+    points += 40 * (text.count(_FINDER_LIKE[0]) + text.count(_FINDER_LIKE[1]))
+    inner = (1 << (size - 1)) - 1
+    for upper, lower in zip(rows, rows[1:], strict=False):
+        same = ~(upper ^ lower)
+        points += 3 * (same & (same >> 1) & ~(upper ^ (upper >> 1)) & inner).bit_count()
+    dark = sum(r.bit_count() for r in rows)
+    return points + int(abs(dark / size**2 * 100 - 50) / 5) * 10
+
+
+def _capacity(version: int, level: int) -> int:
+    from qrcode.util import BIT_LIMIT_TABLE
+
+    return int(BIT_LIMIT_TABLE[level][version])
+
+
+def _qr_size(length: int) -> tuple[int, int, int]:
+    """The smallest (version, level, count bits) holding `length` bytes: level M, else L."""
+    from qrcode.constants import ERROR_CORRECT_L, ERROR_CORRECT_M
+
+    for level in (ERROR_CORRECT_M, ERROR_CORRECT_L):
+        for version in range(1, 41):
+            count_bits = 8 if version < 10 else 16
+            if 4 + count_bits + 8 * length <= _capacity(version, level):
+                return version, level, count_bits
+    raise ValueError(f"texte trop long pour un QR code ({length} octets)")
+
+
+def prepare_qr(text: str) -> None:
+    """Build ahead of time the symbol layout a text of this length needs (~50 ms the first time
+    for each size), so that the visitor's QR code is drawn without that wait."""
+    version, level, _bits = _qr_size(len(text.encode("utf-8")))
+    _grid(version, level)
+
+
+@lru_cache(maxsize=64)
+def _qr_rows(text: str) -> tuple[int, tuple[int, ...]]:
+    """The symbol of `text` (byte mode, UTF-8, level M, else L) without quiet zone:
+    (size, rows as integers)."""
+    from operator import itemgetter
+
+    payload = text.encode("utf-8")
+    version, level, count_bits = _qr_size(len(payload))
+    grid = _grid(version, level)
+    size = grid.size
+    # mode 0100, count, bytes, terminator, zero bits to a byte, then 0xEC 0x11 pad codewords
+    limit = grid.capacity * 8
+    value = (((0b0100 << count_bits) | len(payload)) << (8 * len(payload))) | \
+        int.from_bytes(payload, "big")
+    length = 4 + count_bits + 8 * len(payload)
+    tail = min(limit - length, 4)
+    tail += -(length + tail) % 8
+    value <<= tail
+    length += tail
+    codewords = value.to_bytes(length // 8, "big")
+    codewords += bytes((0xEC, 0x11) * grid.capacity)[: grid.capacity - len(codewords)]
+    # split in blocks, add error correction, interleave
+    data_blocks, ec_blocks = [], []
+    offset = 0
+    for data_count, ec_count in grid.blocks:
+        block = codewords[offset:offset + data_count]
+        offset += data_count
+        data_blocks.append(block)
+        ec_blocks.append(_rs_remainder(block, ec_count))
+    stream = bytearray()
+    for blocks in (data_blocks, ec_blocks):
+        for i in range(max(len(b) for b in blocks)):
+            stream.extend(b[i] for b in blocks if i < len(b))
+    bits = format(int.from_bytes(stream, "big"), f"0{len(stream) * 8}b")
+    flat = "".join(itemgetter(*grid.perm)(bits + "0" + grid.fixed))
+    raw = [int(flat[r * size:(r + 1) * size], 2) for r in range(size)]
+    # choose the mask as the library does: lowest penalty, format and version modules light
+    best, best_points = 0, -1
+    for pattern in range(8):
+        points = _penalty([r ^ m for r, m in zip(raw, grid.masks[pattern], strict=True)], size)
+        if best_points < 0 or points < best_points:
+            best, best_points = pattern, points
+    rows = tuple(r ^ m | v | f for r, m, v, f in
+                 zip(raw, grid.masks[best], grid.version_info, grid.formats[best], strict=True))
+    return size, rows
+
+
+@lru_cache(maxsize=8)  # ~130 kB each for a 1000-byte text
+def qr_modules(text: str) -> tuple[tuple[bool, ...], ...]:
+    size, rows = _qr_rows(text)
+    width = size + 8
+    lines = tuple(tuple(map(bool, format(r << 4, f"0{width}b").encode().translate(_TO_BITS)))
+                  for r in rows)
+    quiet = (False,) * width
+    return (quiet,) * 4 + lines + (quiet,) * 4
+
+
+_TO_BITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR code of `text` (byte mode, UTF-8; error correction M, L if M cannot hold it) as rows
+    of modules, True for dark, the 4-module quiet zone included."""
+    return [list(row) for row in qr_modules(text)]
+
+
+def qr_png(text: str, out: Path, box_size: int = 10) -> Path:
+    """Write the QR code of `text` as a black and white PNG, `box_size` pixels per module."""
+    from PIL import Image
+
+    size, rows = _qr_rows(text)
+    width = size + 8
+    pad = -width % 8
+    full = (1 << width) - 1
+    # Mode "1" packs 8 pixels a byte, leftmost first; a set bit is white.
+    white = b"".join((((~(r << 4)) & full) << pad | ((1 << pad) - 1)).to_bytes((width + pad) // 8, "big")
+                     for r in rows)
+    quiet = b"\xff" * ((width + pad) // 8)
+    image = Image.frombytes("1", (width, width), quiet * 4 + white + quiet * 4)
+    image = image.resize((width * box_size, width * box_size), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return write_private(out, buffer.getvalue())
+
