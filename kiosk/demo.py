@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from db.models import Stop, Stopover
-from kiosk import services, views
+from kiosk import french, services, views
 from kiosk.context import Context
+from kiosk.history import DEFAULT_PER_MORNING, seed_history, working_mornings
 
+DEMO_SEED = 2026
 DEMO_STAFF = (("Marie", "animatrice", "1111"), ("Josiane", "coordinator", "2222"))
 
 
@@ -22,9 +26,23 @@ def _demo_staff(ctx: Context) -> str:
         f"{name} ({role}, code {pin})" for name, role, pin in DEMO_STAFF)
 
 
+def _demo_history(ctx: Context) -> str:
+    """A year of past mornings, so that every statistic has something to show. About
+    DEFAULT_PER_MORNING visits a morning: the ~190 working mornings of a year then give about
+    9,500 visits, and the queues stay those of a busy but served bus."""
+    end = ctx.now().date() - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=364)
+    visits = DEFAULT_PER_MORNING * len(working_mornings(start, end))
+    report = seed_history(ctx, visits, start=start, end=end, seed=DEMO_SEED)
+    return (f"Historique de démonstration : {french.number(report.visits)} visites sur "
+            f"{french.number(report.stopovers)} matinées, du {french.short_date(report.start)} "
+            f"au {french.short_date(report.end)}.\n")
+
+
 def seed_demo(ctx: Context) -> str:
     """Initialise the database and, unless a stopover is already open, open today's stopover
-    and fill it with a few tickets: some waiting, one called, one in service, one finished."""
+    and fill it with a few tickets: some waiting, one called, one in service, one finished.
+    A database without any closed stopover first gets a year of history (seed_history)."""
     report = services.init_database(ctx)
     accounts = _demo_staff(ctx)
     snapshot = views.queue_snapshot(ctx)
@@ -39,6 +57,10 @@ def seed_demo(ctx: Context) -> str:
             stop_id = session.scalars(select(Stop.id).order_by(Stop.id)).first() or ""
     with ctx.read() as session:
         earlier = session.scalars(select(Stopover.id)).first()
+        closed = session.scalars(select(Stopover.id).where(Stopover.closed_at.is_not(None))).first()
+    history = ""
+    if closed is None:
+        history = _demo_history(ctx)
     info = services.open_stopover(ctx, stop_id)
     if earlier is None:
         procedures = [p.id for p in ctx.catalogue.procedures]
@@ -55,6 +77,6 @@ def seed_demo(ctx: Context) -> str:
         services.call_next(ctx, 2)
     snapshot = views.queue_snapshot(ctx)
     return (f"Base de démonstration prête : {report.communes} communes, {report.stops} arrêts, "
-            f"{report.procedures} démarches.\n{accounts}\n"
+            f"{report.procedures} démarches.\n{accounts}\n{history}"
             f"Escale ouverte : {info.stop_name} ({info.commune_name}), "
             f"{len(snapshot.waiting)} personne(s) en attente, {len(snapshot.called)} au poste.")
