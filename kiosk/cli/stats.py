@@ -1,0 +1,153 @@
+"""`kiosk stats`: the coordinator's figures for a period, as a French summary or as JSON.
+
+The period options (`add_period_arguments`, `period_of`) are shared with `kiosk export`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kiosk import french
+from kiosk.cli.common import json_flag, open_database
+from kiosk.config import Settings
+from kiosk.context import local_now
+from kiosk.statistics import Period, compute, period_from_options
+
+TOP = 5
+
+
+def add_period_arguments(p: argparse.ArgumentParser) -> None:
+    """--from/--to, --month, --quarter, --year (exactly one way) and --commune."""
+    p.add_argument("--from", dest="start", metavar="DATE",
+                   help="premier jour (AAAA-MM-JJ ou jj/mm/aaaa)")
+    p.add_argument("--to", dest="end", metavar="DATE",
+                   help="dernier jour inclus (par défaut : aujourd'hui)")
+    p.add_argument("--month", metavar="AAAA-MM", help="un mois, par exemple 2026-10")
+    p.add_argument("--quarter", metavar="AAAA-Tn", help="un trimestre, par exemple 2026-T3")
+    p.add_argument("--year", metavar="AAAA", help="une année, par exemple 2026")
+    p.add_argument("--commune", metavar="INSEE", help="une seule commune (code INSEE)")
+
+
+def period_of(args: argparse.Namespace) -> Period:
+    """The period the options give; a bad or ambiguous one is a one-line KioskError."""
+    return period_from_options(month=args.month, quarter=args.quarter, year=args.year,
+                               start=args.start, end=args.end, today=local_now().date())
+
+
+def _n(value: float | int | None, decimals: int = 0) -> str:
+    return "–" if value is None else french.number(value, decimals)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{_n(count)} {word}{'s' if count > 1 else ''}"
+
+
+def _share(part: int, whole: int) -> str:
+    return french.percent(part / whole) if whole else "–"
+
+
+def summary(report: dict[str, Any]) -> str:
+    """The report in plain French for a terminal: headline figures beside the previous period
+    and the year before, then waits, places, operators and outcomes."""
+    period = report["period"]
+    previous, before = report["comparison"]["previous"], report["comparison"]["year_before"]
+    where = (f"{period['commune_label']}, {period['commune']}" if period["commune"]
+             else "toutes communes")
+    lines = [f"Statistiques du bus PLUS : {period['label']} ({where})", ""]
+    columns = (report, previous, before)
+    heads = [period["label"], previous["label"], before["label"]]
+    width = max(24, *(len(h) + 2 for h in heads))
+    lines.append(" " * 30 + "".join(h.rjust(width) for h in heads))
+    rows = [
+        ("Visites", "visits", 0), ("  reçues", "served", 0), ("  absentes", "absent", 0),
+        ("  annulées", "cancelled", 0), ("  non reçues à la fermeture", "unserved", 0),
+        ("Demandes", "demandes", 0), ("  réglées sur place", "solved", 0),
+        ("  orientées", "redirected", 0), ("  à suivre", "follow_up", 0),
+        ("Demi-journées d'ouverture", "stopovers", 0),
+        ("Visiteurs par demi-journée", "visitors_per_half_day", 1),
+    ]
+    for text, key, decimals in rows:
+        lines.append(text.ljust(30) + "".join(_n(c[key], decimals).rjust(width) for c in columns))
+    waits = (report["wait"]["mean_minutes"], previous["wait_mean_minutes"],
+             before["wait_mean_minutes"])
+    lines.append("Attente moyenne (min)".ljust(30) + "".join(_n(w, 1).rjust(width) for w in waits))
+    medians = (report["wait"]["median_minutes"], previous["wait_median_minutes"],
+               before["wait_median_minutes"])
+    lines.append("Attente médiane (min)".ljust(30)
+                 + "".join(_n(m, 1).rjust(width) for m in medians))
+    if report["in_progress"]:
+        lines.append(f"(dont {report['in_progress']} visite(s) en cours : escale ouverte)")
+
+    wait, service = report["wait"], report["service"]
+    lines.append("")
+    if wait["count"]:
+        lines.append(
+            f"Attente ({wait['count']} personnes appelées) : moyenne {_n(wait['mean_minutes'], 1)}"
+            f" min, médiane {_n(wait['median_minutes'], 1)} min, 9 sur 10 en moins de "
+            f"{_n(wait['p90_minutes'], 1)} min, maximum {_n(wait['max_minutes'], 1)} min ; "
+            f"{french.percent(wait['over_30_share'])} au-delà de 30 min.")
+        buckets = report["breakdowns"]["wait_buckets"]
+        lines.append("  " + ", ".join(f"{b['label']} : {b['visits']}" for b in buckets))
+    else:
+        lines.append("Attente : personne n'a été appelé sur la période.")
+    if service["count"]:
+        lines.append(f"Durée des visites ({service['count']}) : moyenne "
+                     f"{_n(service['mean_minutes'], 1)} min, 9 sur 10 en moins de "
+                     f"{_n(service['p90_minutes'], 1)} min.")
+
+    b = report["breakdowns"]
+    communes = sorted((c for c in b["by_commune"] if c["visits"]),
+                      key=lambda c: (-c["visits"], c["label"]))[:TOP]
+    if communes:
+        lines += ["", "Communes les plus fréquentées :"]
+        lines += [f"  {c['label']} : {_plural(c['visits'], 'visite')}, "
+                  f"{_plural(c['stopovers'], 'demi-journée')}, "
+                  f"{_n(c['visitors_per_half_day'], 1)} par demi-journée"
+                  for c in communes]
+    empty = [c["label"] for c in b["by_commune"] if not c["stopovers"]]
+    if empty and not period["commune"]:
+        lines.append(f"  Sans escale : {', '.join(empty)}")
+    stops = sorted(b["by_stop"], key=lambda s: (-s["visits"], s["label"]))[:TOP]
+    if stops:
+        lines += ["", "Arrêts les plus fréquentés :"]
+        lines += [f"  {s['label']} ({s['commune']}) : {_plural(s['visits'], 'visite')}, "
+                  f"{_n(s['visitors_per_half_day'], 1)} par demi-journée, file d'attente "
+                  f"jusqu'à {s['peak_queue_max']}" for s in stops]
+    operators = sorted(b["demandes_by_operator"], key=lambda o: (-o["demandes"], o["label"]))
+    if operators:
+        lines += ["", "Demandes par organisme :"]
+        lines += [f"  {o['label']} : {_n(o['demandes'])} (réglées {_n(o['solved'])}, orientées "
+                  f"{_n(o['redirected'])}, à suivre {_n(o['follow_up'])})" for o in operators]
+    if report["demandes"]:
+        lines += ["", "Résultat des demandes : " + ", ".join(
+            f"{o['label'].lower()} {_n(o['demandes'])} ({_share(o['demandes'], report['demandes'])})"
+            for o in b["demandes_by_outcome"])]
+        partners = b["redirected_to"][:TOP]
+        if partners:
+            lines.append("  Orientées vers : " + ", ".join(
+                f"{p['label']} {_n(p['demandes'])}" for p in partners))
+    return "\n".join(lines)
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    period = period_of(args)  # refuse a bad period before touching the database
+    ctx = open_database(settings)
+    try:
+        report = compute(ctx, period, commune=args.commune).as_json()
+    finally:
+        ctx.dispose()
+    if args.json:
+        import json
+
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(summary(report))
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("stats", help="chiffres d'une période : visites, demandes, attente…")
+    add_period_arguments(p)
+    json_flag(p)
+    p.set_defaults(run=cmd_stats)
