@@ -5,14 +5,21 @@ The Kivy console runs these in its background worker; nothing here knows about K
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from kiosk import services, staff, views
+from kiosk import services, staff, usbkeys, views
 from kiosk.catalogue import Catalogue, Procedure
 from kiosk.context import Context
+from kiosk.errors import CoordinatorOnly, KioskError
 from kiosk.services import DemandeInput, StopoverClosed, StopoverInfo, TicketCalled, TicketIssued
 from kiosk.views import Passage, StaffBoard
+
+if TYPE_CHECKING:
+    from kiosk.statistics import Period
 
 
 @dataclass(frozen=True)
@@ -21,9 +28,66 @@ class StopChoice:
     label: str
 
 
+# The periods the Statistiques screen offers, in the order of its buttons.
+PERIOD_CHOICES: tuple[tuple[str, str], ...] = (
+    ("this_month", "Ce mois-ci"),
+    ("last_month", "Mois dernier"),
+    ("this_quarter", "Ce trimestre"),
+    ("last_quarter", "Trimestre dernier"),
+    ("this_year", "Cette année"),
+    ("dates", "Dates choisies"),
+)
+
+# What the console can export, in the order of its buttons: format → what the coordinator reads.
+EXPORT_FORMATS: tuple[tuple[str, str], ...] = (
+    ("xlsx", "Tableur Excel"),
+    ("pdf", "PDF pour les partenaires"),
+    ("csv", "CSV"),
+)
+
+
+def period_of(choice: str, today: dt.date, start: dt.date | None = None,
+              end: dt.date | None = None) -> Period:
+    """The period a button of the Statistiques screen stands for, seen from `today`
+    ("dates": from `start` to `end`, both included)."""
+    from kiosk.statistics import Period
+
+    quarter = (today.month - 1) // 3 + 1
+    if choice == "this_month":
+        return Period.month(f"{today:%Y-%m}")
+    if choice == "last_month":
+        return Period.month(f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}")
+    if choice == "this_quarter":
+        return Period.quarter(f"{today.year}-T{quarter}")
+    if choice == "last_quarter":
+        year, quarter = (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
+        return Period.quarter(f"{year}-T{quarter}")
+    if choice == "this_year":
+        return Period.year(str(today.year))
+    if choice == "dates":
+        if start is None or end is None:
+            raise KioskError("Période : choisissez la date de début et la date de fin.")
+        return Period.between(start, end)
+    raise KioskError(f"Période inconnue : « {choice} ».")
+
+
+def export_file_name(period: Period, fmt: str, folder: Path) -> Path:
+    """`statistiques-2026-07-01-au-2026-09-30.xlsx` in `folder`, numbered rather than
+    overwriting a report already there (the key may hold last quarter's copy for a partner)."""
+    stem = f"statistiques-{period.start.isoformat()}-au-{period.end.isoformat()}"
+    path = folder / f"{stem}.{fmt}"
+    number = 2
+    while path.exists():
+        path = folder / f"{stem}-{number}.{fmt}"
+        number += 1
+    return path
+
+
 class StaffService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, media_roots: Iterable[Path] | None = None) -> None:
         self.ctx = ctx
+        # where USB keys are looked for: None = KIOSK_MEDIA_ROOTS, else /media and /run/media
+        self.media_roots = tuple(media_roots) if media_roots is not None else None
 
     # reading
     def catalogue(self) -> Catalogue:
@@ -48,6 +112,10 @@ class StaffService:
 
     def members(self) -> tuple[staff.StaffMember, ...]:
         return staff.list_staff(self.ctx)
+
+    def communes(self) -> tuple[tuple[str, str], ...]:
+        """(INSEE code, name) of the itinerary's communes, by name: the residence choices."""
+        return tuple((c.insee, c.name) for c in views.itinerary_listing(self.ctx, limit=0))
 
     # staff
     def login(self, staff_id: int, pin: str, desk: int | None) -> staff.StaffLogin:
@@ -85,9 +153,10 @@ class StaffService:
         return services.take_ticket(self.ctx, procedure_id, priority=priority, channel="console")
 
     def finish(self, number: int, demandes: Sequence[DemandeInput], age_band: str | None,
-               gender: str | None, staff_id: int) -> services.VisitFinished:
+               gender: str | None, staff_id: int,
+               residence: str | None = None) -> services.VisitFinished:
         return services.finish_visit(self.ctx, number, demandes, age_band=age_band,
-                                     gender=gender, staff_id=staff_id)
+                                     gender=gender, staff_id=staff_id, residence=residence)
 
     def set_desk(self, desk: int, status: str, staff_id: int) -> str:
         return services.set_desk_status(self.ctx, desk, status, staff_id)
@@ -97,3 +166,42 @@ class StaffService:
 
     def close_stopover(self) -> StopoverClosed:
         return services.close_stopover(self.ctx)
+
+    # statistics: the coordinator's alone; the check is here, not only in the screen
+    def _coordinator(self, staff_id: int) -> staff.StaffMember:
+        member = next((m for m in staff.list_staff(self.ctx) if m.id == staff_id), None)
+        if member is None or not staff.is_coordinator(member):
+            raise CoordinatorOnly()
+        return member
+
+    def period(self, choice: str, start: dt.date | None = None,
+               end: dt.date | None = None) -> Period:
+        return period_of(choice, self.ctx.now().date(), start, end)
+
+    def statistics(self, staff_id: int, period: Period,
+                   commune: str | None = None) -> dict[str, Any]:
+        """The statistics of a period as the JSON object of docs/statistics-json.md."""
+        # imported when first asked for: the console starts without the statistics' queries,
+        # nor the PDF and spreadsheet writers of the exports
+        from kiosk import statistics
+
+        self._coordinator(staff_id)
+        return statistics.compute(self.ctx, period, commune=commune).as_json()
+
+    def export_folders(self, staff_id: int) -> tuple[usbkeys.ExportFolder, ...]:
+        self._coordinator(staff_id)
+        return usbkeys.export_folders(self.ctx.settings.data_dir, self.media_roots)
+
+    def export(self, staff_id: int, period: Period, fmt: str, folder: Path,
+               progress: Callable[..., Any] | None = None) -> Path:
+        """Write the period's report in `folder` (a new file, never one overwritten); returns
+        the file's full path."""
+        from kiosk import exports
+
+        self._coordinator(staff_id)
+        if fmt not in dict(EXPORT_FORMATS):
+            raise KioskError(f"Format d'export inconnu : « {fmt} » (csv, xlsx ou pdf).")
+        if not folder.is_dir():
+            raise KioskError(f"Dossier d'export introuvable : {folder} (la clé a été retirée ?).")
+        return exports.export(self.ctx, period, fmt, export_file_name(period, fmt, folder),
+                              progress=progress)

@@ -28,6 +28,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import i18n
 from kiosk.errors import KioskError, NoTicketWaiting
+from kiosk.staff import COORDINATOR
 from screens import theme
 from screens.base_app import BoardApp
 from screens.worker import Worker
@@ -48,6 +49,7 @@ class StaffApp(BoardApp):
     desk = NumericProperty(0)
     desk_status = StringProperty("closed")
     members = ListProperty([])
+    communes = ListProperty([])  # (INSEE, name) of the itinerary: the residence choices
 
     # the live board
     stopover_text = StringProperty("")
@@ -80,8 +82,9 @@ class StaffApp(BoardApp):
         from screens.finish_form import FinishForm  # noqa: F401  (kv rules)
         from screens.staff_console import ConsoleScreen
         from screens.staff_login import LoginScreen
+        from screens.statistics import StatisticsScreen
 
-        for name in ("staff_login", "staff_console", "finish_form"):
+        for name in ("staff_login", "staff_console", "finish_form", "statistics"):
             path = str(HERE / f"{name}.kv")
             if path not in Builder.files:
                 Builder.load_file(path)
@@ -91,14 +94,18 @@ class StaffApp(BoardApp):
         self.manager = ScreenManager(transition=NoTransition())
         self.manager.add_widget(LoginScreen(name="login"))
         self.manager.add_widget(ConsoleScreen(name="console"))
+        self.manager.add_widget(StatisticsScreen(name="statistics"))
         self.start_polling()
         self.load_members()
+        self.run_job(self.service.communes, on_done=lambda c: setattr(self, "communes", list(c)))
         self.run_job(self.service.stale_procedures, on_done=self._on_stale)
         return self.manager
 
     def on_stop(self) -> None:
         Window.unbind(size=self._rescale)
         self.worker.stop()
+        if self.manager is not None:
+            self.manager.get_screen("statistics").stop()
 
     # ------------------------------------------------------------ jobs
 
@@ -152,6 +159,22 @@ class StaffApp(BoardApp):
         if self.manager is not None:
             self.manager.current = "console"
 
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == COORDINATOR
+
+    def open_statistics(self) -> None:
+        """The coordinator's figures; the core refuses anyone else too (kiosk/console.py)."""
+        if not self.is_coordinator:
+            self.say("Les statistiques sont réservées à la coordination.", error=True)
+            return
+        if self.manager is not None:
+            self.manager.current = "statistics"
+
+    def back_to_queue(self) -> None:
+        if self.manager is not None:
+            self.manager.current = "console" if self.staff_id else "login"
+
     def logout(self) -> None:
         if self.current:
             self.say("Terminez ou remettez d'abord la visite en cours.", error=True)
@@ -160,6 +183,7 @@ class StaffApp(BoardApp):
         def out(_result: Any) -> None:
             self.staff_id = 0
             self.staff_name = ""
+            self.role = ""
             self.desk = 0
             self.say("")
             if self.manager is not None:
@@ -299,11 +323,13 @@ class StaffApp(BoardApp):
     def transfer(self, desk: int) -> None:
         self._current_action(self.service.transfer, f"N° {{n}} envoyé au poste {desk}.", desk)
 
-    def finish(self, demandes: list[Any], age_band: str | None, gender: str | None) -> None:
+    def finish(self, demandes: list[Any], age_band: str | None, gender: str | None,
+               residence: str | None = None) -> None:
         if not self.current:
             return
         number = self.current["number"]
         self.run_job(self.service.finish, number, demandes, age_band, gender, self.staff_id,
+                     residence,
                      done_message=lambda f: f"Visite n° {f.number} enregistrée "
                                             f"({f.demandes} demande(s)).")
 

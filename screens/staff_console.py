@@ -80,6 +80,21 @@ class ConsoleScreen(Screen):
 
     def on_kv_post(self, *_args: object) -> None:
         self._choosers: dict[str, Chooser] = {}
+        app = App.get_running_app()
+        self._statistics = BigButton(name="statistics", text="Statistiques", font_px=26,
+                                     size_hint_x=None, width=280 * app.u,
+                                     bg=theme.ACTION, bg_pressed=theme.ACTION_PRESSED)
+        app.bind(u=lambda _a, u: setattr(self._statistics, "width", 280 * u))
+        self._statistics.bind(on_release=lambda _b: app.open_statistics())
+
+    def on_pre_enter(self, *_args: object) -> None:
+        # the coordinator's button exists only for her: an animatrice has nothing to find
+        app = App.get_running_app()
+        button, bar = self._statistics, self.ids.topbar
+        if app.is_coordinator and button.parent is None:
+            bar.add_widget(button, index=1)  # just before "Déconnexion"
+        elif not app.is_coordinator and button.parent is not None:
+            bar.remove_widget(button)
 
     def chooser(self, purpose: str, title: str) -> Chooser:
         """The chooser kept for this purpose, retitled."""

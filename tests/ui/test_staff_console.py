@@ -78,8 +78,8 @@ def test_login_call_and_finish_a_visit_with_two_demandes(console, staff_ctx):
     second.choose_procedure(staff_ctx.catalogue.procedure("impots-declaration-revenus").title)
     second.outcome = "redirected"
     second.partner = "Centre des impôts"
-    k.tap(text="60-74")
-    k.tap(text="Femme")
+    k.tap("age:60-74")
+    k.tap("gender:femme")
     k.shot("22-console-terminer")
     k.tap("form_save")
     k.wait(lambda: k.app.current_number == "", what="visit finished")

@@ -1,0 +1,448 @@
+"""The coordinator's Statistiques: a period, its headline figures beside the previous period and
+the same period a year before, three charts, and the export to a USB key.
+
+Everything is read through kiosk.console.StaffService as the JSON object of
+docs/statistics-json.md. The computation and the export run on this screen's own worker thread,
+not on the console's: the queue keeps refreshing (its worker polls every half second) while a
+year of history is counted or a PDF is written. Only the coordinator reaches this screen, and
+the core refuses anyone else as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import Screen
+
+from kiosk import french
+from kiosk.console import EXPORT_FORMATS, PERIOD_CHOICES
+from kiosk.errors import KioskError
+from screens import charts, theme
+from screens.finish_form import FormToggle
+from screens.worker import Worker
+
+# (label, key in the report and in each comparison column)
+COUNTS = (
+    ("Visites", "visits"),
+    ("Reçues", "served"),
+    ("Absentes", "absent"),
+    ("Non reçues", "unserved"),
+    ("Demandes", "demandes"),
+    ("  réglées sur place", "solved"),
+    ("  orientées", "redirected"),
+    ("  à suivre", "follow_up"),
+)
+MONTH_ABBREVIATIONS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
+                       "sept.", "oct.", "nov.", "déc.")
+
+
+def count_text(value: Any) -> str:
+    return "–" if value is None else french.number(value)
+
+
+def minutes_text(value: Any) -> str:
+    return "–" if value is None else f"{french.number(value, 1)} min"
+
+
+def decimal_text(value: Any) -> str:
+    return "–" if value is None else french.number(value, 1)
+
+
+def headline_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(what, this period, previous period, a year before), as the screen shows them."""
+    comparison = report.get("comparison", {})
+    previous = comparison.get("previous", {})
+    before = comparison.get("year_before", {})
+    wait = report.get("wait", {})
+    rows = [(label, count_text(report.get(key)), count_text(previous.get(key)),
+             count_text(before.get(key))) for label, key in COUNTS]
+    # the itinerary's steering number, read under the visits it divides
+    rows.insert(1, ("  par demi-journée", decimal_text(report.get("visitors_per_half_day")),
+                    decimal_text(previous.get("visitors_per_half_day")),
+                    decimal_text(before.get("visitors_per_half_day"))))
+    rows.append(("Attente moyenne", minutes_text(wait.get("mean_minutes")),
+                 minutes_text(previous.get("wait_mean_minutes")),
+                 minutes_text(before.get("wait_mean_minutes"))))
+    rows.append(("Attente médiane", minutes_text(wait.get("median_minutes")),
+                 minutes_text(previous.get("wait_median_minutes")),
+                 minutes_text(before.get("wait_median_minutes"))))
+    return rows
+
+
+def month_bars(report: dict[str, Any]) -> tuple[str, list[tuple[str, int, str]]]:
+    """Visits per month; within a single month, per weekday (one bar says nothing)."""
+    breakdowns = report.get("breakdowns", {})
+    months = breakdowns.get("by_month", [])
+    if len(months) <= 1:
+        return ("Visites par jour de la semaine",
+                [(r["label"], r["visits"], count_text(r["visits"]))
+                 for r in breakdowns.get("by_weekday", [])])
+    years = {r["key"][:4] for r in months}
+    bars = []
+    for r in months:
+        name = MONTH_ABBREVIATIONS[int(r["key"][5:7]) - 1]
+        label = name if len(years) == 1 else f"{name} {r['key'][2:4]}"
+        bars.append((label, r["visits"], count_text(r["visits"])))
+    return "Visites par mois", bars
+
+
+def operator_bars(report: dict[str, Any]) -> list[tuple[str, int, str]]:
+    rows = sorted(report.get("breakdowns", {}).get("demandes_by_operator", []),
+                  key=lambda r: (-r["demandes"], r["label"]))
+    return [(r["label"], r["demandes"], count_text(r["demandes"])) for r in rows]
+
+
+def wait_bars(report: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return [(r["label"], r["visits"], count_text(r["visits"]))
+            for r in report.get("breakdowns", {}).get("wait_buckets", [])]
+
+
+def short_label(column: dict[str, Any]) -> str:
+    """A column head that fits a figure's width: "T3 2026", "juil. 2026", "2026", or the dates
+    ("01/07/26 – 15/08/26") for chosen days."""
+    try:
+        start = dt.date.fromisoformat(str(column.get("from")))
+        end = dt.date.fromisoformat(str(column.get("to")))
+    except ValueError:
+        return str(column.get("label", ""))
+    next_day = end + dt.timedelta(days=1)
+    if start.day == 1 and next_day.day == 1:
+        months = (next_day.year - start.year) * 12 + next_day.month - start.month
+        if months == 12 and start.month == 1:
+            return str(start.year)
+        if months == 3 and start.month % 3 == 1:
+            return f"T{(start.month - 1) // 3 + 1} {start.year}"
+        if months == 1:
+            return f"{MONTH_ABBREVIATIONS[start.month - 1]} {start.year}"
+    return f"{start:%d/%m/%y} – {end:%d/%m/%y}"
+
+
+def progress_fraction(*args: Any) -> float | None:
+    """The exporter's progress, as a fraction: `(fraction)` or `(done, total)`."""
+    numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+    if len(numbers) >= 2 and numbers[1]:
+        return max(0.0, min(1.0, numbers[0] / numbers[1]))
+    if len(numbers) == 1:
+        return max(0.0, min(1.0, float(numbers[0])))
+    return None
+
+
+class FigureCell(Label):
+    """One cell of the headline table; the heads and comparison columns are muted. A figure is
+    one line (shortened rather than overflowing); a head wraps."""
+
+    muted = BooleanProperty(False)
+    header = BooleanProperty(False)
+
+
+# ---------------------------------------------------------------- date picker
+
+
+class DateStepper(BoxLayout):
+    """A date chosen with − and + on day, month and year: no keyboard on the bus."""
+
+    date = ObjectProperty(dt.date.today())
+    caption = StringProperty("")
+
+    def step(self, part: str, delta: int) -> None:
+        day, month, year = self.date.day, self.date.month, self.date.year
+        if part == "day":
+            self.date = self.date + dt.timedelta(days=delta)
+            return
+        if part == "month":
+            month += delta
+            year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        else:
+            year += delta
+        self.date = _clamped(year, month, day)
+
+    def month_name(self) -> str:
+        return french.month_names()[self.date.month - 1]
+
+
+def _clamped(year: int, month: int, day: int) -> dt.date:
+    """The day of that month, or its last day (31 January + 1 month = 28/29 February)."""
+    while True:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            day -= 1
+
+
+# ---------------------------------------------------------------- the screen
+
+
+class StatisticsScreen(Screen):
+    choice = StringProperty("this_quarter")
+    report = DictProperty({})
+    period_text = StringProperty("")
+    status = StringProperty("")
+    status_is_error = BooleanProperty(False)
+    computing = BooleanProperty(False)
+
+    def on_kv_post(self, *_args: object) -> None:
+        self.period: Any = None
+        self._asked = 0
+        self._worker: Worker | None = None
+        self._export: ExportDialog | None = None
+        self._cells: list[Any] = []
+        for key, label in PERIOD_CHOICES:
+            toggle = Factory.PeriodToggle(text=label, name=f"period:{key}", code=key)
+            toggle.bind(on_release=lambda t: self.choose(t.code))
+            self.ids.periods.add_widget(toggle)
+        today = dt.date.today()
+        self.ids.date_from.date = today.replace(day=1)
+        self.ids.date_to.date = today
+        self._build_table()
+        self.bind(choice=self._show_choice)
+        self._show_choice()
+
+    @property
+    def worker(self) -> Worker:
+        """Its own thread, started at first use: never the console's queue worker."""
+        if self._worker is None:
+            self._worker = Worker("console-statistics")
+        return self._worker
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def submit(self, fn: Callable[..., Any], on_done: Callable[[Any], None],
+               on_error: Callable[[BaseException], None]) -> None:
+        self.worker.submit(fn, on_done=on_done, on_error=on_error)
+
+    # ------------------------------------------------------------ entering
+
+    def on_pre_enter(self, *_args: object) -> None:
+        app = App.get_running_app()
+        if not app.is_coordinator:  # the button is hidden; a stray way in is turned back
+            Clock.schedule_once(lambda _dt: app.back_to_queue(), 0)
+            return
+        self.load()
+
+    # ------------------------------------------------------------ period
+
+    def _show_choice(self, *_args: object) -> None:
+        for toggle in self.ids.periods.children:
+            toggle.state = "down" if toggle.code == self.choice else "normal"
+
+    def choose(self, choice: str) -> None:
+        self.choice = choice
+        if choice != "dates":  # chosen dates wait for "Afficher"
+            self.load()
+
+    def load(self) -> None:
+        """Count the chosen period on the statistics worker; only the last answer is shown."""
+        app = App.get_running_app()
+        service, staff_id, choice = app.service, app.staff_id, self.choice
+        start, end = self.ids.date_from.date, self.ids.date_to.date
+        self._asked += 1
+        asked = self._asked
+        self.computing = True
+        self.say("Calcul en cours…")
+
+        def job() -> tuple[Any, dict[str, Any]]:
+            period = service.period(choice, start, end)
+            return period, service.statistics(staff_id, period)
+
+        self.submit(job, on_done=lambda result: self._computed(asked, result),
+                    on_error=lambda exc: self._failed(asked, exc))
+
+    def _computed(self, asked: int, result: tuple[Any, dict[str, Any]]) -> None:
+        if asked != self._asked:
+            return
+        self.computing = False
+        self.period, self.report = result
+        self.say(f"Calculé le {self._when(self.report.get('generated_at'))}.")
+
+    def _failed(self, asked: int, exc: BaseException) -> None:
+        if asked != self._asked:
+            return
+        self.computing = False
+        self.say(exc.message if isinstance(exc, KioskError)
+                 else f"Calcul impossible : {str(exc).splitlines()[0][:120]}", error=True)
+
+    @staticmethod
+    def _when(stamp: Any) -> str:
+        try:
+            return french.date_and_time(dt.datetime.fromisoformat(str(stamp)))
+        except ValueError:
+            return str(stamp)
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.status = text
+        self.status_is_error = error
+
+    # ------------------------------------------------------------ showing
+
+    def _build_table(self) -> None:
+        for index in range(4):  # the column heads: up to three lines each
+            cell = FigureCell(bold=True, muted=True, header=True,
+                              halign="left" if index == 0 else "right")
+            self.ids.heads.add_widget(cell)
+            self._cells.append(cell)
+        for index in range(4 * len(headline_rows({}))):
+            cell = FigureCell(bold=index % 4 == 1, muted=index % 4 >= 2,
+                              halign="left" if index % 4 == 0 else "right")
+            self.ids.figures.add_widget(cell)
+            self._cells.append(cell)
+
+    def on_report(self, *_args: object) -> None:
+        report = self.report
+        period = report.get("period", {})
+        comparison = report.get("comparison", {})
+        label = str(period.get("label", ""))
+        dates = f"du {self._date(period.get('from'))} au {self._date(period.get('to'))}"
+        self.period_text = label if label.startswith(("du ", "le ")) else f"{label} : {dates}"
+        header = ["", f"Période\n{short_label(period)}",
+                  f"Avant\n{short_label(comparison.get('previous', {}))}",
+                  f"Un an avant\n{short_label(comparison.get('year_before', {}))}"]
+        texts = header + [text for row in headline_rows(report) for text in row]
+        for cell, text in zip(self._cells, texts, strict=True):
+            cell.text = text
+        title, bars = month_bars(report)
+        self.ids.months.title = title
+        self.ids.months.bars = bars
+        self.ids.operators.bars = operator_bars(report)
+        self.ids.waits.bars = wait_bars(report)
+        self.ids.waits.alerts = [len(self.ids.waits.bars) - 1]  # over 30 minutes
+
+    @staticmethod
+    def _date(iso: Any) -> str:
+        try:
+            return french.short_date(dt.date.fromisoformat(str(iso)))
+        except ValueError:
+            return str(iso or "")
+
+    # ------------------------------------------------------------ export
+
+    def ask_export(self) -> None:
+        if self.period is None or self.computing:
+            self.say("Attendez la fin du calcul avant d'exporter.", error=True)
+            return
+        if self._export is None:
+            self._export = ExportDialog(screen=self)
+        self._export.prepare(self.period)
+        self._export.open(animation=False)
+
+
+class ExportDialog(ModalView):
+    """Format, then folder (USB keys first), then "Exporter": a progress bar, and at the end the
+    full path of the file written, or one line saying what went wrong."""
+
+    screen = ObjectProperty(None)
+    period_label = StringProperty("")
+    fmt = StringProperty("xlsx")
+    folder = StringProperty("")
+    progress = NumericProperty(0.0)
+    running = BooleanProperty(False)
+    result = StringProperty("")
+    result_is_error = BooleanProperty(False)
+    written = StringProperty("")
+
+    def on_kv_post(self, *_args: object) -> None:
+        for fmt, label in EXPORT_FORMATS:
+            toggle = Factory.PeriodToggle(text=label, name=f"format:{fmt}", code=fmt,
+                                          group="export-format")
+            toggle.bind(on_release=lambda t: setattr(self, "fmt", t.code))
+            self.ids.formats.add_widget(toggle)
+        self.bind(fmt=self._show_format)
+        self._show_format()
+
+    def _show_format(self, *_args: object) -> None:
+        for toggle in self.ids.formats.children:
+            toggle.state = "down" if toggle.code == self.fmt else "normal"
+
+    def prepare(self, period: Any) -> None:
+        self.period = period
+        self.period_label = getattr(period, "label", "")
+        self.progress = 0.0
+        self.result = "Recherche des clés USB…"
+        self.result_is_error = False
+        self.written = ""
+        app = App.get_running_app()
+        service, staff_id = app.service, app.staff_id
+        self.ids.folders.clear_widgets()
+        self.screen.submit(lambda: service.export_folders(staff_id),
+                           on_done=self._show_folders, on_error=self._failed)
+
+    def _show_folders(self, folders: Any) -> None:
+        box = self.ids.folders
+        box.clear_widgets()
+        self.folder = str(folders[0].path) if folders else ""
+        for index, folder in enumerate(folders):
+            toggle = Factory.FolderToggle(text=folder.label, name=f"folder:{index}",
+                                          code=str(folder.path))
+            toggle.bind(on_release=lambda t: setattr(self, "folder", t.code))
+            box.add_widget(toggle)
+        self._show_folder()
+        if not self.running:
+            keys = sum(1 for f in folders if f.removable)
+            self.result = (f"{keys} clé(s) USB trouvée(s)." if keys else
+                           "Aucune clé USB : branchez-la puis rouvrez « Exporter », ou "
+                           "choisissez le dossier de la borne.")
+
+    def on_folder(self, *_args: object) -> None:
+        self._show_folder()
+
+    def _show_folder(self) -> None:
+        for toggle in self.ids.folders.children:
+            toggle.state = "down" if toggle.code == self.folder else "normal"
+
+    def start(self) -> None:
+        if self.running or not self.folder:
+            return
+        app = App.get_running_app()
+        service, staff_id = app.service, app.staff_id
+        period, fmt, folder = self.period, self.fmt, Path(self.folder)
+        self.running = True
+        self.progress = 0.0
+        self.written = ""
+        self.result = "Export en cours…"
+        self.result_is_error = False
+
+        def moved(*args: Any) -> None:  # on the statistics worker: hand it to the Kivy thread
+            fraction = progress_fraction(*args)
+            if fraction is not None:
+                Clock.schedule_once(lambda _dt: setattr(self, "progress", fraction), 0)
+
+        self.screen.submit(lambda: service.export(staff_id, period, fmt, folder, moved),
+                           on_done=self._done, on_error=self._failed)
+
+    def _done(self, path: Any) -> None:
+        self.running = False
+        self.progress = 1.0
+        self.written = str(path)
+        self.result = f"Fichier écrit : {path}"
+        self.result_is_error = False
+
+    def _failed(self, exc: BaseException) -> None:
+        self.running = False
+        self.result_is_error = True
+        if isinstance(exc, KioskError):
+            self.result = exc.message
+        elif isinstance(exc, OSError):
+            self.result = f"Écriture impossible : {exc.strerror or exc} (la clé est-elle pleine ?)"
+        else:
+            self.result = f"Export impossible : {str(exc).splitlines()[0][:120]}"
+
+
+__all__ = ["StatisticsScreen", "ExportDialog", "DateStepper", "FormToggle", "charts", "theme"]
