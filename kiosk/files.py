@@ -18,7 +18,8 @@ from typing import IO, Any, Literal
 from kiosk.errors import KioskError
 
 
-def _check_target(out: Path) -> Path:
+def check_target(out: Path) -> Path:
+    """`out` as a Path, or KioskError when it is a folder or its folder does not exist."""
     out = Path(out)
     if out.is_dir():
         raise KioskError(f"{out} : c'est un dossier, donnez un nom de fichier")
@@ -32,7 +33,7 @@ def private_output(out: Path, mode: Literal["wb", "w"] = "wb", encoding: str | N
                    newline: str | None = None) -> Iterator[IO[Any]]:
     """A file object for `out` that becomes `out` (mode 0o600) only when the block ends without
     an exception. For writers that stream (CSV, XLSX): nothing is held in memory here."""
-    out = _check_target(out)
+    out = check_target(out)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     except OSError as error:

@@ -1,0 +1,70 @@
+"""Exports of the coordinator's statistics: CSV (anonymous rows), XLSX (workbook with charts),
+PDF (partners' report). Each reads `kiosk.statistics` (the JSON of docs/statistics-json.md and
+the anonymous rows), writes through kiosk/files.py (temporary name, renamed when complete,
+owner-only), and reports progress on long row streams."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.context import Context
+from kiosk.errors import KioskError
+from kiosk.exports.columns import Labels, labels_from
+from kiosk.files import check_target
+from kiosk.statistics import Period
+
+FORMATS = ("csv", "xlsx", "pdf")
+Progress = Callable[[int, int], None]
+
+
+def labels(ctx: Context) -> Labels:
+    """Labels of the codes the rows hold: operators and procedures from the catalogue, commune
+    names from the database (for the visitor's residence)."""
+    from sqlalchemy import select
+
+    from db.models import Commune
+
+    catalogue = ctx.catalogue
+    with ctx.read() as session:
+        communes = dict(session.execute(select(Commune.insee, Commune.name)).tuples().all())
+    return labels_from({o.id: o.name for o in catalogue.operators},
+                       {p.id: p.title for p in catalogue.procedures}, communes)
+
+
+def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | None = None,
+           progress: Progress | None = None) -> Path:
+    """Write the period's export in `fmt` ("csv", "xlsx" or "pdf") to `out`; returns `out`.
+    Bad input (format, folder, commune, period) raises KioskError before anything is written."""
+    from kiosk import statistics
+
+    if fmt not in FORMATS:
+        raise KioskError(f"--format {fmt} : format inconnu (csv, xlsx ou pdf).")
+    out = check_target(Path(out))
+    names = labels(ctx)
+    # computed first for every format: it refuses an unknown commune before a file is opened,
+    # and tells the CSV/XLSX writers how many rows to expect (for the progress bar)
+    report = statistics.compute(ctx, period, commune).as_json()
+    if fmt == "csv":
+        from kiosk.exports.csv_export import write_csv
+
+        return write_csv(statistics.demande_rows(ctx, period, commune), out, names, progress,
+                         expected_rows(report))
+    if fmt == "xlsx":
+        from kiosk.exports.xlsx import write_xlsx
+
+        return write_xlsx(report, statistics.demande_rows(ctx, period, commune), out, names,
+                          expected_rows(report), progress)
+    from kiosk.exports.pdf_report import write_pdf
+
+    return write_pdf(report, out)
+
+
+def expected_rows(report: dict[str, object]) -> int:
+    """Rows of demande_rows(): one per demande plus one per visit without demande (every served
+    visit holds at least one demande; the others none)."""
+    def count(key: str) -> int:
+        value = report.get(key)
+        return value if isinstance(value, int) else 0
+
+    return count("demandes") + count("visits") - count("served")
