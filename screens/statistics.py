@@ -159,6 +159,15 @@ class DateStepper(BoxLayout):
 
     date = ObjectProperty(dt.date.today())
     caption = StringProperty("")
+    # what the three steppers show, set from `date` (kv does not watch a date's attributes)
+    day_text = StringProperty("")
+    month_text = StringProperty("")
+    year_text = StringProperty("")
+
+    def on_date(self, *_args: object) -> None:
+        self.day_text = str(self.date.day)
+        self.month_text = french.month_names()[self.date.month - 1]
+        self.year_text = str(self.date.year)
 
     def step(self, part: str, delta: int) -> None:
         day, month, year = self.date.day, self.date.month, self.date.year
@@ -171,9 +180,6 @@ class DateStepper(BoxLayout):
         else:
             year += delta
         self.date = _clamped(year, month, day)
-
-    def month_name(self) -> str:
-        return french.month_names()[self.date.month - 1]
 
 
 def _clamped(year: int, month: int, day: int) -> dt.date:
@@ -246,8 +252,16 @@ class StatisticsScreen(Screen):
 
     def choose(self, choice: str) -> None:
         self.choice = choice
-        if choice != "dates":  # chosen dates wait for "Afficher"
+        if choice != "dates":
             self.load()
+            return
+        # chosen dates start from the period on screen, and wait for "Afficher"
+        period = self.report.get("period", {})
+        try:
+            self.ids.date_from.date = dt.date.fromisoformat(str(period.get("from")))
+            self.ids.date_to.date = dt.date.fromisoformat(str(period.get("to")))
+        except ValueError:
+            pass
 
     def load(self) -> None:
         """Count the chosen period on the statistics worker; only the last answer is shown."""

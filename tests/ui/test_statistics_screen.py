@@ -169,6 +169,8 @@ def test_chosen_dates_are_set_with_steppers(console, history_ctx):
     stats.ids.date_from.step("month", 1)  # 31 August + 1 month: 30 September
     stats.ids.date_to.date = dt.date(2026, 10, 15)
     assert stats.ids.date_from.date == dt.date(2026, 9, 30)
+    shown = stats.ids.date_from
+    assert (shown.day_text, shown.month_text, shown.year_text) == ("30", "septembre", "2026")
     k.tap("show_dates")
     k.wait(lambda: stats.report.get("period", {}).get("from") == "2026-09-30"
            and not stats.computing, timeout=30, what="chosen dates")
@@ -191,6 +193,7 @@ def test_an_animatrice_has_no_statistics_and_the_core_refuses_her(console, servi
     assert k.screen == "console" and k.app.message_is_error
     marie = next(m for m in service.members() if m.name == "Marie")
     period = service.period("last_quarter")
+    service.gate.set()  # no waiting here: the refusal comes first
     for refused in (lambda: service.statistics(marie.id, period),
                     lambda: service.export_folders(marie.id),
                     lambda: service.export(marie.id, period, "csv", Path("/tmp"))):
