@@ -92,6 +92,7 @@ def test_coordinator_reads_last_quarter_and_exports_it_to_her_usb_key(
     k = console
     log_in(k, "Josiane", "2468", desk=1)
     k.wait(lambda: k.screen == "console", what="console")
+    k.shot("39-console-coordinatrice")
     k.tap("statistics")
     k.wait(lambda: k.screen == "statistics", what="statistics screen")
     stats = _screen(k)
