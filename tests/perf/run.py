@@ -99,6 +99,12 @@ def main() -> int:
     gui = subprocess.run([sys.executable, "-m", "tests.perf.gui_bench"], capture_output=True,
                          text=True, timeout=3600)
     lines += gui.stdout.splitlines() or [f"visitor     benchmark failed: {gui.stderr[-500:]}"]
+    # years of history: seeding, statistics, exports, and the queue on a million visits
+    for module in ("tests.perf.history_bench", "tests.perf.history_load"):
+        run = subprocess.run([sys.executable, "-m", module], capture_output=True, text=True,
+                             timeout=3 * 3600)
+        lines += [line for line in run.stdout.splitlines() if not line.startswith("report ")] \
+            or [f"{module} failed: {run.stderr[-500:]}"]
     REPORT_DIR.mkdir(exist_ok=True)
     report = "\n".join(lines) + "\n"
     (REPORT_DIR / "bench.txt").write_text(report, encoding="utf-8")
