@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk import french
 from kiosk.cli.common import open_database
 from kiosk.cli.stats import add_period_arguments, period_of
 from kiosk.config import Settings
@@ -34,7 +35,7 @@ class ProgressBar:
         share = done / total if total else 1.0
         filled = round(self.width * share)
         self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] "
-                          f"{done}/{total} lignes ({share:.0%})")
+                          f"{done}/{total} lignes ({french.percent(share)})")
         self.stream.flush()
         self.shown = True
 

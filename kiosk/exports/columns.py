@@ -76,7 +76,8 @@ def _time(moment: dt.datetime | None) -> dt.time | None:
 
 
 def _minutes(seconds: int | None) -> float | None:
-    return None if seconds is None else round(seconds / 60, 1)
+    """Minutes to one decimal, half up (as kiosk stats rounds), in integer arithmetic."""
+    return None if seconds is None else (seconds + 3) // 6 / 10
 
 
 def _lookup(table: Mapping[str, str], code: str | None) -> str | None:

@@ -336,7 +336,8 @@ def build_story(report: dict[str, Any], made_on: dt.date, styles: dict[str, Any]
                             rows, [50 * MM, 30 * MM, 28 * MM, 18 * MM, 26 * MM, 24 * MM], styles,
                             total=total, first_numeric=2))
         story.append(Spacer(1, 3 * MM))
-        chart_rows = kept
+        # the itinerary's steering number, busiest first (the table above is by visits)
+        chart_rows = sorted(kept, key=lambda r: (-(r["visitors_per_half_day"] or 0), r["label"]))
         story.append(KeepTogether([
             P("Visiteurs par demi-journée, par arrêt", styles["h3"]),
             _bar_chart([short_stop(r)[:34] for r in chart_rows],

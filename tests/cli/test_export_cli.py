@@ -95,5 +95,5 @@ def test_progress_bar_draws_one_line_and_ends_it():
     bar(500, 1000)
     bar(1000, 1000)
     bar.close()
-    assert stream.getvalue().endswith("\r[##########] 1000/1000 lignes (100%)\n")
+    assert stream.getvalue().endswith("\r[##########] 1000/1000 lignes (100\u00a0%)\n")
     assert "[#####.....] 500/1000" in stream.getvalue()
