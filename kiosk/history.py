@@ -519,9 +519,11 @@ def _check(ctx: Context, visits: int, start: dt.date | None,
     if start > end:
         raise KioskError(f"Période invalide : le début ({start:%d/%m/%Y}) est après la fin "
                          f"({end:%d/%m/%Y}).")
-    if end > today:
-        raise KioskError(f"Période invalide : la fin ({end:%d/%m/%Y}) est dans le futur ; "
-                         "un historique s'arrête au plus tard aujourd'hui.")
+    if end >= today:
+        # today's morning belongs to the real bus: a seeded, closed stopover would sit beside
+        # (or block) the one the animatrices open, and count twice in the statistics
+        raise KioskError(f"Période invalide : la fin ({end:%d/%m/%Y}) n'est pas passée ; "
+                         "un historique s'arrête au plus tard hier.")
     if not working_mornings(start, end):
         raise KioskError(f"Période sans matinée de travail du bus (lundi à jeudi hors jours "
                          f"fériés) du {start:%d/%m/%Y} au {end:%d/%m/%Y}.")

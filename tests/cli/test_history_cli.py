@@ -86,7 +86,7 @@ def test_a_progress_line_on_a_terminal(tmp_path, database_url):
     (("--visits", "5000001"), "--visits"),
     (("--visits", "100", "--seed", "x"), "--seed"),
     (("--visits", "100", "--from", "2026-09-01", "--to", "2026-08-01"), "début"),
-    (("--visits", "100", "--from", "2026-09-01", "--to", "2999-01-01"), "futur"),
+    (("--visits", "100", "--from", "2026-09-01", "--to", "2999-01-01"), "pas passée"),
     (("--from", "2026-09-01"), "--visits"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(kiosk, database_url, args, words):

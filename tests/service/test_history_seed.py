@@ -208,7 +208,8 @@ def test_the_queue_works_as_before_after_a_seed(ctx):
     (0, None, None, "visites"),
     (5_000_001, None, None, "visites"),
     (100, dt.date(2026, 9, 1), dt.date(2026, 8, 1), "début"),
-    (100, dt.date(2026, 11, 1), dt.date(2026, 12, 31), "futur"),
+    (100, dt.date(2026, 11, 1), dt.date(2026, 12, 31), "pas passée"),
+    (100, dt.date(2026, 11, 1), dt.date(2026, 11, 26), "pas passée"),  # today (the clock's day)
     (100, dt.date(2026, 8, 14), dt.date(2026, 8, 16), "matinée"),  # Friday to Sunday
 ])
 def test_bad_requests_are_refused_and_write_nothing(ctx, visits, start, end, words):
