@@ -60,15 +60,13 @@ from kiosk.vocabulary import (
     CHANNELS,
     GENDERS,
     HALVES,
+    LANGUAGES,
     NOT_RECORDED,
     OUTCOMES,
     RESIDENCE_ANSWERS,
     RESIDENCE_OTHER,
     RESIDENCE_UNSAID,
 )
-
-# The kiosk's languages as reports name them (the codes are those of assets/i18n/).
-LANGUAGES: Mapping[str, str] = {"fr": "français", "gcf": "créole"}
 
 WAIT_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
     ("0-5", "0 à 5 min", 0, 300),

@@ -42,6 +42,9 @@ ROLES: Final = _vocabulary(("animatrice", "animatrice"), ("coordinator", "coordi
 # from the console, or a script / the command line.
 CHANNELS: Final = _vocabulary(("kiosk", "borne"), ("console", "console"), ("cli", "ligne de commande"))
 
+# The visitor's language at the kiosk (recorded on the ticket): French, or Martinique Creole.
+LANGUAGES: Final = _vocabulary(("fr", "français"), ("gcf", "créole"))
+
 AGE_BANDS: Final = _vocabulary(
     ("moins-26", "moins de 26 ans"),
     ("26-44", "26 à 44 ans"),

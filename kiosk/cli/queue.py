@@ -12,7 +12,7 @@ from kiosk.cli.common import Parser, emit, half_label, json_flag, open_database
 from kiosk.config import Settings
 from kiosk.context import Context
 from kiosk.errors import KioskError
-from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, OUTCOMES
+from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, LANGUAGES, OUTCOMES
 
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,7 +160,8 @@ def register(sub: Any) -> None:
     p = tk.add_parser("take", help="prendre un ticket pour une démarche")
     p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
     p.add_argument("--priority", action="store_true", help="ticket prioritaire")
-    p.add_argument("--language", default="fr", choices=["fr", "gcf"], help="langue du visiteur")
+    p.add_argument("--language", default="fr", choices=list(LANGUAGES),
+                   help="langue du visiteur")
     json_flag(p)
     p.set_defaults(run=cmd_ticket_take)
 
