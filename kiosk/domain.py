@@ -19,6 +19,7 @@ class State(StrEnum):
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
     UNSERVED = "unserved"
+    WITHDRAWN = "withdrawn"
 
 
 class Half(StrEnum):
@@ -50,6 +51,7 @@ TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
     "cancel": (frozenset({State.WAITING}), State.CANCELLED),
     "finish": (frozenset({State.CALLED, State.IN_SERVICE}), State.DONE),
     "close": (frozenset({State.WAITING, State.CALLED}), State.UNSERVED),
+    "withdraw": (frozenset({State.WAITING}), State.WITHDRAWN),
 }
 
 ACTION_LABELS = {
@@ -61,6 +63,7 @@ ACTION_LABELS = {
     "cancel": "l'annuler",
     "finish": "terminer la visite",
     "close": "le clore",
+    "withdraw": "le retirer",
 }
 
 ACTIVE_STATES = frozenset({State.WAITING, State.CALLED, State.IN_SERVICE})

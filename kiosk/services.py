@@ -298,8 +298,11 @@ def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
             session.flush()
             log_event(session, ctx, "stopover_opened", stopover_id=stopover.id, stop=stop_id)
         else:
+            # what undo_open_stopover needs to put it back exactly as it was
+            previous = stopover.closed_at.isoformat() if stopover.closed_at else None
             stopover.closed_at = None
-            log_event(session, ctx, "stopover_reopened", stopover_id=stopover.id, stop=stop_id)
+            log_event(session, ctx, "stopover_reopened", stopover_id=stopover.id, stop=stop_id,
+                      previous_closed_at=previous, last_number=stopover.last_number)
         session.flush()
         return stopover_info(session, stopover)
 
@@ -339,6 +342,53 @@ def close_stopover(ctx: Context) -> StopoverClosed:
              served=served)
         session.flush()
         return StopoverClosed(stopover_info(session, stopover), unserved=len(left), served=served)
+
+
+def undo_open_stopover(ctx: Context, stopover_id: int,
+                       staff_id: int | None = None) -> StopoverInfo:
+    """Take back an opening made by mistake (wrong stop, wrong half-day), as long as nobody took
+    a ticket in it since. A stopover that the opening created is deleted: an empty half-day
+    would count as a day of service in the statistics. One that was reopened is closed again at
+    its former closing time. Returns the stopover as it was before the undo."""
+    with ctx.write() as session:
+        stopover = session.get(Stopover, stopover_id, with_for_update=True)
+        if stopover is None:
+            raise KioskError(f"Escale n° {stopover_id} introuvable : rien à annuler.")
+        if stopover.closed_at is not None:
+            raise KioskError("Cette escale est déjà fermée : rien à annuler.")
+        opening = session.execute(
+            select(Event.kind, Event.at, Event.detail)
+            .where(Event.stopover_id == stopover.id,
+                   Event.kind.in_(["stopover_opened", "stopover_reopened"]))
+            .order_by(Event.id.desc()).limit(1)
+        ).first()
+        detail = json.loads(opening.detail or "{}") if opening is not None else {}
+        reopened = opening is not None and opening.kind == "stopover_reopened"
+        numbers_before = int(detail.get("last_number", 0)) if reopened else 0
+        taken_since = stopover.last_number - numbers_before
+        if reopened and "last_number" not in detail:  # reopened before this was recorded
+            taken_since = session.scalar(
+                select(func.count()).select_from(Ticket)
+                .where(Ticket.stopover_id == stopover.id, Ticket.taken_at >= opening.at)) or 0
+        if taken_since > 0:
+            raise KioskError(f"Ouverture déjà utilisée ({taken_since} ticket(s) pris) : "
+                             "fermez l'escale plutôt que d'annuler.")
+        info = stopover_info(session, stopover)
+        if reopened:
+            previous = detail.get("previous_closed_at")
+            stopover.closed_at = dt.datetime.fromisoformat(previous) if previous else ctx.now()
+            log_event(session, ctx, "stopover_open_undone", stopover_id=stopover.id,
+                      staff_id=staff_id, stop=info.stop_id, reopened=True)
+        else:
+            # the log keeps its lines; they lose only the link to a row that no longer exists
+            session.execute(update(Event).where(Event.stopover_id == stopover.id)
+                            .values(stopover_id=None))
+            session.delete(stopover)
+            log_event(session, ctx, "stopover_open_undone", staff_id=staff_id,
+                      stop=info.stop_id, day=info.day.isoformat(), half=info.half,
+                      deleted_stopover=info.id)
+        session.flush()
+        return info
 
 
 # ---------------------------------------------------------------- tickets
@@ -562,6 +612,25 @@ def cancel_ticket(ctx: Context, number: int, staff_id: int | None = None) -> Tic
 
 def valid_residences(session: Session) -> set[str]:
     return set(session.scalars(select(Commune.insee))) | set(RESIDENCE_ANSWERS)
+
+
+def withdraw_ticket(ctx: Context, number: int, stopover_id: int) -> TicketChanged:
+    """The visitor says at once that the ticket is not hers ("Ce n'est pas ma démarche"): a
+    waiting ticket of that stopover leaves the queue as withdrawn. The number stays used (never
+    given again) and the statistics do not count it as a visit. Refused once it was called."""
+    now = ctx.now()
+    with ctx.write() as session:
+        stopover = session.get(Stopover, stopover_id)
+        if stopover is None or stopover.closed_at is not None:
+            raise NoOpenStopover()
+        ticket = _ticket(session, stopover, number)
+        _check(ticket, "withdraw")
+        ticket.state = State.WITHDRAWN
+        ticket.ended_at = now
+        log_event(session, ctx, "ticket_withdrawn", stopover_id=stopover.id, ticket_id=ticket.id,
+                  number=number)
+        session.flush()
+        return TicketChanged(number, ticket.state, None)
 
 
 def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],

@@ -282,7 +282,8 @@ class _Scope:
         return select(Stopover.id).where(*self.stopover_filter()).scalar_subquery()
 
     def tickets(self) -> ColumnElement[bool]:
-        return Ticket.stopover_id.in_(self.stopover_ids())
+        # a ticket withdrawn at once by the visitor was a mistaken tap, not a visit
+        return and_(Ticket.stopover_id.in_(self.stopover_ids()), Ticket.state != State.WITHDRAWN)
 
 
 # ---------------------------------------------------------------- results
@@ -511,6 +512,7 @@ class Report:
     residence: tuple[Tally, ...]
     residence_vs_stop: tuple[Tally, ...]
     stopovers: tuple[StopoverRow, ...] = field(default=())
+    withdrawn: int = 0  # tickets withdrawn at once by the visitor: not visits, counted apart
 
     def as_json(self) -> dict[str, Any]:
         t = self.totals
@@ -531,7 +533,7 @@ class Report:
             "cancelled": t.cancelled, "unserved": t.unserved, "in_progress": t.in_progress,
             "demandes": t.demandes, "solved": t.solved, "redirected": t.redirected,
             "follow_up": t.follow_up, "stopovers": t.stopovers,
-            "visitors_per_half_day": t.visitors_per_half_day,
+            "visitors_per_half_day": t.visitors_per_half_day, "withdrawn": self.withdrawn,
             "wait": self.wait.wait_json(),
             "service": self.service.service_json(),
             "comparison": {"previous": self.previous.as_json(),
@@ -582,7 +584,8 @@ def _stopover_aggregates(session: Session, scope: _Scope,
         .select_from(Stopover)
         .join(Stop, Stop.id == Stopover.stop_id)
         .join(Commune, Commune.insee == Stop.commune_insee)
-        .outerjoin(Ticket, Ticket.stopover_id == Stopover.id)
+        .outerjoin(Ticket, and_(Ticket.stopover_id == Stopover.id,
+                                Ticket.state != State.WITHDRAWN))
         .where(*scope.stopover_filter())
         .group_by(Stopover.id, Stopover.day, Stopover.half, Stop.id, Stop.name, Commune.insee,
                   Commune.name)
@@ -715,6 +718,10 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
         service = _durations(session, scope, Ticket.service_seconds).get("all", Durations())
         service_by_operator = _durations(session, scope, Ticket.service_seconds,
                                          Ticket.operator_id)
+        withdrawn = session.scalar(
+            select(func.count()).select_from(Ticket)
+            .where(Ticket.stopover_id.in_(scope.stopover_ids()),
+                   Ticket.state == State.WITHDRAWN)) or 0
         hours = session.execute(
             select(calendar_key(Ticket.taken_at, "hour", dialect).label("hour"), func.count(),
                    func.count(Ticket.wait_seconds),
@@ -734,7 +741,7 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
             .select_from(Ticket)
             .join(Stopover, Stopover.id == Ticket.stopover_id)
             .join(Stop, Stop.id == Stopover.stop_id)
-            .where(*scope.stopover_filter())
+            .where(*scope.stopover_filter(), Ticket.state != State.WITHDRAWN)
             .group_by(Ticket.channel, Ticket.language, Ticket.age_band, Ticket.gender,
                       Ticket.residence, residence_class)
         ).all()
@@ -821,6 +828,7 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
             redirected[partner_name] = redirected.get(partner_name, 0) + n
 
     return Report(
+        withdrawn=int(withdrawn),
         period=period, commune=chosen, generated_at=ctx.now(), totals=totals, wait=wait,
         service=service, previous=previous, year_before=year_before,
         by_commune=by_commune, by_stop=by_stop, by_half=by_half, by_month=by_month,
@@ -910,7 +918,7 @@ def demande_rows(ctx: Context, period: Period, commune: str | None = None,
         .select_from(Stopover)
         .join(Stop, Stop.id == Stopover.stop_id)
         .join(Commune, Commune.insee == Stop.commune_insee)
-        .join(Ticket, Ticket.stopover_id == Stopover.id)
+        .join(Ticket, and_(Ticket.stopover_id == Stopover.id, Ticket.state != State.WITHDRAWN))
         .outerjoin(Demande, Demande.ticket_id == Ticket.id)
         .where(*scope.stopover_filter())
         .order_by(Stopover.day, Stopover.half.desc(), Stopover.id, Ticket.number, Demande.id)

@@ -24,6 +24,9 @@ TICKET_STATES: Final = _vocabulary(
     ("no_show", "absent"),
     ("cancelled", "annulé"),
     ("unserved", "non reçu à la fermeture"),
+    # taken by mistake and withdrawn at once by the visitor ("Ce n'est pas ma démarche"): the
+    # number stays used, but it is not a visit and the statistics do not count it as one
+    ("withdrawn", "retiré par le visiteur"),
 )
 
 HALVES: Final = _vocabulary(("morning", "matin"), ("afternoon", "après-midi"))

@@ -364,3 +364,16 @@ def test_the_recent_services_query_is_an_index_lookup_on_sqlite(sqlite_url, tmp_
             "AND state = 'done' AND ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 20")))
     engine.dispose()
     assert "ix_tickets_recent_service" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_only_a_waiting_ticket_can_be_withdrawn_by_the_visitor(open_ctx):
+    issued = services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    with pytest.raises(InvalidTransition):
+        services.withdraw_ticket(open_ctx, issued.number, issued.stopover_id)
+    with pytest.raises(UnknownTicket):
+        services.withdraw_ticket(open_ctx, 99, issued.stopover_id)
+    second = services.take_ticket(open_ctx, HOUSING)
+    services.withdraw_ticket(open_ctx, second.number, second.stopover_id)
+    assert services.take_ticket(open_ctx, HOUSING).number == 3  # never given again
+    assert [w.number for w in views.queue_snapshot(open_ctx).waiting] == [3]

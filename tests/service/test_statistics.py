@@ -405,3 +405,22 @@ def test_sqlite_and_postgresql_give_identical_json(tmp_path: Path, sqlite_url: s
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_a_ticket_withdrawn_by_the_visitor_is_not_a_visit(open_ctx, clock):
+    """'Ce n'est pas ma démarche': the number stays used, the statistics count no visit."""
+    from kiosk import services
+    from kiosk.statistics import Period, compute, demande_rows
+
+    first = services.take_ticket(open_ctx, "caf-aide-logement")
+    changed = services.withdraw_ticket(open_ctx, first.number, first.stopover_id)
+    assert changed.state == "withdrawn"
+    again = services.take_ticket(open_ctx, "caf-rsa")
+    assert again.number == 2 and again.people_ahead == 0  # n° 1 is no longer ahead
+    clock.advance(minutes=5)
+    services.call_next(open_ctx, 1)
+    period = Period.between(clock.current.date(), clock.current.date())
+    report = compute(open_ctx, period).as_json()
+    assert (report["visits"], report["withdrawn"], report["in_progress"]) == (1, 1, 1)
+    assert sum(r["visits"] for r in report["breakdowns"]["by_channel"]) == 1
+    assert [r.number for r in demande_rows(open_ctx, period)] == [2]
