@@ -1,4 +1,5 @@
-"""The catalogue of procedures: YAML files in assets/catalogue/, one per operator, validated on load.
+"""The catalogue of procedures: YAML files in assets/catalogue/, one per operator, validated on load,
+and `partners.yaml` beside them: the partners a demande can be sent to.
 
 Every error names the file, the line, the procedure and the field (see assets/catalogue/README.md).
 """
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.config import ASSETS_DIR
 from kiosk.errors import DataFileError
 from kiosk.yamlfile import LINE_KEY, line_of, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 OTHER_ID = "autre"
+PARTNERS_FILE = "partners.yaml"
+OTHER_PARTNER = "autre"  # the one partner whose name is typed, not chosen
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,30 @@ class Procedure:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """Where a redirected demande is sent. `label` is what a demande records and the statistics
+    count; `name` says who it is."""
+
+    id: str
+    label: str
+    name: str
+
+    @property
+    def typed(self) -> bool:
+        return self.id == OTHER_PARTNER
+
+
+@dataclass(frozen=True)
 class Catalogue:
     operators: tuple[Operator, ...]
     procedures: tuple[Procedure, ...]
+    partners: tuple[Partner, ...] = ()
+
+    def partner_named(self, text: str) -> Partner | None:
+        """The listed partner whose id or label this is (any case), None for a typed name."""
+        key = " ".join(text.split()).casefold()
+        return next((p for p in self.partners if not p.typed
+                     and key in (p.id.casefold(), p.label.casefold())), None)
 
     def procedure(self, procedure_id: str) -> Procedure | None:
         return self._by_id.get(procedure_id)
@@ -199,16 +224,57 @@ def _load_file(path: Path) -> tuple[Operator, list[Procedure]]:
     return operator, procedures
 
 
+PARTNER_FIELDS = {"id", "label", "name"}
+
+
+def load_partners(path: Path) -> tuple[Partner, ...]:
+    """The partners file: a list of id, label (recorded and counted), name; `autre` required."""
+    data = load_yaml(path)
+    top = _Fields(path, data, "fichier")
+    top.check_unknown({"partners"})
+    entries = data.get("partners")
+    if not isinstance(entries, list) or not entries:
+        raise top.fail("partners", "doit être une liste d'au moins un partenaire")
+    if len(entries) > 30:
+        raise top.fail("partners", f"{len(entries)} partenaires, 30 au plus (un écran de tuiles)")
+    partners: list[Partner] = []
+    for index, entry in enumerate(entries, 1):
+        name = entry.get("id") if isinstance(entry, dict) else None
+        f = _Fields(path, entry, f"partenaire « {name} »" if name else f"partenaire n° {index}")
+        f.check_unknown(PARTNER_FIELDS)
+        partner = Partner(id=f.text("id", 40, ID_PATTERN), label=f.text("label", 24),
+                          name=f.text("name", 100))
+        for other in partners:
+            if other.id == partner.id:
+                raise f.fail("id", f"« {partner.id} » déjà utilisé")
+            if other.label.casefold() == partner.label.casefold():
+                raise f.fail("label", f"« {partner.label} » déjà utilisé par « {other.id} »")
+        partners.append(partner)
+    if not any(p.typed for p in partners):
+        raise DataFileError(str(path), f"il manque le partenaire « {OTHER_PARTNER} » "
+                                       "(nom tapé à la main)")
+    return tuple(partners)
+
+
+def _partners_of(folder: Path) -> tuple[Partner, ...]:
+    # a coordinator's catalogue made before partners existed keeps the shipped list
+    own = folder / PARTNERS_FILE
+    return load_partners(own if own.is_file() else ASSETS_DIR / "catalogue" / PARTNERS_FILE)
+
+
 def load_catalogue(location: Path) -> Catalogue:
-    """Load a catalogue folder (every *.yaml in it) or a single operator file."""
+    """Load a catalogue folder (every *.yaml in it, partners.yaml apart) or a single file."""
+    if location.is_file() and location.name == PARTNERS_FILE:
+        return Catalogue((), (), load_partners(location))
     if location.is_dir():
-        files = sorted(p for p in location.glob("*.yaml"))
+        files = sorted(p for p in location.glob("*.yaml") if p.name != PARTNERS_FILE)
         if not files:
             raise DataFileError(str(location), "aucun fichier .yaml de catalogue dans ce dossier")
     elif location.is_file():
         files = [location]
     else:
         raise DataFileError(str(location), "fichier ou dossier introuvable")
+    partners = _partners_of(location if location.is_dir() else location.parent)
     operators: list[Operator] = []
     procedures: list[Procedure] = []
     seen: dict[str, Path] = {}
@@ -229,7 +295,7 @@ def load_catalogue(location: Path) -> Catalogue:
     operators.sort(key=lambda o: (o.order, o.id))
     order = {o.id: i for i, o in enumerate(operators)}
     procedures.sort(key=lambda p: order[p.operator_id])
-    return Catalogue(tuple(operators), tuple(procedures))
+    return Catalogue(tuple(operators), tuple(procedures), partners)
 
 
 _cache: dict[tuple[Path, tuple[tuple[str, float], ...]], Catalogue] = {}

@@ -108,3 +108,59 @@ def test_a_folder_without_the_other_procedure_is_refused(tmp_path):
     write(tmp_path, GOOD)
     with pytest.raises(DataFileError, match="il manque la démarche « autre »"):
         load_catalogue(tmp_path)
+
+
+PARTNERS = """\
+partners:
+  - id: caf
+    label: CAF
+    name: Caisse d'allocations familiales
+  - id: autre
+    label: Autre
+    name: Un autre partenaire
+"""
+
+
+def test_the_shipped_partners_are_listed_with_the_typed_other_last():
+    partners = load_catalogue(SHIPPED).partners
+    labels = [p.label for p in partners]
+    for expected in ("CAF", "CGSS", "France Travail", "DGFiP", "Mairie", "CCAS", "MMPH", "EDF",
+                     "SME", "ANTS / Préfecture", "Mission locale", "Association"):
+        assert expected in labels
+    assert [p.id for p in partners if p.typed] == ["autre"] and partners[-1].typed
+    catalogue = load_catalogue(SHIPPED)
+    assert catalogue.partner_named(" caf ").label == "CAF"
+    assert catalogue.partner_named("france travail").id == "france-travail"
+    assert catalogue.partner_named("Autre") is None, "the typed partner is never a name"
+    assert catalogue.partner_named("Kaz a Lanmou") is None
+
+
+def test_a_folder_without_partners_keeps_the_shipped_list(tmp_path):
+    shutil.copy(SHIPPED / "autre.yaml", tmp_path / "autre.yaml")
+    write(tmp_path, GOOD)
+    assert load_catalogue(tmp_path).partners == load_catalogue(SHIPPED).partners
+    write(tmp_path, PARTNERS, "partners.yaml")
+    catalogue = load_catalogue(tmp_path)
+    assert [p.label for p in catalogue.partners] == ["CAF", "Autre"]
+    assert sorted(o.id for o in catalogue.operators) == ["autre", "caf"], "not an operator"
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("    label: CAF\n", ""), r"ligne 2 : partenaire « caf », champ « label » : manquant"),
+    (("label: CAF", "label: Caisse d'allocations familiales"), r"« label » : trop long"),
+    (("id: caf", "id: Caf"), r"partenaire « Caf », champ « id » : valeur invalide"),
+    (("label: Autre", "label: caf"), r"ligne 5 : partenaire « autre », champ « label » : « caf » "
+                                     r"déjà utilisé par « caf »"),
+    (("  - id: autre\n    label: Autre\n    name: Un autre partenaire\n", ""),
+     r"il manque le partenaire « autre »"),
+    (("    name: Un autre partenaire\n", "    name: Un autre partenaire\n    phone: 0596\n"),
+     r"partenaire « autre », champ « phone » : champ inconnu"),
+    (("partners:", "partenaires:"), r"fichier, champ « partenaires » : champ inconnu"),
+])
+def test_a_broken_partners_file_names_file_line_and_field(tmp_path, change, expected):
+    shutil.copy(SHIPPED / "autre.yaml", tmp_path / "autre.yaml")
+    path = write(tmp_path, PARTNERS.replace(*change), "partners.yaml")
+    with pytest.raises(DataFileError) as error:
+        load_catalogue(tmp_path)
+    assert re.search(expected, error.value.message), error.value.message
+    assert str(path) in error.value.message
