@@ -651,9 +651,18 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
             raise InvalidDemande(
                 f"Demande {index} : résultat « {d.outcome} » invalide ({', '.join(OUTCOMES)})."
             )
-        partner = (d.partner or "").strip() or None
+        partner = " ".join((d.partner or "").split()) or None
+        if d.outcome == "redirected" and partner is None:
+            raise InvalidDemande(f"Demande {index} : partenaire manquant (orientée vers qui ?).")
+        if d.outcome != "redirected" and partner is not None:
+            # the statistics and the CSV read a partner as "sent there": only a redirect has one
+            raise InvalidDemande(f"Demande {index} : un partenaire n'est noté que pour une "
+                                 f"demande orientée vers un partenaire.")
         if partner and len(partner) > 120:
             raise InvalidDemande(f"Demande {index} : partenaire trop long (120 caractères au plus).")
+        listed = ctx.catalogue.partner_named(partner) if partner else None
+        if listed is not None:  # "caf" or "Caf" counts with "CAF"
+            partner = listed.label
         rows.append((procedure, d.outcome, partner))
     if age_band is not None and age_band not in AGE_BANDS:
         raise InvalidDemande(f"Tranche d'âge « {age_band} » invalide ({', '.join(AGE_BANDS)}).")
