@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from kiosk import services, staff, usbkeys, views
 from kiosk.catalogue import Catalogue, Procedure
 from kiosk.context import Context
-from kiosk.errors import CoordinatorOnly, KioskError
+from kiosk.errors import CoordinatorOnly, KioskError, PinMismatch, UnknownStaff
 from kiosk.services import DemandeInput, StopoverClosed, StopoverInfo, TicketCalled, TicketIssued
 from kiosk.views import Passage, StaffBoard
 
 if TYPE_CHECKING:
+    from kiosk.printing import Printer, PrintOutcome
     from kiosk.statistics import Period
 
 
@@ -26,6 +27,29 @@ if TYPE_CHECKING:
 class StopChoice:
     stop_id: str
     label: str
+
+
+@dataclass(frozen=True)
+class OpenChoices:
+    """What "Ouvrir l'escale" offers: communes with their stops, today's planned half-days,
+    and the half-day the clock suggests."""
+
+    communes: tuple[views.CommuneListing, ...]
+    planned: tuple[Passage, ...]
+    half: str  # morning | afternoon, from the clock
+    suggested: Passage | None  # today's passage for that half (else today's first)
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    ok: bool
+    text: str  # one plain French sentence or more
+
+
+@dataclass(frozen=True)
+class Checks:
+    catalogue: CheckLine
+    itinerary: CheckLine
 
 
 # The periods the Statistiques screen offers, in the order of its buttons.
@@ -84,10 +108,12 @@ def export_file_name(period: Period, fmt: str, folder: Path) -> Path:
 
 
 class StaffService:
-    def __init__(self, ctx: Context, media_roots: Iterable[Path] | None = None) -> None:
+    def __init__(self, ctx: Context, media_roots: Iterable[Path] | None = None,
+                 printer: Printer | None = None) -> None:
         self.ctx = ctx
         # where USB keys are looked for: None = KIOSK_MEDIA_ROOTS, else /media and /run/media
         self.media_roots = tuple(media_roots) if media_roots is not None else None
+        self._printer = printer
 
     # reading
     def catalogue(self) -> Catalogue:
@@ -205,3 +231,126 @@ class StaffService:
             raise KioskError(f"Dossier d'export introuvable : {folder} (la clé a été retirée ?).")
         return exports.export(self.ctx, period, fmt, export_file_name(period, fmt, folder),
                               progress=progress)
+
+    # opening and closing a half-day (any member of the team)
+    def open_choices(self) -> OpenChoices:
+        now = self.ctx.now()
+        planned = views.today_passages(self.ctx, now.date())
+        half = services.half_of(now)
+        suggested = next((p for p in planned if p.half == half), planned[0] if planned else None)
+        return OpenChoices(views.itinerary_listing(self.ctx, limit=0), planned, half, suggested)
+
+    def undo_open_stopover(self, stopover_id: int, staff_id: int | None) -> StopoverInfo:
+        return services.undo_open_stopover(self.ctx, stopover_id, staff_id)
+
+    def closing_check(self) -> views.ClosingCheck:
+        return views.closing_check(self.ctx)
+
+    def stopover_summary(self, stopover_id: int | None = None) -> views.StopoverSummary | None:
+        """A stopover's figures; without an id, those of the last one closed (None: none yet)."""
+        if stopover_id is None:
+            stopover_id = views.last_closed_stopover(self.ctx)
+            if stopover_id is None:
+                return None
+        return views.stopover_summary(self.ctx, stopover_id)
+
+    def print_summary(self, stopover_id: int, fmt: str) -> PrintOutcome:
+        """Print a half-day's summary on A4 or on the receipt printer; a failure is a message
+        (and a line of the event log), never an exception."""
+        import tempfile
+
+        from kiosk import halfday
+        from kiosk.printing import PrintOutcome, make_printer
+
+        if fmt not in halfday.FORMATS:
+            raise KioskError(f"Format d'impression inconnu : « {fmt} » (a4 ou receipt).")
+        text = halfday.summary_text(views.stopover_summary(self.ctx, stopover_id),
+                                    self.ctx.catalogue)
+        printer = self._printer or make_printer(self.ctx.settings)
+        with tempfile.TemporaryDirectory(prefix="borne-plus-bilan-") as folder:
+            try:
+                pdf = halfday.summary_pdf(text, Path(folder) / "bilan.pdf", fmt)
+                outcome = printer.print_pdf(pdf, f"bilan-escale-{stopover_id}")
+            except Exception as exc:  # a full disk or a broken font must not reach the screen
+                outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
+        if not outcome.ok:
+            services.record_device_problem(self.ctx, "printer", outcome.message)
+        return outcome
+
+    # the team and the checks: the coordinator's alone (checked here, not only in the screen)
+    def team(self, staff_id: int) -> tuple[staff.StaffMember, ...]:
+        self._coordinator(staff_id)
+        return staff.list_staff(self.ctx, include_disabled=True)
+
+    def _member_name(self, member_id: int) -> str:
+        member = next((m for m in staff.list_staff(self.ctx, include_disabled=True)
+                       if m.id == member_id), None)
+        if member is None:
+            raise UnknownStaff(member_id)
+        return member.name
+
+    @staticmethod
+    def _same_pins(pin: str, pin_again: str) -> str:
+        staff.validate_pin(pin)
+        if pin != pin_again:
+            raise PinMismatch()
+        return pin
+
+    def add_member(self, staff_id: int, name: str, role: str, pin: str,
+                   pin_again: str) -> staff.StaffMember:
+        self._coordinator(staff_id)
+        return staff.add_staff(self.ctx, name, role, self._same_pins(pin, pin_again))
+
+    def disable_member(self, staff_id: int, member_id: int) -> staff.StaffMember:
+        self._coordinator(staff_id)
+        if member_id == staff_id:
+            raise KioskError("Vous ne pouvez pas désactiver votre propre compte.")
+        return staff.disable_staff(self.ctx, self._member_name(member_id))
+
+    def enable_member(self, staff_id: int, member_id: int) -> staff.StaffMember:
+        self._coordinator(staff_id)
+        return staff.enable_staff(self.ctx, self._member_name(member_id))
+
+    def set_member_pin(self, staff_id: int, member_id: int, pin: str,
+                       pin_again: str) -> staff.StaffMember:
+        self._coordinator(staff_id)
+        return staff.set_pin(self.ctx, self._member_name(member_id),
+                             self._same_pins(pin, pin_again))
+
+    def run_checks(self, staff_id: int) -> Checks:
+        """The catalogue and itinerary files read again from disk, as `kiosk catalogue check`
+        does, said in words; an error names the file, the line when known, and the field."""
+        from kiosk.catalogue import load_catalogue
+        from kiosk.itinerary import load_itinerary
+
+        self._coordinator(staff_id)
+        settings = self.ctx.settings
+        try:
+            catalogue = load_catalogue(settings.effective_catalogue_dir)
+        except KioskError as exc:
+            catalogue_line = CheckLine(False, f"Catalogue : erreur dans {exc.message}")
+        else:
+            stale = catalogue.stale(self.ctx.now().date())
+            text = (f"Catalogue : {len(catalogue.procedures)} démarches, "
+                    f"{len(catalogue.operators)} organismes, tout est valide.")
+            if stale:
+                names = ", ".join(f"{p.title} ({p.id}, vérifiée le "
+                                  f"{p.verified_on:%d/%m/%Y})" for p in stale)
+                text += (f" {len(stale)} démarche{'s' if len(stale) > 1 else ''} à revérifier "
+                         f"(plus de 12 mois) : {names}.")
+            catalogue_line = CheckLine(True, text)
+        try:
+            itinerary = load_itinerary(settings.effective_itinerary_dir)
+        except KioskError as exc:
+            itinerary_line = CheckLine(False, f"Itinéraire : erreur dans {exc.message}")
+        else:
+            stops = sum(len(c.stops) for c in itinerary.communes)
+            today = self.ctx.now().date()
+            ahead = [s for s in itinerary.schedule if s.day >= today]
+            text = (f"Itinéraire : {len(itinerary.communes)} communes, {stops} arrêts, "
+                    f"{len(itinerary.schedule)} demi-journées prévues, tout est valide.")
+            text += (f" Dernière demi-journée prévue : {ahead[-1].day:%d/%m/%Y}." if ahead else
+                     " Aucune demi-journée prévue à partir d'aujourd'hui : "
+                     "ajoutez le planning à venir.")
+            itinerary_line = CheckLine(True, text)
+        return Checks(catalogue_line, itinerary_line)

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 
 from db.models import (
     Commune,
+    Demande,
     Desk,
     Event,
     QueueRevision,
@@ -23,6 +24,7 @@ from db.models import (
 from kiosk.context import Context
 from kiosk.domain import State
 from kiosk.services import StopoverInfo, stopover_info
+from kiosk.vocabulary import OUTCOMES
 
 
 class WaitingRow(NamedTuple):
@@ -266,4 +268,121 @@ def itinerary_listing(ctx: Context, after: dt.date | None = None,
                       limit=limit),
         )
         for insee, name in communes
+    )
+
+
+def today_passages(ctx: Context, today: dt.date | None = None) -> tuple[Passage, ...]:
+    """Every half-day planned today (morning first): where the bus should open."""
+    day = today or ctx.now().date()
+    return _passages(ctx, ScheduleSlot.day == day, limit=2)
+
+
+@dataclass(frozen=True)
+class ClosingCheck:
+    """What closing the open stopover would do, asked before the animatrice confirms."""
+
+    stopover: StopoverInfo | None
+    waiting: int  # waiting or called and not come: they will be counted "non reçus"
+    in_service: tuple[int, ...]  # visits in progress: they block the closing
+
+
+def closing_check(ctx: Context) -> ClosingCheck:
+    with ctx.read() as session:
+        stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
+        if stopover_id is None:
+            return ClosingCheck(None, 0, ())
+        rows = session.execute(
+            select(Ticket.number, Ticket.state)
+            .where(Ticket.stopover_id == stopover_id,
+                   Ticket.state.in_([State.WAITING, State.CALLED, State.IN_SERVICE]))
+            .order_by(Ticket.number)
+        ).all()
+        info = stopover_info(session, stopover_id)
+    return ClosingCheck(info, sum(1 for _n, s in rows if s != State.IN_SERVICE),
+                        tuple(n for n, s in rows if s == State.IN_SERVICE))
+
+
+@dataclass(frozen=True)
+class OrganismCount:
+    operator_id: str
+    visitors: int
+    served: int
+
+
+@dataclass(frozen=True)
+class StopoverSummary:
+    """A half-day's figures, as shown at its closing and printed: one stopover, counted by the
+    same rules as kiosk.statistics (a visitor is a ticket; the wait runs from taking to the
+    first call, for those called; a ticket withdrawn by its visitor is no visit)."""
+
+    stopover: StopoverInfo
+    visitors: int
+    served: int
+    absent: int
+    cancelled: int
+    unserved: int
+    still_open: int  # waiting, called or in progress (the stopover is still open)
+    by_organism: tuple[OrganismCount, ...]  # most visitors first
+    wait_count: int
+    wait_mean_minutes: float | None
+    wait_max_minutes: float | None
+    demandes: int
+    by_outcome: tuple[tuple[str, int], ...]  # (outcome code, demandes), vocabulary order
+
+
+def last_closed_stopover(ctx: Context) -> int | None:
+    """The stopover closed most recently: the console's "Dernière demi-journée"."""
+    with ctx.read() as session:
+        return session.scalar(
+            select(Stopover.id).where(Stopover.closed_at.is_not(None))
+            .order_by(Stopover.closed_at.desc(), Stopover.id.desc()).limit(1))
+
+
+def stopover_summary(ctx: Context, stopover_id: int) -> StopoverSummary:
+    """Two grouped queries on one stopover's tickets (index on stopover_id): cheap at closing."""
+    with ctx.read() as session:
+        info = stopover_info(session, stopover_id)
+        rows = session.execute(
+            select(Ticket.operator_id, Ticket.state, func.count(),
+                   func.count(Ticket.wait_seconds), func.coalesce(func.sum(Ticket.wait_seconds), 0),
+                   func.max(Ticket.wait_seconds))
+            .where(Ticket.stopover_id == stopover_id)
+            .group_by(Ticket.operator_id, Ticket.state)
+        ).all()
+        outcomes: dict[str, int] = {outcome: n for outcome, n in session.execute(
+            select(Demande.outcome, func.count())
+            .join(Ticket, Ticket.id == Demande.ticket_id)
+            .where(Ticket.stopover_id == stopover_id)
+            .group_by(Demande.outcome)
+        )}
+    states: dict[str, int] = {}
+    organisms: dict[str, list[int]] = {}
+    wait_count = wait_total = 0
+    wait_max: int | None = None
+    for operator_id, state, n, waits, total, longest in rows:
+        states[state] = states.get(state, 0) + n
+        if state == State.WITHDRAWN:  # taken by mistake and withdrawn at once: not a visit
+            continue
+        counts = organisms.setdefault(operator_id, [0, 0])
+        counts[0] += n
+        counts[1] += n if state == State.DONE else 0
+        wait_count += waits
+        wait_total += int(total)
+        if longest is not None:
+            wait_max = max(wait_max or 0, int(longest))
+    return StopoverSummary(
+        stopover=info,
+        visitors=sum(n for state, n in states.items() if state != State.WITHDRAWN),
+        served=states.get(State.DONE, 0),
+        absent=states.get(State.NO_SHOW, 0),
+        cancelled=states.get(State.CANCELLED, 0),
+        unserved=states.get(State.UNSERVED, 0),
+        still_open=sum(states.get(s, 0) for s in (State.WAITING, State.CALLED, State.IN_SERVICE)),
+        by_organism=tuple(OrganismCount(k, v[0], v[1]) for k, v in
+                          sorted(organisms.items(), key=lambda item: (-item[1][0], item[0]))),
+        wait_count=wait_count,
+        wait_mean_minutes=wait_total / wait_count / 60 if wait_count else None,
+        wait_max_minutes=wait_max / 60 if wait_max is not None else None,
+        demandes=sum(outcomes.values()),
+        by_outcome=tuple((o, outcomes[o]) for o in OUTCOMES if outcomes.get(o)),
     )
