@@ -172,11 +172,28 @@ class StaffService:
     def cancel(self, number: int, staff_id: int) -> services.TicketChanged:
         return services.cancel_ticket(self.ctx, number, staff_id)
 
+    def undo_absent(self, number: int, staff_id: int) -> services.TicketChanged:
+        return services.undo_absent(self.ctx, number, staff_id)
+
+    def undo_cancel(self, number: int, staff_id: int) -> services.TicketChanged:
+        return services.undo_cancel(self.ctx, number, staff_id)
+
     def transfer(self, number: int, desk: int, staff_id: int) -> TicketCalled:
         return services.transfer_ticket(self.ctx, number, desk, staff_id)
 
     def new_ticket(self, procedure_id: str, priority: bool) -> TicketIssued:
         return services.take_ticket(self.ctx, procedure_id, priority=priority, channel="console")
+
+    def print_slip(self, procedure_id: str, number: int) -> PrintOutcome:
+        """A walk-in's slip, the very one the kiosk prints (number, checklist, next passages);
+        a printer failure is returned and logged for the console, never raised."""
+        from kiosk.printing import make_printer
+        from kiosk.visitor import VisitorService
+
+        if self._printer is None:
+            self._printer = make_printer(self.ctx.settings)
+        return VisitorService(self.ctx, printer=self._printer).print_checklist(procedure_id,
+                                                                                number)
 
     def finish(self, number: int, demandes: Sequence[DemandeInput], age_band: str | None,
                gender: str | None, staff_id: int,

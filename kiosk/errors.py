@@ -81,6 +81,40 @@ class DeskBusy(KioskError):
         )
 
 
+class DeskNotReady(KioskError):
+    """A transfer to a desk where nobody can receive the visitor: closed, paused or with
+    nobody logged in. The visitor must never be sent to an empty desk."""
+
+    def __init__(self, desk: int, status: str, staffed: bool) -> None:
+        if status == "paused":
+            why = "est en pause"
+        elif status != "open":
+            why = "est fermé"
+        else:
+            why = "n'a personne de connecté"
+        super().__init__(
+            f"Le poste {desk} {why} : transférez vers un poste ouvert où quelqu'un est connecté."
+        )
+        self.desk = desk
+
+
+class UndoRefused(KioskError):
+    """An undo that cannot be done: too late, or the ticket changed since."""
+
+
+class UndoTooLate(UndoRefused):
+    def __init__(self, number: int, minutes: int) -> None:
+        super().__init__(
+            f"Trop tard pour revenir en arrière sur le n° {number} : c'était il y a plus de "
+            f"{minutes} minutes."
+        )
+
+
+class NothingToUndo(UndoRefused):
+    def __init__(self, number: int, what: str) -> None:
+        super().__init__(f"Rien à annuler pour le n° {number} : {what}.")
+
+
 class UnknownTicket(KioskError):
     def __init__(self, number: int) -> None:
         super().__init__(f"Pas de ticket n° {number} dans l'escale ouverte.")

@@ -33,13 +33,16 @@ from kiosk.context import Context
 from kiosk.domain import Half, State
 from kiosk.errors import (
     DeskBusy,
+    DeskNotReady,
     DeskPaused,
     InvalidDemande,
     InvalidTransition,
     KioskError,
     NoOpenStopover,
+    NothingToUndo,
     NoTicketWaiting,
     StopoverAlreadyOpen,
+    UndoTooLate,
     UnknownDesk,
     UnknownProcedure,
     UnknownStop,
@@ -557,6 +560,10 @@ def transfer_ticket(ctx: Context, number: int, to_desk: int,
         from_desk = ticket.desk_id
         if from_desk == to_desk:
             raise KioskError(f"Le n° {number} est déjà au poste {to_desk}.")
+        # the kiosk announces the new desk at once: nobody must be sent to an empty chair
+        target = _desk(session, to_desk)
+        if target.status != "open" or target.staff_id is None:
+            raise DeskNotReady(to_desk, target.status, target.staff_id is not None)
         desk = _ready_desk(session, to_desk)
         ticket.desk_id = desk.id
         ticket.state = State.CALLED
@@ -576,6 +583,7 @@ def _change(ctx: Context, number: int, action: str, event: str,
         ticket = _ticket(session, stopover, number)
         _check(ticket, action)
         desk_id = ticket.desk_id
+        before = ticket.state
         ticket.state = domain.target(action)
         if action == "start":
             ticket.started_at = now
@@ -584,8 +592,10 @@ def _change(ctx: Context, number: int, action: str, event: str,
         elif action in ("absent", "cancel"):
             ticket.ended_at = now
             ticket.desk_id = None if ticket.state == State.CANCELLED else ticket.desk_id
+        # an absence or a cancellation may be undone: the log keeps the state it left
+        extra = {"from_state": str(before)} if action in ("absent", "cancel") else {}
         log_event(session, ctx, event, stopover_id=stopover.id, ticket_id=ticket.id, desk_id=desk_id,
-             staff_id=staff_id, number=number)
+             staff_id=staff_id, number=number, **extra)
         session.flush()
         return TicketChanged(number, ticket.state, ticket.desk_id)
 
@@ -608,6 +618,59 @@ def mark_absent(ctx: Context, number: int, staff_id: int | None = None) -> Ticke
 def cancel_ticket(ctx: Context, number: int, staff_id: int | None = None) -> TicketChanged:
     """A waiting ticket is withdrawn (taken by mistake, visitor gave up)."""
     return _change(ctx, number, "cancel", "ticket_cancelled", staff_id)
+
+
+UNDO_SECONDS = 120  # a slip noticed later than this is not a slip: the queue has moved on
+
+
+def _undo(ctx: Context, number: int, staff_id: int | None, done_event: str, state: State,
+          undone_event: str, what: str) -> TicketChanged:
+    """Take back the latest action on a ticket, if it was `done_event`, less than UNDO_SECONDS
+    ago. The ticket returns exactly as it was: its end time is cleared, its call times and wait
+    stay those it had (the statistics then read it as if the slip never happened)."""
+    now = ctx.now()
+    with ctx.write() as session:
+        stopover = _open_stopover(session)
+        ticket = _ticket(session, stopover, number)
+        last = session.execute(
+            select(Event.kind, Event.at, Event.detail).where(Event.ticket_id == ticket.id)
+            .order_by(Event.id.desc()).limit(1)
+        ).first()
+        if ticket.state != state or last is None or last.kind != done_event:
+            raise NothingToUndo(number, f"il n'est plus {what}")
+        if (now - last.at).total_seconds() > UNDO_SECONDS:
+            raise UndoTooLate(number, UNDO_SECONDS // 60)
+        detail = json.loads(last.detail or "{}")
+        before = detail.get("from_state") or (State.CALLED if ticket.desk_id else State.WAITING)
+        desk_id = ticket.desk_id
+        back_to = State.WAITING
+        if before == State.CALLED and desk_id is not None:
+            desk = session.get(Desk, desk_id, with_for_update=True)
+            # called again at the same desk only if it still waits for this visitor
+            if (desk is not None and desk.status == "open"
+                    and _current_of_desk(session, desk_id) is None):
+                back_to = State.CALLED
+        ticket.state = back_to
+        ticket.ended_at = None
+        if back_to == State.WAITING:
+            ticket.desk_id = None  # back at its place in the queue, like a ticket put back
+        log_event(session, ctx, undone_event, stopover_id=stopover.id, ticket_id=ticket.id,
+                  desk_id=desk_id, staff_id=staff_id, number=number, state=str(back_to))
+        session.flush()
+        return TicketChanged(number, ticket.state, ticket.desk_id)
+
+
+def undo_absent(ctx: Context, number: int, staff_id: int | None = None) -> TicketChanged:
+    """Take back "Absent" tapped by mistake: a called ticket is called again at its desk if the
+    desk is still free, else it waits at its original place; a waiting one waits again."""
+    return _undo(ctx, number, staff_id, "ticket_no_show", State.NO_SHOW,
+                 "ticket_no_show_undone", "marqué absent")
+
+
+def undo_cancel(ctx: Context, number: int, staff_id: int | None = None) -> TicketChanged:
+    """Take back "Annuler le ticket" tapped by mistake: the ticket waits at its original place."""
+    return _undo(ctx, number, staff_id, "ticket_cancelled", State.CANCELLED,
+                 "ticket_cancel_undone", "annulé")
 
 
 def valid_residences(session: Session) -> set[str]:
@@ -694,14 +757,54 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
         return VisitFinished(number, ticket.desk_id, len(rows), ticket.service_seconds)
 
 
+DEVICES = ("printer", "audio", "speech")  # the kiosk's devices whose failures staff see
+
+
+def _device_failing(session: Session, ctx: Context, device: str) -> bool:
+    """Is the device's latest news today a failure (no recovery after it)?"""
+    midnight = dt.datetime.combine(ctx.now().date(), dt.time())
+    latest = session.scalar(
+        select(Event.kind)
+        .where(Event.at >= midnight,
+               Event.kind.in_([f"{device}_failed", f"{device}_recovered"]))
+        .order_by(Event.id.desc()).limit(1)
+    )
+    return latest == f"{device}_failed"
+
+
+def _bump_revision(session: Session) -> None:
+    session.execute(update(QueueRevision).where(QueueRevision.id == 1)
+                    .values(value=QueueRevision.value + 1))
+
+
 def record_device_problem(ctx: Context, device: str, message: str,
                           number: int | None = None) -> None:
-    """Log a printer, sound or speech failure for the staff console. It changes nothing in the
-    queue, so it does not bump the revision."""
+    """Log a printer, sound or speech failure for the staff console (the details stay in the
+    log; the console shows one line per device). Only the first failure of a run changes what
+    the console shows, so only it bumps the queue revision."""
+    if device not in DEVICES:
+        raise KioskError(f"Appareil inconnu « {device} » ({', '.join(DEVICES)}).")
     with ctx.sessions.begin() as session:
+        if not _device_failing(session, ctx, device):
+            _bump_revision(session)
         stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
         log_event(session, ctx, f"{device}_failed", stopover_id=stopover_id, number=number,
              message=message[:300])
+
+
+def record_device_ok(ctx: Context, device: str) -> bool:
+    """The device just worked (a slip printed, an announcement heard). If it was failing, log
+    its recovery, which clears the console's line; otherwise write nothing. True if it was
+    failing."""
+    if device not in DEVICES:
+        raise KioskError(f"Appareil inconnu « {device} » ({', '.join(DEVICES)}).")
+    with ctx.sessions.begin() as session:
+        if not _device_failing(session, ctx, device):
+            return False
+        _bump_revision(session)
+        stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
+        log_event(session, ctx, f"{device}_recovered", stopover_id=stopover_id)
+        return True
 
 
 def set_desk_status(ctx: Context, desk_id: int, status: str,

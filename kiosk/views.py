@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
 from db.models import (
     Commune,
@@ -23,7 +24,7 @@ from db.models import (
 )
 from kiosk.context import Context
 from kiosk.domain import State
-from kiosk.services import StopoverInfo, stopover_info
+from kiosk.services import DEVICES, StopoverInfo, stopover_info
 from kiosk.vocabulary import OUTCOMES
 
 
@@ -117,14 +118,21 @@ class LastCall:
 
 
 def last_calls(ctx: Context, limit: int = 4) -> tuple[LastCall, ...]:
-    """The latest calls and recalls of the open stopover, newest first (the Accueil band)."""
+    """The latest calls and recalls of the open stopover, newest first (the Accueil band):
+    one line per number, its latest call (a recalled number is not listed twice)."""
     with ctx.read() as session:
-        rows = session.execute(
-            select(Event.id, Ticket.number, Event.desk_id, Event.at, Event.kind)
+        latest = (
+            select(func.max(Event.id).label("id"))
             .join(Stopover, Stopover.id == Event.stopover_id)
-            .join(Ticket, Ticket.id == Event.ticket_id)
             .where(Stopover.closed_at.is_(None),
                    Event.kind.in_(["ticket_called", "ticket_recalled", "ticket_transferred"]))
+            .group_by(Event.ticket_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(Event.id, Ticket.number, Event.desk_id, Event.at, Event.kind)
+            .join(latest, latest.c.id == Event.id)
+            .join(Ticket, Ticket.id == Event.ticket_id)
             .order_by(Event.id.desc()).limit(limit)
         ).all()
     return tuple(LastCall(r.id, r.number, r.desk_id, r.at, r.kind != "ticket_called")
@@ -142,9 +150,12 @@ class DeskRow:
 
 @dataclass(frozen=True)
 class Problem:
-    at: dt.datetime
-    device: str
-    message: str
+    """A device that fails now: its latest failure is newer than its latest recovery."""
+
+    at: dt.datetime  # the first failure of this run: "depuis 9 h 12"
+    device: str  # printer, audio or speech (kiosk.services.DEVICES)
+    message: str  # the latest failure's technical detail (the console does not show it)
+    failures: int = 1  # failures in this run
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,32 @@ class StaffBoard:
     now: dt.datetime
 
 
+def _device_problems(session: Session, now: dt.datetime) -> tuple[Problem, ...]:
+    """Today's failing devices, one each, whatever the stopover: a printer that failed before
+    the opening is still out of paper after it. A device is failing while its latest
+    `<device>_failed` event is newer than its latest `<device>_recovered` one."""
+    midnight = dt.datetime.combine(now.date(), dt.time())
+    kinds = [f"{d}_{what}" for d in DEVICES for what in ("failed", "recovered")]
+    latest: dict[str, int] = {kind: last for kind, last in session.execute(
+        select(Event.kind, func.max(Event.id))
+        .where(Event.at >= midnight, Event.kind.in_(kinds)).group_by(Event.kind)
+    ).all()}
+    problems = []
+    for device in DEVICES:
+        failed = latest.get(f"{device}_failed")
+        recovered = latest.get(f"{device}_recovered") or 0
+        if failed is None or failed < recovered:
+            continue
+        since, count = session.execute(
+            select(func.min(Event.at), func.count())
+            .where(Event.at >= midnight, Event.kind == f"{device}_failed", Event.id > recovered)
+        ).one()
+        detail = session.scalar(select(Event.detail).where(Event.id == failed))
+        problems.append(Problem(since, device, json.loads(detail or "{}").get("message", ""),
+                                count))
+    return tuple(problems)
+
+
 def staff_board(ctx: Context) -> StaffBoard:
     queue = queue_snapshot(ctx)
     with ctx.read() as session:
@@ -170,7 +207,7 @@ def staff_board(ctx: Context) -> StaffBoard:
         ).all()
         counts: dict[str, int] = {}
         mean_wait = None
-        problems: tuple[Problem, ...] = ()
+        problems = _device_problems(session, ctx.now())
         if queue.stopover is not None:
             sid = queue.stopover.id
             counts = {state: n for state, n in session.execute(
@@ -183,17 +220,6 @@ def staff_board(ctx: Context) -> StaffBoard:
             ).all()
             if waits:
                 mean_wait = sum((c - t).total_seconds() for t, c in waits) / len(waits) / 60
-            rows = session.execute(
-                select(Event.at, Event.kind, Event.detail)
-                .where(Event.stopover_id == sid, Event.kind.like("%_failed"),
-                       Event.kind != "staff_login_failed")
-                .order_by(Event.id.desc()).limit(3)
-            ).all()
-            problems = tuple(
-                Problem(at, kind.removesuffix("_failed"),
-                        json.loads(detail or "{}").get("message", ""))
-                for at, kind, detail in rows
-            )
     current = {c.desk: c for c in queue.called}
     desks = tuple(DeskRow(r.id, r.name, r.status, r.staff_name, current.get(r.id))
                   for r in desks_rows)

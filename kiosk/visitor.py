@@ -107,11 +107,17 @@ class VisitorService:
             folder.rmdir()
         if not outcome.ok:
             services.record_device_problem(self.ctx, "printer", outcome.message, number)
+        else:
+            services.record_device_ok(self.ctx, "printer")  # clears the console's printer line
         return outcome
 
     def report_problem(self, device: str, message: str) -> None:
         """A sound or speech failure, logged for the staff console."""
         services.record_device_problem(self.ctx, device, message)
+
+    def report_working(self, device: str) -> None:
+        """A sound or speech that worked: clears the console's line if it was failing."""
+        services.record_device_ok(self.ctx, device)
 
     def warm_up(self) -> None:
         """Do once, in the background, what the first visitors would otherwise wait for: the

@@ -227,8 +227,27 @@ class VisitorApp(BoardApp):
             self.db.submit(self.service.report_problem, device, problem.message)
         self._reported_problems = len(problems)
 
+    def _report_sound_working(self) -> None:
+        """A chime or a voice that played clears the console's line for it. Only the first
+        success after a failure (or since the start) reaches the database."""
+        seen: float = getattr(self, "_sound_seen", 0.0)
+        known_ok: set[str] = self.__dict__.setdefault("_sound_known_ok", set())
+        failed = {(p.phase, p.at) for p in self.announcer.problems}
+        for record in self.announcer.history:
+            if record.finished_at <= seen:
+                continue
+            seen = record.finished_at
+            device = "speech" if record.phase == "speech" else "audio"
+            if (record.phase, record.finished_at) in failed:
+                known_ok.discard(device)
+            elif device not in known_ok:
+                known_ok.add(device)
+                self.db.submit(self.service.report_working, device)
+        self._sound_seen = seen
+
     def _poll(self, dt: float) -> None:
         self._report_sound_problems()
+        self._report_sound_working()
         super()._poll(dt)
 
     def show_board(self, board: Any) -> None:

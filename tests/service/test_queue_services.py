@@ -267,6 +267,12 @@ def test_open_desks_share_the_wait(open_ctx):
 
 
 def test_transfer_sends_the_visitor_to_a_free_desk_and_is_announced(open_ctx):
+    from kiosk import staff
+
+    # a transfer goes only to a desk open with someone logged in (test_console_slips.py)
+    for name, desk in (("Marie", 2), ("Josiane", 3)):
+        member = staff.add_staff(open_ctx, name, "animatrice", "1357")
+        staff.login(open_ctx, member.id, "1357", desk)
     for _ in range(2):
         services.take_ticket(open_ctx, HOUSING)
     services.call_next(open_ctx, 1)

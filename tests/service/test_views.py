@@ -42,7 +42,8 @@ def test_last_calls_newest_first(open_ctx):
     services.call_next(open_ctx, 2)
     services.recall(open_ctx, 1)
     calls = views.last_calls(open_ctx)
-    assert [(c.number, c.desk) for c in calls] == [(1, 1), (2, 2), (1, 1)]
+    # one line per number, its latest call: the recalled n° 1 is not listed twice (issue #9)
+    assert [(c.number, c.desk, c.recall) for c in calls] == [(1, 1, True), (2, 2, False)]
 
 
 def test_today_stop_follows_the_schedule(ctx):
