@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from collections.abc import Sequence
@@ -78,10 +79,29 @@ def target(action: str) -> State:
     return TRANSITIONS[action][1]
 
 
+# When the bus stops receiving, by half-day: the one place these hours are written.
+CLOSING_TIMES = {Half.MORNING: dt.time(13, 0), Half.AFTERNOON: dt.time(17, 0)}
+
+
+def closing_time(day: dt.date, half: str) -> dt.datetime:
+    """When the stopover of `day`'s `half` stops receiving visitors (naive local time)."""
+    return dt.datetime.combine(day, CLOSING_TIMES[Half(half)])
+
+
 @dataclass(frozen=True)
 class WaitRange:
+    """Minutes before one's turn. `desks` is how many desks share the work ahead: 0 when none
+    is open, and the range is then only what one desk would take (`known` is False: say so
+    rather than show it). `past_closing`: the range runs past the closing time."""
+
     low: int
     high: int
+    desks: int = 1
+    past_closing: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.desks > 0
 
     def as_list(self) -> list[int]:
         return [self.low, self.high]
@@ -90,22 +110,32 @@ class WaitRange:
 ROUNDING_MINUTES = 5
 
 
-def wait_range(ahead_minutes: Sequence[float], open_desks: int) -> WaitRange:
+def wait_range(ahead_minutes: Sequence[float], open_desks: int,
+               now: dt.datetime | None = None, closes_at: dt.datetime | None = None) -> WaitRange:
     """Rounded range of minutes before one's turn.
 
     The work ahead (sum of the typical service time of each person ahead) is shared by the open
     desks; the range spreads ±25 % around it and is rounded outward to 5 minutes, because a
-    precise-looking number would be a promise the bus cannot keep.
+    precise-looking number would be a promise the bus cannot keep. With no desk open the work is
+    not divided by a desk that does not exist: the range is that of one desk and marked unknown.
+    Given `now` and `closes_at`, `past_closing` says whether the end of the range (or, unknown,
+    its start) falls after the closing time: a visitor must hear it before she waits for nothing.
     """
-    desks = max(open_desks, 1)
-    minutes = sum(ahead_minutes) / desks
+    desks = max(open_desks, 0)
+    minutes = sum(ahead_minutes) / max(desks, 1)
     if minutes <= 0:
-        return WaitRange(0, ROUNDING_MINUTES)
-    low = math.floor(minutes * 0.75 / ROUNDING_MINUTES) * ROUNDING_MINUTES
-    high = math.ceil(minutes * 1.25 / ROUNDING_MINUTES) * ROUNDING_MINUTES
-    if high <= low:
-        high = low + ROUNDING_MINUTES
-    return WaitRange(low, high)
+        low, high = 0, ROUNDING_MINUTES
+    else:
+        low = math.floor(minutes * 0.75 / ROUNDING_MINUTES) * ROUNDING_MINUTES
+        high = math.ceil(minutes * 1.25 / ROUNDING_MINUTES) * ROUNDING_MINUTES
+        if high <= low:
+            high = low + ROUNDING_MINUTES
+    past = False
+    if now is not None and closes_at is not None:
+        # no desk open: the one-desk range overstates the wait, so only its start counts
+        horizon = high if desks else low
+        past = now + dt.timedelta(minutes=horizon) > closes_at
+    return WaitRange(low, high, desks, past)
 
 
 def typical_minutes(recent_service_seconds: Sequence[float], catalogue_minutes: int) -> float:

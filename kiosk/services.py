@@ -107,6 +107,8 @@ class TicketIssued:
     wait: domain.WaitRange
     taken_at: dt.datetime
     stopover_id: int
+    half: str
+    closes_at: dt.datetime  # when this half-day stops receiving (domain.CLOSING_TIMES)
 
 
 @dataclass(frozen=True)
@@ -369,7 +371,8 @@ def undo_open_stopover(ctx: Context, stopover_id: int,
         reopened = opening is not None and opening.kind == "stopover_reopened"
         numbers_before = int(detail.get("last_number", 0)) if reopened else 0
         taken_since = stopover.last_number - numbers_before
-        if reopened and "last_number" not in detail:  # reopened before this was recorded
+        if opening is not None and reopened and "last_number" not in detail:
+            # reopened before the number at reopening was recorded: count by time instead
             taken_since = session.scalar(
                 select(func.count()).select_from(Ticket)
                 .where(Ticket.stopover_id == stopover.id, Ticket.taken_at >= opening.at)) or 0
@@ -421,7 +424,14 @@ def _typical_minutes_by_procedure(session: Session, ctx: Context,
 
 
 def _open_desks(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Desk).where(Desk.status == "open")) or 0
+    """The desks sharing the queue: open ones where an animatrice is logged in. A desk opened by
+    a bare `kiosk call` (no staff, command line, demo) counts only when no desk is staffed; a
+    paused or closed desk never counts. 0 when none is open: the estimate then says so."""
+    staffed, bare = session.execute(
+        select(func.count(Desk.staff_id), func.count())
+        .select_from(Desk).where(Desk.status == "open")
+    ).one()
+    return int(staffed or bare or 0)
 
 
 def take_ticket(ctx: Context, procedure_id: str, priority: bool = False,
@@ -437,11 +447,12 @@ def take_ticket(ctx: Context, procedure_id: str, priority: bool = False,
         row = session.execute(
             update(Stopover).where(Stopover.closed_at.is_(None))
             .values(last_number=Stopover.last_number + 1)
-            .returning(Stopover.id, Stopover.last_number)
+            .returning(Stopover.id, Stopover.last_number, Stopover.day, Stopover.half)
         ).first()
         if row is None:
             raise NoOpenStopover()
-        stopover_id, number = row
+        stopover_id, number, day, half = row
+        closes_at = domain.closing_time(day, half)
         ticket = Ticket(
             stopover_id=stopover_id, number=number, procedure_id=procedure.id,
             operator_id=procedure.operator_id, priority=priority, language=language,
@@ -459,11 +470,12 @@ def take_ticket(ctx: Context, procedure_id: str, priority: bool = False,
             )
         ).scalars().all()
         typical = _typical_minutes_by_procedure(session, ctx, set(ahead))
-        wait = domain.wait_range([typical[p] for p in ahead], _open_desks(session))
+        wait = domain.wait_range([typical[p] for p in ahead], _open_desks(session),
+                                 now=now, closes_at=closes_at)
         return TicketIssued(
             number=number, procedure_id=procedure.id, operator_id=procedure.operator_id,
             priority=priority, people_ahead=len(ahead), wait=wait, taken_at=now,
-            stopover_id=stopover_id,
+            stopover_id=stopover_id, half=half, closes_at=closes_at,
         )
 
 

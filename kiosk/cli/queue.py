@@ -57,10 +57,17 @@ def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
     issued = services.take_ticket(ctx, args.procedure, priority=args.priority,
                                   language=args.language, channel="cli")
     low, high = issued.wait.as_list()
+    wait = (f"attente {low} à {high} min" if issued.wait.known
+            else "attente inconnue (aucun poste ouvert)")
+    if issued.wait.past_closing:
+        wait += f", au-delà de la fermeture à {issued.closes_at:%H:%M}"
+    # keys added, never renamed: wait_minutes stays [low, high] (one desk's when none is open)
     emit(args, {"number": issued.number, "people_ahead": issued.people_ahead,
-                 "wait_minutes": issued.wait.as_list()},
+                 "wait_minutes": issued.wait.as_list(), "wait_known": issued.wait.known,
+                 "desks_counted": issued.wait.desks, "past_closing": issued.wait.past_closing,
+                 "closes_at": issued.closes_at.isoformat(timespec="minutes")},
           f"Ticket n° {issued.number} ({issued.procedure_id}) : {issued.people_ahead} personne(s) "
-          f"avant vous, attente {low} à {high} min.")
+          f"avant vous, {wait}.")
     return 0
 
 

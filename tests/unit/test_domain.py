@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from kiosk import domain
@@ -37,7 +39,32 @@ def test_wait_range_is_rounded_outward_to_five_minutes():
 
 
 def test_wait_range_never_divides_by_zero_desks():
-    assert domain.wait_range([10], 0) == domain.wait_range([10], 1)
+    assert domain.wait_range([10], 0).as_list() == domain.wait_range([10], 1).as_list()
+
+
+def test_with_no_desk_open_the_wait_is_marked_unknown():
+    nobody = domain.wait_range([20, 20], 0)
+    assert (nobody.desks, nobody.known) == (0, False)
+    assert domain.wait_range([20, 20], 1).known
+
+
+def test_the_bus_closes_at_one_in_the_morning_half_and_five_in_the_afternoon():
+    day = dt.date(2026, 11, 26)
+    assert domain.closing_time(day, "morning") == dt.datetime(2026, 11, 26, 13, 0)
+    assert domain.closing_time(day, "afternoon") == dt.datetime(2026, 11, 26, 17, 0)
+
+
+def test_a_wait_running_past_the_closing_time_says_so():
+    closes = dt.datetime(2026, 11, 26, 13, 0)
+    # 60 minutes of work on one desk: 45 to 75 minutes; at noon the end is past one o'clock
+    late = domain.wait_range([30, 30], 1, now=dt.datetime(2026, 11, 26, 12, 0), closes_at=closes)
+    assert (late.as_list(), late.past_closing) == ([45, 75], True)
+    early = domain.wait_range([30, 30], 1, now=dt.datetime(2026, 11, 26, 9, 0), closes_at=closes)
+    assert not early.past_closing
+    assert not domain.wait_range([30, 30], 1).past_closing  # no time given: nothing claimed
+    # nobody at a desk: the one-desk range overstates, only its start is held against closing
+    assert not domain.wait_range([30, 30], 0, now=dt.datetime(2026, 11, 26, 12, 0),
+                                 closes_at=closes).past_closing
 
 
 def test_wait_range_is_never_a_single_number():
