@@ -83,7 +83,7 @@ def summary(report: dict[str, Any]) -> str:
     lines.append("")
     if wait["count"]:
         lines.append(
-            f"Attente ({wait['count']} personnes appelées) : moyenne {_n(wait['mean_minutes'], 1)}"
+            f"Attente ({_n(wait['count'])} personnes appelées) : moyenne {_n(wait['mean_minutes'], 1)}"
             f" min, médiane {_n(wait['median_minutes'], 1)} min, 9 sur 10 en moins de "
             f"{_n(wait['p90_minutes'], 1)} min, maximum {_n(wait['max_minutes'], 1)} min ; "
             f"{french.percent(wait['over_30_share'])} au-delà de 30 min.")
@@ -92,7 +92,7 @@ def summary(report: dict[str, Any]) -> str:
     else:
         lines.append("Attente : personne n'a été appelé sur la période.")
     if service["count"]:
-        lines.append(f"Durée des visites ({service['count']}) : moyenne "
+        lines.append(f"Durée des visites ({_n(service['count'])}) : moyenne "
                      f"{_n(service['mean_minutes'], 1)} min, 9 sur 10 en moins de "
                      f"{_n(service['p90_minutes'], 1)} min.")
 
