@@ -6,6 +6,7 @@ Precedence: environment (`KIOSK_DATABASE_URL`, `KIOSK_DATA_DIR`) over the file n
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
@@ -13,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import DataFileError
-from kiosk.yamlfile import load_yaml
+from kiosk.errors import DataFileError, readable
+from kiosk.yamlfile import key_line, load_yaml
 
 ASSETS_DIR = Path(str(resources.files("assets")))
 
@@ -78,6 +79,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 _PATH_KEYS = {"data_dir", "catalogue_dir", "itinerary_dir"}
+STAFF_EXIT_PIN = re.compile(r"[0-9]{4,8}")
 DISPLAY_PATTERN = re.compile(r"^(fullscreen|\d{3,5}x\d{3,5}\+\d{1,5}\+\d{1,5})$")
 
 
@@ -93,13 +95,15 @@ def _from_file(path: Path) -> dict[str, Any]:
         value: Any = raw
         if key == "__line__":
             continue
-        line = data.get("__line__")
+        line = key_line(data, key)
         if key not in _FILE_KEYS:
             known = ", ".join(sorted(_FILE_KEYS))
-            raise DataFileError(str(path), f"clé inconnue « {key} » (clés possibles : {known})", line)
+            raise DataFileError(str(path), f"clé inconnue « {readable(str(key), 40)} » "
+                                           f"(clés possibles : {known})", line)
         expected = _FILE_KEYS[key]
         if isinstance(raw, bool) or not isinstance(raw, expected):
-            raise DataFileError(str(path), f"« {key} » : valeur de type invalide ({value!r})", line)
+            raise DataFileError(str(path), f"« {key} » : valeur de type invalide "
+                                           f"({readable(repr(value), 60)})", line)
         if key == "desks" and not 1 <= value <= 12:
             raise DataFileError(str(path), "« desks » : entre 1 et 12 postes", line)
         if key == "idle_seconds" and not 10 <= value <= 600:
@@ -107,6 +111,13 @@ def _from_file(path: Path) -> dict[str, Any]:
         if key in ("visitor_display", "staff_display") and not DISPLAY_PATTERN.match(value):
             raise DataFileError(str(path), f"« {key} » : « fullscreen » ou LxH+X+Y, "
                                            f"par exemple 1920x1080+1920+0", line)
+        if key == "print_timeout_seconds" and not (math.isfinite(value) and 1 <= value <= 120):
+            # NaN compares false with everything: the print wait would never end
+            raise DataFileError(str(path), "« print_timeout_seconds » : entre 1 et 120 secondes",
+                                line)
+        if key == "staff_exit_pin" and value and not STAFF_EXIT_PIN.fullmatch(value):
+            # the kiosk's exit pad has digits only: any other character locks staff out
+            raise DataFileError(str(path), "« staff_exit_pin » : 4 à 8 chiffres", line)
         if key == "printer" and value not in ("file", "cups"):
             raise DataFileError(str(path), "« printer » : « file » ou « cups »", line)
         if key in _PATH_KEYS:

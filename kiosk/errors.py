@@ -21,9 +21,20 @@ class ConfigError(KioskError):
     """A configuration, catalogue or itinerary file is wrong; the message names file and field."""
 
 
+def readable(text: str, limit: int = 120) -> str:
+    """A value quoted in a one-line message: control and bidirectional characters made visible
+    (they could hide or reorder the message on a terminal), cut to `limit` characters."""
+    shown = "".join(
+        ch if ch.isprintable() and not 0x202A <= ord(ch) <= 0x202E
+        and not 0x2066 <= ord(ch) <= 0x2069 else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 class DataFileError(ConfigError):
     def __init__(self, path: str, detail: str, line: int | None = None) -> None:
-        where = f"{path}, ligne {line}" if line else path
+        where = f"{readable(path, 200)}, ligne {line}" if line else readable(path, 200)
         super().__init__(f"{where} : {detail}")
         self.path = path
         self.line = line

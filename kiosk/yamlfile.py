@@ -1,58 +1,127 @@
-"""Safe YAML loading that remembers the line of every mapping, so errors can point at it."""
+"""Safe YAML loading that remembers the line of every mapping and of every key, so errors can
+point at them, and that refuses what a data file of this project never needs and an attacker
+or a slip could use: anchors and aliases (a 357-byte "billion laughs" file expanded to hundreds of
+megabytes), files over a megabyte (read on every command), anything that is not a regular file
+(a FIFO hangs the reader, a folder or a symlink loop raised a traceback)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kiosk.errors import DataFileError
+from kiosk.errors import DataFileError, readable
 
 LINE_KEY = "__line__"
+MAX_BYTES = 1_000_000  # the whole shipped catalogue is about 60 kB; a config file is 1 kB
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping that knows the line of each of its keys (`lines`)."""
+
+    lines: dict[Any, int]
+
+
+def key_line(mapping: Any, key: Any) -> int | None:
+    """The line of `key` in a mapping read by load_yaml, else the mapping's own line."""
+    if isinstance(mapping, LineDict) and key in mapping.lines:
+        return mapping.lines[key]
+    return line_of(mapping)
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise DataFileError(str(self.name), "les alias YAML (*nom) ne sont pas acceptés",
+                                mark.line + 1)
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise DataFileError(str(self.name), "les ancres YAML (&nom) ne sont pas acceptées",
+                                event.start_mark.line + 1)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    seen: set[Any] = set()
+    mapping = LineDict(loader.construct_mapping(node, deep=True))
+    mapping.lines = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in seen:
+        if key in mapping.lines:
             raise DataFileError(
-                str(loader.name), f"clé « {key} » en double", key_node.start_mark.line + 1
+                str(loader.name), f"clé « {readable(str(key))} » en double",
+                key_node.start_mark.line + 1
             )
-        seen.add(key)
+        mapping.lines[key] = key_node.start_mark.line + 1
     mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise DataFileError(str(loader.name), f"date impossible « {readable(str(node.value))} »",
+                            node.start_mark.line + 1) from None
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _read(path: Path) -> str:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DataFileError(str(path), "fichier introuvable") from None
+    except OSError as exc:
+        reason = "lien symbolique en boucle" if exc.errno == errno.ELOOP else exc.strerror
+        raise DataFileError(str(path), f"illisible ({reason})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DataFileError(str(path), "ce n'est pas un fichier ordinaire")
+    if info.st_size > MAX_BYTES:
+        raise DataFileError(str(path), f"fichier trop gros ({info.st_size // 1000} ko ; "
+                                       f"{MAX_BYTES // 1000} ko au plus)")
+    try:
+        # O_NONBLOCK: should the file have become a FIFO since the check, never hang on it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise DataFileError(str(path), f"illisible ({exc.strerror})") from None
+    if len(data) > MAX_BYTES:
+        raise DataFileError(str(path), f"fichier trop gros ({MAX_BYTES // 1000} ko au plus)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataFileError(str(path), "le fichier n'est pas en UTF-8") from None
 
 
 def load_yaml(path: Path) -> Any:
-    """Parse one YAML file; syntax and encoding errors name the file and the line."""
+    """Parse one YAML file; every refusal is one DataFileError naming the file and the line."""
+    text = _read(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError(str(path), "fichier introuvable") from None
-    except UnicodeDecodeError:
-        raise DataFileError(str(path), "le fichier n'est pas en UTF-8") from None
-    loader = _LineLoader(text)
-    loader.name = str(path)
-    try:
+        loader = _LineLoader(text)  # the reader refuses control characters here already
+        loader.name = str(path)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise DataFileError(str(path), f"YAML invalide : {exc.problem}", line) from None
+        raise DataFileError(str(path), f"YAML invalide : {readable(str(exc.problem))}",
+                            line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise DataFileError(str(path), "caractère de contrôle interdit "
+                                       f"(code {exc.character})", line) from None
     except yaml.YAMLError as exc:
-        raise DataFileError(str(path), f"YAML invalide : {exc}") from None
-    finally:
-        loader.dispose()
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataFileError(str(path), f"YAML invalide : {readable(first)}") from None
+    except RecursionError:  # thousands of nested brackets
+        raise DataFileError(str(path), "YAML trop imbriqué") from None
 
 
 def line_of(entry: Any) -> int | None:
