@@ -42,7 +42,7 @@ def _minutes(value: float | None) -> str:
 
 
 def _people(n: int, one: str, many: str) -> str:
-    return f"{french.number(n)} {one if n == 1 else many}"
+    return f"{french.number(n)} {one if n <= 1 else many}"  # French: 0 and 1 are singular
 
 
 def summary_text(summary: StopoverSummary, catalogue: Catalogue) -> SummaryText:

@@ -83,8 +83,11 @@ class StaffApp(BoardApp):
         from screens.staff_console import ConsoleScreen
         from screens.staff_login import LoginScreen
         from screens.statistics import StatisticsScreen
+        from screens.team import TeamScreen
 
-        for name in ("staff_login", "staff_console", "finish_form", "statistics"):
+        for name in ("staff_login", "staff_console", "finish_form", "statistics", "halfday",
+                     "team"):
+
             path = str(HERE / f"{name}.kv")
             if path not in Builder.files:
                 Builder.load_file(path)
@@ -95,6 +98,7 @@ class StaffApp(BoardApp):
         self.manager.add_widget(LoginScreen(name="login"))
         self.manager.add_widget(ConsoleScreen(name="console"))
         self.manager.add_widget(StatisticsScreen(name="statistics"))
+        self.manager.add_widget(TeamScreen(name="team"))
         self.start_polling()
         self.load_members()
         self.run_job(self.service.communes, on_done=lambda c: setattr(self, "communes", list(c)))
@@ -170,6 +174,14 @@ class StaffApp(BoardApp):
             return
         if self.manager is not None:
             self.manager.current = "statistics"
+
+    def open_team(self) -> None:
+        """The coordinator's team and checks; the core refuses anyone else too."""
+        if not self.is_coordinator:
+            self.say("L'équipe et les vérifications sont réservées à la coordination.", error=True)
+            return
+        if self.manager is not None:
+            self.manager.current = "team"
 
     def back_to_queue(self) -> None:
         if self.manager is not None:
@@ -343,14 +355,49 @@ class StaffApp(BoardApp):
         self.run_job(self.service.set_desk, self.desk, status, self.staff_id,
                      done_message="Poste en pause." if status == "paused" else "Poste ouvert.")
 
+    # ------------------------------------------------------------ half-days (screens/halfday.py)
+
+    undo_open_seconds = NumericProperty(10.0)  # how long "Annuler" stays after an opening
+
     def open_stopover(self, stop_id: str, half: str | None) -> None:
-        self.run_job(self.service.open_stopover, stop_id, half,
+        self.run_job(self.service.open_stopover, stop_id, half, on_done=self._opened,
                      done_message=lambda s: f"Escale ouverte : {s.commune_name}, {s.stop_name}.")
 
+    def _opened(self, info: Any) -> None:
+        from screens.halfday import UndoBar
+
+        if getattr(self, "undo_bar", None) is None:
+            self.undo_bar = UndoBar()
+        self.undo_bar.show(info, self.undo_open_seconds)
+
+    def undo_open_stopover(self, stopover_id: int) -> None:
+        self.run_job(self.service.undo_open_stopover, stopover_id, self.staff_id or None,
+                     done_message=lambda s: f"Ouverture annulée : l'escale {s.commune_name} – "
+                                            f"{s.stop_name} n'est pas ouverte.")
+
     def close_stopover(self) -> None:
-        self.run_job(self.service.close_stopover,
+        self.run_job(self.service.close_stopover, on_done=self._closed,
                      done_message=lambda c: f"Escale fermée : {c.served} reçu(s), "
                                             f"{c.unserved} non reçu(s).")
+
+    def _closed(self, closed: Any) -> None:
+        if getattr(self, "undo_bar", None) is not None:
+            self.undo_bar.hide()
+        self.show_summary(closed.stopover.id)
+
+    def show_summary(self, stopover_id: int | None = None) -> None:
+        """A half-day's summary (the last one closed without an id)."""
+        from screens.halfday import SummaryView
+
+        def show(summary: Any) -> None:
+            if summary is None:
+                self.say("Aucune demi-journée fermée pour le moment.")
+                return
+            if getattr(self, "summary_view", None) is None:
+                self.summary_view = SummaryView()
+            self.summary_view.show(summary).open(animation=False)
+
+        self.run_job(self.service.stopover_summary, stopover_id, on_done=show)
 
 
 def run(service: Any) -> None:

@@ -80,21 +80,28 @@ class ConsoleScreen(Screen):
 
     def on_kv_post(self, *_args: object) -> None:
         self._choosers: dict[str, Chooser] = {}
+        self._dialogs: dict[str, Any] = {}
         app = App.get_running_app()
         self._statistics = BigButton(name="statistics", text="Statistiques", font_px=26,
                                      size_hint_x=None, width=280 * app.u,
                                      bg=theme.ACTION, bg_pressed=theme.ACTION_PRESSED)
         app.bind(u=lambda _a, u: setattr(self._statistics, "width", 280 * u))
         self._statistics.bind(on_release=lambda _b: app.open_statistics())
+        self._team = BigButton(name="team", text="Équipe", font_px=26, size_hint_x=None,
+                               width=200 * app.u, bg=theme.ACTION,
+                               bg_pressed=theme.ACTION_PRESSED)
+        app.bind(u=lambda _a, u: setattr(self._team, "width", 200 * u))
+        self._team.bind(on_release=lambda _b: app.open_team())
 
     def on_pre_enter(self, *_args: object) -> None:
         # the coordinator's button exists only for her: an animatrice has nothing to find
         app = App.get_running_app()
-        button, bar = self._statistics, self.ids.topbar
-        if app.is_coordinator and button.parent is None:
-            bar.add_widget(button, index=1)  # just before "Déconnexion"
-        elif not app.is_coordinator and button.parent is not None:
-            bar.remove_widget(button)
+        bar = self.ids.topbar
+        for button in (self._team, self._statistics):
+            if app.is_coordinator and button.parent is None:
+                bar.add_widget(button, index=1)  # just before "Déconnexion"
+            elif not app.is_coordinator and button.parent is not None:
+                bar.remove_widget(button)
 
     def chooser(self, purpose: str, title: str) -> Chooser:
         """The chooser kept for this purpose, retitled."""
@@ -128,29 +135,19 @@ class ConsoleScreen(Screen):
                        number=app.current["number"]).open(animation=False)
 
     def stopover_button(self) -> None:
+        """Closing: what it will do is asked first (screens/halfday.py); opening: commune,
+        stop and half-day, today's planned stop already chosen."""
+        from screens.halfday import CloseDialog, OpenDialog
+
         app = App.get_running_app()
         if app.is_open:
-            confirm = self.chooser("close", "Fermer l'escale ? Ceux qui attendent encore seront "
-                                            "comptés « non reçus ».")
-            confirm.fill([("Oui, fermer l'escale", "close")], lambda _v: app.close_stopover())
-            confirm.open(animation=False)
+            dialog = self._dialogs.get("close") or self._dialogs.setdefault("close", CloseDialog())
+            app.run_job(app.service.closing_check,
+                        on_done=lambda check: dialog.prepare(check).open(animation=False))
             return
-        app.run_job(app.service.planned_today, on_done=self._offer_stops)
-
-    def _offer_stops(self, planned) -> None:  # type: ignore[no-untyped-def]
-        app = App.get_running_app()
-
-        def show(stops) -> None:  # type: ignore[no-untyped-def]
-            choices = []
-            if planned is not None:
-                choices.append((f"Prévu aujourd'hui : {planned.commune_name} – {planned.stop_name}",
-                                planned.stop_id))
-            choices += [(s.label, s.stop_id) for s in stops
-                        if planned is None or s.stop_id != planned.stop_id]
-            self.chooser("open", "Ouvrir l'escale à…").fill(
-                choices, lambda stop_id: app.open_stopover(stop_id, None)).open(animation=False)
-
-        app.run_job(app.service.stops, on_done=show)
+        dialog = self._dialogs.get("open") or self._dialogs.setdefault("open", OpenDialog())
+        app.run_job(app.service.open_choices,
+                    on_done=lambda choices: dialog.prepare(choices).open(animation=False))
 
 
 __all__ = ["ConsoleScreen", "QueueRow", "Chooser", "theme"]

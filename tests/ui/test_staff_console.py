@@ -211,15 +211,18 @@ def test_close_and_open_the_stopover_from_the_console(console, staff_ctx):
     services.take_ticket(staff_ctx, "autre")
     k.wait(lambda: len(k.app.queue_rows) == 1)
     k.tap("stopover")
-    k.tap("choice:close")
+    k.wait(lambda: _chooser_has(k, "close_confirm"), what="closing asked")
+    k.tap("close_confirm")
     k.wait(lambda: not k.app.is_open, what="closed")
     assert states(staff_ctx) == {1: "unserved"}
+    k.wait(lambda: _chooser_has(k, "summary_close"), what="the half-day's summary")
+    k.tap("summary_close")
     k.tap("stopover")
-    k.wait(lambda: _chooser_has(k, "choice:francois-dostaly"), what="stops offered")
+    k.wait(lambda: _chooser_has(k, "stop:francois-dostaly"), what="stops offered")
     k.shot("24-console-ouvrir-escale")
-    first = k.find("choice:francois-dostaly")
-    assert first.text.startswith("Prévu aujourd'hui : Le François")
-    k.tap("choice:francois-dostaly")
+    assert k.find("planned").text.startswith("Prévu aujourd'hui (matin) : Le François")
+    assert k.find("stop:francois-dostaly").state == "down"  # today's stop already chosen
+    k.tap("open_confirm")
     k.wait(lambda: k.app.is_open, what="reopened")
     assert "Le François" in k.app.stopover_text
 

@@ -1,0 +1,259 @@
+"""Opening and closing a half-day on the console, and its summary.
+
+- Opening: the commune, then its stop, and the half-day; today's planned stop comes first and
+  is already chosen, and the half-day follows the clock: two taps on a planned day. A bar then
+  offers "Annuler" for a few seconds (a slip costs nothing; the core refuses once a ticket was
+  taken).
+- Closing: the confirmation says how many still wait (they will be counted "non reçus"); a
+  visit in progress is said before, not refused after. The half-day's summary then shows, stays
+  reachable ("Dernière demi-journée") and prints on A4 or on the receipt printer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
+from kivy.uix.togglebutton import ToggleButton
+
+from kiosk import french
+from kiosk.halfday import summary_text
+from kiosk.vocabulary import HALVES
+
+UNDO_OPEN_SECONDS = 10.0
+
+
+class ChoiceToggle(ToggleButton):
+    """One choice among several (a commune, a stop, the half-day, a role); `name` lets the
+    tests find it, `code` is what it stands for."""
+
+    name = StringProperty("")
+    code = StringProperty("")
+
+
+class OpenDialog(ModalView):
+    """Commune → stop, the half-day, then "Ouvrir"."""
+
+    planned_text = StringProperty("")
+    commune = StringProperty("")
+    stop = StringProperty("")
+    half = StringProperty("morning")
+    stop_label = StringProperty("")
+    suggested_stop = StringProperty("")
+
+    def prepare(self, choices: Any) -> OpenDialog:
+        self.choices = choices
+        suggested = choices.suggested
+        self.half = choices.half
+        self.commune = suggested.commune_insee if suggested else ""
+        self.stop = suggested.stop_id if suggested else ""
+        self.suggested_stop = suggested.stop_id if suggested else ""
+        if suggested is not None:
+            when = HALVES.get(suggested.half, suggested.half)
+            self.planned_text = (f"Prévu aujourd'hui ({when}) : {suggested.commune_name} – "
+                                 f"{suggested.stop_name}")
+        else:
+            self.planned_text = ("Aucun passage prévu aujourd'hui : choisissez la commune, "
+                                 "puis l'arrêt.")
+        box = self.ids.communes
+        box.clear_widgets()
+        for commune in choices.communes:
+            if not commune.stops:
+                continue
+            toggle = Factory.ChoiceToggle(text=commune.name, name=f"commune:{commune.insee}",
+                                          code=commune.insee, group="open-commune")
+            toggle.bind(on_release=lambda t: self.choose_commune(t.code))
+            box.add_widget(toggle)
+        self.ids.halves.clear_widgets()
+        for code, label in HALVES.items():
+            toggle = Factory.ChoiceToggle(text=label.capitalize(), name=f"half:{code}",
+                                          code=code, group="open-half")
+            toggle.bind(on_release=lambda t: setattr(self, "half", t.code))
+            self.ids.halves.add_widget(toggle)
+        self._show_stops()
+        self._mark()
+        return self
+
+    def choose_planned(self) -> None:
+        suggested = self.choices.suggested
+        if suggested is not None:
+            self.commune, self.stop = suggested.commune_insee, suggested.stop_id
+            self._show_stops()
+            self._mark()
+
+    def choose_commune(self, insee: str) -> None:
+        if insee != self.commune:
+            self.commune, self.stop = insee, ""
+        self._show_stops()
+        self._mark()
+
+    def choose_stop(self, stop_id: str) -> None:
+        self.stop = stop_id
+        self._mark()
+
+    def on_half(self, *_args: object) -> None:
+        if "halves" in self.ids:
+            self._mark()
+
+    def _commune(self) -> Any:
+        return next((c for c in self.choices.communes if c.insee == self.commune), None)
+
+    def _show_stops(self) -> None:
+        box = self.ids.stops
+        box.clear_widgets()
+        commune = self._commune()
+        if commune is None:
+            return
+        stops = list(commune.stops)
+        if len(stops) == 1 and not self.stop:  # one stop: nothing to choose
+            self.stop = stops[0][0]
+        for stop_id, name in stops:
+            toggle = Factory.ChoiceToggle(text=name, name=f"stop:{stop_id}", code=stop_id,
+                                          group="open-stop")
+            toggle.bind(on_release=lambda t: self.choose_stop(t.code))
+            box.add_widget(toggle)
+
+    def _mark(self) -> None:
+        for box, value in ((self.ids.communes, self.commune), (self.ids.stops, self.stop),
+                           (self.ids.halves, self.half)):
+            for toggle in box.children:
+                toggle.state = "down" if toggle.code == value else "normal"
+        commune = self._commune()
+        name = next((n for s, n in commune.stops if s == self.stop), "") if commune else ""
+        self.stop_label = (f"{commune.name} – {name}, {HALVES.get(self.half, self.half)}"
+                           if name else "")
+
+    def confirm(self) -> None:
+        if not self.stop:
+            return
+        self.dismiss(animation=False)
+        App.get_running_app().open_stopover(self.stop, self.half)
+
+
+class CloseDialog(ModalView):
+    """Asked before closing: who still waits, or which visit must be finished first."""
+
+    title = StringProperty("")
+    text = StringProperty("")
+    blocked = BooleanProperty(False)
+
+    def prepare(self, check: Any) -> CloseDialog:
+        s = check.stopover
+        self.title = (f"Fermer l'escale {s.commune_name} – {s.stop_name} "
+                      f"({HALVES.get(s.half, s.half)}) ?" if s else "Fermer l'escale ?")
+        self.blocked = bool(check.in_service)
+        if check.in_service:
+            numbers = ", ".join(f"n° {n}" for n in check.in_service)
+            one = len(check.in_service) == 1
+            self.text = (f"{'Une visite est' if one else 'Des visites sont'} en cours "
+                         f"({numbers}) : terminez-{'la' if one else 'les'} avant de fermer "
+                         "l'escale.")
+        elif check.waiting:
+            one = check.waiting == 1
+            self.text = (f"{check.waiting} personne{'' if one else 's'} "
+                         f"attend{'' if one else 'ent'} encore : "
+                         f"{'elle sera comptée' if one else 'elles seront comptées'} "
+                         "« non reçue" + ("" if one else "s") + " ». Le bilan de la "
+                         "demi-journée s'affichera ensuite.")
+        else:
+            self.text = "Personne n'attend plus. Le bilan de la demi-journée s'affichera ensuite."
+        return self
+
+    def confirm(self) -> None:
+        self.dismiss(animation=False)
+        App.get_running_app().close_stopover()
+
+
+class SummaryLine(BoxLayout):
+    left = StringProperty("")
+    right = StringProperty("")
+    bold = BooleanProperty(False)
+
+
+class SummaryView(ModalView):
+    """A half-day's figures; "Imprimer" on A4 or on the receipt printer."""
+
+    title = StringProperty("")
+    hours = StringProperty("")
+    status = StringProperty("")
+    status_is_error = BooleanProperty(False)
+    summary = ObjectProperty(None, allownone=True)
+    lines = ListProperty([])
+
+    def show(self, summary: Any) -> SummaryView:
+        app = App.get_running_app()
+        self.summary = summary
+        text = summary_text(summary, app.catalogue)
+        self.title = f"Bilan : {text.title}"
+        self.hours = text.hours
+        self.status = ""
+        rows: list[tuple[str, str, bool]] = list((a, b, False) for a, b in text.figures)
+        rows.append(("Par organisme", "", True))
+        rows += [(a, b, False) for a, b in text.organisms] or [("Aucun visiteur", "", False)]
+        rows.append(("Demandes par résultat", "", True))
+        rows += [(a, b, False) for a, b in text.demandes] or [("Aucune demande", "", False)]
+        self.lines = rows
+        figures, details = self.ids.figures, self.ids.details
+        figures.clear_widgets()
+        details.clear_widgets()
+        split = len(text.figures)
+        for index, (left, right, bold) in enumerate(rows):
+            target = figures if index < split else details
+            target.add_widget(SummaryLine(left=left, right=right, bold=bold))
+        return self
+
+    def print_it(self, fmt: str) -> None:
+        app = App.get_running_app()
+        if self.summary is None:
+            return
+        self.status = "Impression en cours…"
+        self.status_is_error = False
+
+        def done(outcome: Any) -> None:
+            self.status = outcome.message
+            self.status_is_error = not outcome.ok
+
+        def failed(exc: BaseException) -> None:
+            self.status = getattr(exc, "message", None) or f"Impression impossible : {exc}"
+            self.status_is_error = True
+
+        app.worker.submit(app.service.print_summary, self.summary.stopover.id, fmt,
+                          on_done=done, on_error=failed)
+
+
+class UndoBar(BoxLayout):
+    """"Escale ouverte à … — Annuler", over the console's bottom lines for a few seconds."""
+
+    text = StringProperty("")
+    stopover_id = 0
+
+    def show(self, info: Any, seconds: float) -> None:
+        self.stopover_id = info.id
+        self.text = (f"Escale ouverte à {info.commune_name} – {info.stop_name} "
+                     f"({HALVES.get(info.half, info.half)}, {french.time_of_day(info.opened_at)})")
+        if self.parent is None:
+            Window.add_widget(self)
+        Clock.unschedule(self._expire)
+        Clock.schedule_once(self._expire, seconds)
+
+    def hide(self) -> None:
+        Clock.unschedule(self._expire)
+        if self.parent is not None:
+            self.parent.remove_widget(self)
+
+    def _expire(self, _dt: float) -> None:
+        self.hide()
+
+    def undo(self) -> None:
+        stopover_id = self.stopover_id
+        self.hide()
+        App.get_running_app().undo_open_stopover(stopover_id)
+
+
+__all__ = ["ChoiceToggle", "OpenDialog", "CloseDialog", "SummaryView", "UndoBar", "UNDO_OPEN_SECONDS"]
