@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "kiosk_read_only"
+PG_CONNECT_TIMEOUT_S = 5
 
 
 def normalise_url(url: str) -> str:
@@ -46,7 +47,9 @@ def make_engine(url: str) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A server that accepts the connection and never answers must not hang every command.
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -92,9 +95,25 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+def at_head(engine: Engine) -> bool:
+    """Whether the schema is already at the newest migration, read without any write lock (a
+    plain deferred transaction on SQLite), so that readers never queue behind a writer."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        conn.rollback()
+    return current == head
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent, safe to call at every start)."""
+    """Bring the schema to the newest migration (idempotent, safe to call at every start). The
+    migration itself takes the write lock; checking that there is nothing to do does not."""
     from alembic import command
 
     with _upgrade_lock:
+        if at_head(engine):
+            return
         command.upgrade(alembic_config(engine), "head")

@@ -148,4 +148,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         )
     if env.get("KIOSK_DATABASE_URL"):
         settings = replace(settings, database_url=env["KIOSK_DATABASE_URL"])
+    _check_places(settings)
     return settings
+
+
+def _check_places(settings: Settings) -> None:
+    """Refuse, in one line, a data directory that is a file and a database that is neither
+    SQLite nor PostgreSQL, before anything tries to use them."""
+    where = "KIOSK_DATA_DIR" if os.environ.get("KIOSK_DATA_DIR") else "dossier de données"
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise DataFileError(str(settings.data_dir), f"{where} : ce n'est pas un dossier")
+    url = settings.database_url
+    if url:
+        scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+        if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in url:
+            source = "KIOSK_DATABASE_URL" if os.environ.get("KIOSK_DATABASE_URL") \
+                else "database_url"
+            raise DataFileError(source, f"base « {readable(scheme, 30)} » non prise en charge : "
+                                        "sqlite:///CHEMIN ou postgresql://…")

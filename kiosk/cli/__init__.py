@@ -36,6 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KioskError as exc:
         print(f"{PROG}: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # `kiosk itinerary list | head -1`: the reader stopped reading, which is its right;
+        # point stdout at /dev/null so that the interpreter's final flush does not fail too
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # the database is down, the disk is full...
         from sqlalchemy.exc import SQLAlchemyError
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from kiosk import services, views
 from kiosk.catalogue import load_catalogue
-from kiosk.cli.common import Parser, emit, half_label, json_flag, open_database
+from kiosk.cli.common import TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 
@@ -65,9 +65,9 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
         raise UnknownProcedure(args.procedure)
     if args.number is not None and args.number < 1:
         raise KioskError(f"Numéro de ticket invalide : {args.number}.")
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise KioskError(f"Dossier introuvable : {out.parent}")
+    from kiosk.files import check_target
+
+    out = check_target(Path(args.out))  # a folder or a missing folder: one line, exit 2
     # where the bus is and when it comes back, if there is a database to ask
     stopover: services.StopoverInfo | None = None
     passages: tuple[views.Passage, ...] = ()
@@ -119,5 +119,5 @@ def register(sub: Any) -> None:
     p.add_argument("--format", default="receipt", choices=["receipt", "a4", "qr"],
                    help="receipt : PDF 80 mm ; a4 : PDF A4 ; qr : image PNG du QR code pour le téléphone")
     p.add_argument("--out", required=True, metavar="FILE", help="fichier à écrire")
-    p.add_argument("--number", type=int, metavar="N", help="numéro du ticket à imprimer")
+    p.add_argument("--number", type=TICKET_NUMBER, metavar="N", help="numéro du ticket à imprimer")
     p.set_defaults(run=cmd_checklist)

@@ -8,7 +8,15 @@ from typing import Any
 
 from kiosk import services, views
 from kiosk.catalogue import load_catalogue
-from kiosk.cli.common import Parser, emit, half_label, json_flag, open_database
+from kiosk.cli.common import (
+    DESK_NUMBER,
+    TICKET_NUMBER,
+    Parser,
+    emit,
+    half_label,
+    json_flag,
+    open_database,
+)
 from kiosk.config import Settings
 from kiosk.context import Context
 from kiosk.errors import KioskError
@@ -177,13 +185,13 @@ def register(sub: Any) -> None:
     p.set_defaults(run=cmd_queue)
 
     p = sub.add_parser("call", help="appeler le suivant (ou un numéro) à un poste")
-    p.add_argument("--desk", type=int, required=True, help="numéro du poste")
-    p.add_argument("--number", type=int, help="appeler ce numéro plutôt que le suivant")
+    p.add_argument("--desk", type=DESK_NUMBER, required=True, help="numéro du poste")
+    p.add_argument("--number", type=TICKET_NUMBER, help="appeler ce numéro plutôt que le suivant")
     json_flag(p)
     p.set_defaults(run=cmd_call)
 
     p = sub.add_parser("recall", help="rappeler un numéro déjà appelé")
-    p.add_argument("number", type=int, metavar="NUMBER")
+    p.add_argument("number", type=TICKET_NUMBER, metavar="NUMBER")
     json_flag(p)
     p.set_defaults(run=cmd_recall)
 
@@ -194,12 +202,12 @@ def register(sub: Any) -> None:
         ("cancel", services.cancel_ticket, "annulé", "annuler un ticket en attente"),
     ):
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("number", type=int, metavar="NUMBER")
+        p.add_argument("number", type=TICKET_NUMBER, metavar="NUMBER")
         json_flag(p)
         p.set_defaults(run=_ticket_action(action, done))
 
     p = sub.add_parser("finish", help="terminer une visite et enregistrer les demandes")
-    p.add_argument("number", type=int, metavar="NUMBER")
+    p.add_argument("number", type=TICKET_NUMBER, metavar="NUMBER")
     p.add_argument("--outcome", required=True, choices=list(OUTCOMES),
                    help="résultat : réglé sur place, orienté vers un partenaire, à suivre")
     p.add_argument("--procedure", action="append", metavar="ID",
@@ -214,6 +222,6 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("desk", help="ouvrir, mettre en pause ou fermer un poste")
     p.add_argument("status", choices=list(DESK_STATUSES))
-    p.add_argument("desk", type=int, metavar="DESK")
+    p.add_argument("desk", type=DESK_NUMBER, metavar="DESK")
     json_flag(p)
     p.set_defaults(run=cmd_desk)

@@ -132,3 +132,56 @@ def test_0003_completes_existing_visits_from_the_event_log(database_factory):
         (2, at("08:41"), None, 35 * 60, 9 * 60, None),
         (3, at("08:20"), None, 13 * 60, None, None),
     ]
+
+
+def test_a_command_that_reads_does_not_wait_for_a_writer(sqlite_url, tmp_path):
+    """Checking the schema at start takes no write lock: `kiosk queue` answers at once while
+    another process holds SQLite's write lock (it used to wait 30 s, then fail)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from db.engine import make_engine
+
+    writer = make_engine(sqlite_url)
+    conn = writer.connect()
+    conn.exec_driver_sql("SELECT 1")  # the begin hook issues BEGIN IMMEDIATE: the write lock
+    try:
+        env = {**os.environ, "KIOSK_DATABASE_URL": sqlite_url, "KIOSK_DATA_DIR": str(tmp_path)}
+        start = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "kiosk", "queue", "--json"], env=env,
+                             capture_output=True, text=True, timeout=60)
+        elapsed = time.monotonic() - start
+    finally:
+        conn.rollback()
+        conn.close()
+        writer.dispose()
+    assert run.returncode == 0, run.stderr
+    assert elapsed < 10, elapsed
+
+
+def test_a_postgresql_server_that_never_answers_is_given_up_quickly(tmp_path):
+    """A server that accepts TCP and says nothing: exit 1 with one line, in seconds."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    port = server.getsockname()[1]
+    try:
+        env = {**os.environ, "KIOSK_DATA_DIR": str(tmp_path),
+               "KIOSK_DATABASE_URL": f"postgresql://kiosk@127.0.0.1:{port}/kiosk"}
+        start = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "kiosk", "queue"], env=env,
+                             capture_output=True, text=True, timeout=60)
+        elapsed = time.monotonic() - start
+    finally:
+        server.close()
+    assert run.returncode == 1
+    assert len(run.stderr.strip().splitlines()) == 1 and "base de données" in run.stderr
+    assert elapsed < 20
