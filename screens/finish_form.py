@@ -319,7 +319,7 @@ class DemarcheChooser(ModalView):
     def show_operators(self) -> None:
         self.operator_id = ""
         self.title = "Demande pour quel organisme ?"
-        self._fill(self._operator_tiles, 4, 190)
+        self._fill(self._operator_tiles, 4, 205)
 
     def show_procedures(self, operator_id: str) -> None:
         catalogue = _app().catalogue
@@ -334,7 +334,7 @@ class DemarcheChooser(ModalView):
         operator = catalogue.operator(operator_id)
         self.operator_id = operator_id
         self.title = f"{operator.label if operator else ''} : quelle démarche ?"
-        self._fill(tiles, 2, 110)
+        self._fill(tiles, 2, 130)
 
     def chosen(self, procedure_id: str) -> None:
         self.dismiss(animation=False)
