@@ -1,0 +1,77 @@
+"""The command line as a clumsy or hostile user drives it: every refusal is exit 2 and one line
+on stderr, never a traceback, and nothing is written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.test_cli import Kiosk, make_env
+
+HUGE = "99999999999999999999"
+
+
+@pytest.fixture
+def kiosk(tmp_path, database_url) -> Kiosk:
+    k = Kiosk(make_env(tmp_path, database_url))
+    k("init")
+    k("stopover", "open", "--stop", "ducos-bourg", "--half", "morning")
+    return k
+
+
+def _one_line(result) -> str:
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+OUT_OF_RANGE = [
+    ("call", "--desk", HUGE),
+    ("call", "--desk", "1", "--number", "2147483648"),
+    ("cancel", "2147483648"), ("recall", HUGE), ("start", HUGE), ("put-back", HUGE),
+    ("absent", HUGE), ("finish", HUGE, "--outcome", "solved"), ("desk", "open", HUGE),
+    ("cancel", "0"), ("cancel", "-3"), ("cancel", "douze"),
+]
+
+
+def test_numbers_out_of_range_are_refused_before_the_database(kiosk):
+    before = kiosk.json("queue")["revision"]
+    for args in OUT_OF_RANGE:
+        err = _one_line(kiosk(*args, expect=2))
+        assert "entre 1 et 2147483647" in err or "nombre entier" in err, (args, err)
+    assert kiosk.json("queue")["revision"] == before
+
+
+def test_files_and_places_that_are_not_what_they_should_be(tmp_path, database_url):
+    env = make_env(tmp_path, database_url)
+    kiosk = Kiosk(env)
+    kiosk("init")
+    assert "dossier" in _one_line(kiosk("checklist", "caf-rsa", "--out", str(tmp_path), expect=2))
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x", "utf-8")
+    assert "pas un dossier" in _one_line(Kiosk({**env, "KIOSK_DATA_DIR": str(a_file)})(
+        "queue", expect=2))
+    assert "non prise en charge" in _one_line(Kiosk({**env, "KIOSK_DATABASE_URL": "mysql://u@h/db"})(
+        "queue", expect=2))
+
+
+def test_an_emptied_sqlite_file_is_not_rebuilt_silently(tmp_path):
+    env = make_env(tmp_path, None)
+    kiosk = Kiosk(env)
+    kiosk("init")
+    database = tmp_path / "data" / "kiosk.sqlite3"
+    database.write_bytes(b"")
+    assert "vide" in _one_line(kiosk("queue", expect=2))
+    assert database.stat().st_size == 0  # nothing rebuilt behind the coordinator's back
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
+    env = make_env(tmp_path, None)
+    Kiosk(env)("init")
+    shell = subprocess.run(
+        f"set -o pipefail; {sys.executable} -m kiosk itinerary list | head -1",
+        shell=True, executable="/bin/bash", env=env, capture_output=True, text=True, timeout=60)
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stderr == "" and len(shell.stdout.splitlines()) == 1
