@@ -718,15 +718,27 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
     if not demandes:
         raise InvalidDemande("Une visite compte au moins une demande.")
     rows = []
+    seen: set[str] = set()
     for index, d in enumerate(demandes, 1):
         procedure = ctx.catalogue.procedure(d.procedure_id)
         if procedure is None:
             raise UnknownProcedure(d.procedure_id)
+        if procedure.id in seen:
+            # partners count demandes: the same procedure twice in one visit is one demande
+            # entered twice, and would be counted twice
+            raise InvalidDemande(f"Demande {index} : « {procedure.title} » est déjà notée "
+                                 "pour cette visite.")
+        seen.add(procedure.id)
         if d.outcome not in OUTCOMES:
             raise InvalidDemande(
                 f"Demande {index} : résultat « {d.outcome} » invalide ({', '.join(OUTCOMES)})."
             )
-        partner = " ".join((d.partner or "").split()) or None
+        raw_partner = d.partner or ""
+        if any(not ch.isprintable() and not ch.isspace() for ch in raw_partner) or any(
+                0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069 for ch in raw_partner):
+            raise InvalidDemande(f"Demande {index} : caractère invisible dans le nom du "
+                                 "partenaire.")
+        partner = " ".join(raw_partner.split()) or None
         if d.outcome == "redirected" and partner is None:
             raise InvalidDemande(f"Demande {index} : partenaire manquant (orientée vers qui ?).")
         if d.outcome != "redirected" and partner is not None:

@@ -383,3 +383,17 @@ def test_only_a_waiting_ticket_can_be_withdrawn_by_the_visitor(open_ctx):
     services.withdraw_ticket(open_ctx, second.number, second.stopover_id)
     assert services.take_ticket(open_ctx, HOUSING).number == 3  # never given again
     assert [w.number for w in views.queue_snapshot(open_ctx).waiting] == [3]
+
+
+def test_finish_refuses_what_the_statistics_would_count_wrong(open_ctx):
+    services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 1)
+    with pytest.raises(InvalidDemande, match="déjà notée"):
+        services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "solved")] * 3)
+    with pytest.raises(InvalidDemande, match="invisible"):
+        services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "redirected", "CA\x07F")])
+    with pytest.raises(InvalidDemande, match="invisible"):
+        services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "redirected", "\u202eFAC")])
+    with open_ctx.read() as s:
+        assert s.scalar(select(func.count()).select_from(Demande)) == 0
+    assert views.queue_snapshot(open_ctx).called[0].number == 1  # still at the desk
