@@ -15,6 +15,16 @@ from kiosk.yamlfile import LINE_KEY, line_of, load_yaml
 
 INSEE_PATTERN = re.compile(r"^97[0-9]{3}$")
 
+# The twelve communes of Espace Sud (INSEE's official geographic code, Martinique 972). The bus
+# serves these and no other: a code outside them, or a code given another commune's name, is a
+# typing slip that would otherwise end in a database constraint error at `kiosk init`.
+ESPACE_SUD: dict[str, str] = {
+    "97202": "Les Anses-d'Arlet", "97206": "Le Diamant", "97207": "Ducos",
+    "97210": "Le François", "97217": "Le Marin", "97220": "Rivière-Pilote",
+    "97221": "Rivière-Salée", "97223": "Saint-Esprit", "97226": "Sainte-Anne",
+    "97227": "Sainte-Luce", "97231": "Les Trois-Îlets", "97232": "Le Vauclin",
+}
+
 
 @dataclass(frozen=True)
 class StopDef:
@@ -86,7 +96,14 @@ def load_itinerary(folder: Path) -> Itinerary:
         if insee in insees:
             raise _fail(communes_path, where, "insee", "code en double", entry)
         insees.add(insee)
+        if insee not in ESPACE_SUD:
+            raise _fail(communes_path, where, "insee", "code INSEE inconnu (les 12 communes de "
+                        "l'Espace Sud : 97202, 97206, 97207, 97210, 97217, 97220, 97221, 97223, "
+                        "97226, 97227, 97231, 97232)", entry)
         name = _text(communes_path, entry, where, "name", max_len=80)
+        if name != ESPACE_SUD[insee]:
+            raise _fail(communes_path, where, "name",
+                        f"« {name} » : le code {insee} est celui de {ESPACE_SUD[insee]}", entry)
         stops = []
         raw_stops = entry.get("stops")
         if not isinstance(raw_stops, list) or not raw_stops:

@@ -61,6 +61,20 @@ def test_a_bad_insee_code_is_refused(tmp_path):
         load_itinerary(folder)
 
 
+@pytest.mark.parametrize("old, new, words", [
+    ('"97207"', '"97999"', "code INSEE inconnu"),  # a code that does not exist
+    ('"97207"', '"97210"', "est celui de Le François"),  # Ducos given Le François's code
+    ('name: "Ducos"', 'name: "Le François"', "le code 97207 est celui de Ducos"),  # two names
+])
+def test_communes_must_be_the_twelve_of_espace_sud(tmp_path, old, new, words):
+    """Data that used to pass validation and then broke `kiosk init` on a UNIQUE constraint."""
+    folder = copy_itinerary(tmp_path)
+    path = folder / "communes.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), "utf-8")
+    with pytest.raises(DataFileError, match=words):
+        load_itinerary(folder)
+
+
 def test_config_file_is_read_and_environment_wins(tmp_path):
     config = tmp_path / "kiosk.yaml"
     config.write_text("desks: 3\nidle_seconds: 60\ndatabase_url: sqlite:////x.db\n", "utf-8")
