@@ -286,7 +286,7 @@ def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
         raise KioskError(f"Demi-journée invalide « {half} » : morning ou afternoon.")
     with ctx.write() as session:
         stop = session.get(Stop, stop_id)
-        if stop is None:
+        if stop is None or not stop.active:  # a stop removed from the itinerary is history only
             raise UnknownStop(stop_id)
         current = session.scalars(select(Stopover).where(Stopover.closed_at.is_(None))).first()
         if current is not None:
@@ -838,6 +838,10 @@ def set_desk_status(ctx: Context, desk_id: int, status: str,
         raise KioskError(f"État de poste invalide « {status} ».")
     with ctx.write() as session:
         desk = _desk(session, desk_id)
+        current = _current_of_desk(session, desk_id)
+        if status == "closed" and current is not None:
+            # a closed desk holding a visitor: the visit could never be finished from it
+            raise DeskBusy(desk_id, current.number)
         desk.status = status
         log_event(session, ctx, f"desk_{status}", desk_id=desk_id, staff_id=staff_id)
         return status

@@ -17,6 +17,7 @@ import hmac
 import math
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -149,7 +150,8 @@ def _dummy_hash() -> str:
 
 def clean_name(name: str) -> str:
     """Trimmed, inner spaces collapsed, 1 to 80 printable characters."""
-    cleaned = " ".join(name.split())
+    # NFC: "Marié" typed with a combining accent is the same name as with a precomposed one
+    cleaned = " ".join(unicodedata.normalize("NFC", name).split())
     if not cleaned:
         raise InvalidStaffName("le nom est vide")
     if len(cleaned) > NAME_MAX:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk import services, views
-from kiosk.catalogue import load_catalogue
+from kiosk.catalogue import OTHER_ID, load_catalogue
 from kiosk.cli.common import (
     DESK_NUMBER,
     TICKET_NUMBER,
@@ -132,11 +132,9 @@ def cmd_finish(args: argparse.Namespace, settings: Settings) -> int:
     if not procedures:
         snap = views.queue_snapshot(ctx)
         current = next((c for c in snap.called if c.number == args.number), None)
-        if current is None:
-            raise services.UnknownTicket(args.number) if not any(
-                w.number == args.number for w in snap.waiting
-            ) else KioskError(f"Le ticket n° {args.number} n'a pas été appelé.")
-        procedures = [current.procedure_id]
+        # a ticket that is not at a desk cannot be finished: the service says why in its own
+        # words (unknown, still waiting, already finished...); the procedure is then moot
+        procedures = [current.procedure_id if current else OTHER_ID]
     demandes = [services.DemandeInput(p, args.outcome, args.partner) for p in procedures]
     finished = services.finish_visit(ctx, args.number, demandes, age_band=args.age_band,
                                      gender=args.gender, residence=args.residence)

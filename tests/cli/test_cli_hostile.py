@@ -75,3 +75,11 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
         shell=True, executable="/bin/bash", env=env, capture_output=True, text=True, timeout=60)
     assert shell.returncode == 0, shell.stderr
     assert shell.stderr == "" and len(shell.stdout.splitlines()) == 1
+
+
+def test_finishing_a_finished_ticket_says_so(kiosk):
+    kiosk("ticket", "take", "caf-rsa")
+    kiosk("call", "--desk", "1")
+    kiosk("finish", "1", "--outcome", "solved")
+    err = _one_line(kiosk("finish", "1", "--outcome", "solved", expect=2))
+    assert "n° 1" in err and "Pas de ticket" not in err, err

@@ -397,3 +397,21 @@ def test_finish_refuses_what_the_statistics_would_count_wrong(open_ctx):
     with open_ctx.read() as s:
         assert s.scalar(select(func.count()).select_from(Demande)) == 0
     assert views.queue_snapshot(open_ctx).called[0].number == 1  # still at the desk
+
+
+def test_a_desk_with_a_visitor_cannot_be_closed_and_a_removed_stop_cannot_open(open_ctx):
+    from sqlalchemy import update
+
+    from db.models import Stop
+
+    services.take_ticket(open_ctx, HOUSING)
+    services.call_next(open_ctx, 2)
+    with pytest.raises(DeskBusy):
+        services.set_desk_status(open_ctx, 2, "closed")
+    services.finish_visit(open_ctx, 1, [DemandeInput(HOUSING, "solved")])
+    assert services.set_desk_status(open_ctx, 2, "closed") == "closed"
+    services.close_stopover(open_ctx)
+    with open_ctx.sessions.begin() as s:  # the coordinator removed this stop from the itinerary
+        s.execute(update(Stop).where(Stop.id == "marin-bourg").values(active=False))
+    with pytest.raises(UnknownStop):
+        services.open_stopover(open_ctx, "marin-bourg")

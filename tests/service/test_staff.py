@@ -321,3 +321,14 @@ def test_unknown_desk_is_refused_and_logged(ctx):
     assert json.loads(last.detail) == {"desk": 99, "reason": "unknown_desk"}
     with pytest.raises(UnknownDesk):
         staff.logout(ctx, nadia.id, 99)
+
+
+def test_a_name_typed_with_a_combining_accent_is_the_same_name(ctx):
+    import unicodedata
+
+    from kiosk import staff
+    from kiosk.errors import StaffAlreadyExists
+
+    staff.add_staff(ctx, "Marié", "animatrice", "1234")
+    with pytest.raises(StaffAlreadyExists):
+        staff.add_staff(ctx, unicodedata.normalize("NFD", "Marié"), "animatrice", "5678")
