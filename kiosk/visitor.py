@@ -9,12 +9,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
+from db.models import Ticket
 from kiosk import documents, pdf_layout, qr, services, views
 from kiosk.catalogue import Catalogue, Operator, Procedure
 from kiosk.context import Context
-from kiosk.errors import UnknownProcedure
+from kiosk.errors import InvalidTransition, UnknownProcedure
 from kiosk.printing import Printer, PrintOutcome, make_printer
-from kiosk.services import TicketIssued
+from kiosk.services import TicketChanged, TicketIssued
 from kiosk.views import LastCall, Passage
 
 
@@ -72,6 +75,20 @@ class VisitorService:
     def take(self, procedure_id: str, priority: bool, language: str = "fr") -> TicketIssued:
         return services.take_ticket(self.ctx, procedure_id, priority=priority, language=language,
                                     channel="kiosk")
+
+    def withdraw(self, number: int, stopover_id: int) -> TicketChanged:
+        """"Ce n'est pas ma démarche": withdraw the ticket just taken. When it is too late (an
+        animatrice already called it), nothing changes and the answer is the ticket as it is
+        (state "called" and its desk), for the screen to say where she is expected."""
+        try:
+            return services.withdraw_ticket(self.ctx, number, stopover_id)
+        except InvalidTransition:
+            with self.ctx.read() as session:
+                row = session.execute(
+                    select(Ticket.state, Ticket.desk_id)
+                    .where(Ticket.stopover_id == stopover_id, Ticket.number == number)
+                ).one()
+            return TicketChanged(number, row.state, row.desk_id)
 
     def slip(self, number: int | None) -> documents.Slip:
         """What a receipt or phone QR says of this ticket and of the bus: today's stop, next passages."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.factory import Factory
 from kivy.uix.screenmanager import Screen
 
 from screens.widgets import BigButton
@@ -14,6 +15,9 @@ class DemarcheScreen(Screen):
         # one set of rows, refilled for each operator: memory stays that of the longest list
         # (each row holds two wide text textures) however many operators the morning visits
         self._rows: list[BigButton] = []
+        nav = self.ids.nav
+        # right after "Accueil" (the last of Kivy's children is the leftmost)
+        nav.add_widget(Factory.BackButton(), index=len(nav.children) - 1)
 
     def on_pre_enter(self, *_args: object) -> None:
         app = App.get_running_app()

@@ -29,12 +29,13 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition
 
 from kiosk import i18n
 from kiosk.errors import KioskError, NoOpenStopover
 from screens import theme
 from screens.announcer import make_announcer
+from screens.attention import GuardedScreenManager, IdleWarning, SoundNote
 from screens.base_app import BoardApp
 from screens.widgets import CallBanner, CornerHotspot, PinPad
 from screens.worker import Worker, release_free_memory
@@ -44,15 +45,25 @@ log = logging.getLogger("borne-plus")
 HERE = Path(__file__).parent
 BANNER_SECONDS = 8.0
 PRINT_PATIENCE_SECONDS = 2.0  # after this, the visitor gets the QR code, whatever the printer does
-AFTER_PRINT_SECONDS = 6.0
+CHECK_IDLE_SECONDS = 0.25
+# after an automatic return to Accueil the finger may already be on its way to a button of the
+# screen that went away: the first taps of that long are not taken as commands
+AFTER_AUTO_HOME_GUARD_SECONDS = 2.0
+LAST_TICKET_SECONDS = 600.0  # "Revoir mon ticket n° 12" stays on Accueil this long at most
+SOUND_NOTE_SECONDS = 8.0
 SLOW_AFTER_SECONDS = 0.4
 WARM_UP_AFTER = 2.0  # a wait shorter than this is not worth a "please wait" flash
 
 
 @dataclass(frozen=True)
 class KioskOptions:
-    idle_seconds: int = 45
+    idle_seconds: int = 45  # Accueil comes back after this long without a touch...
     staff_pin: str = ""
+    # ...but the ticket and its QR code stay long enough for someone slow to read, copy or
+    # photograph the number; once the list is printed, the number is on paper
+    ticket_seconds: int = 120
+    after_print_seconds: int = 30
+    warn_seconds: int = 15  # the warning shows this long before a screen closes by itself
 
 
 class _KeepRunning(ExceptionHandler):
@@ -91,6 +102,9 @@ class VisitorApp(BoardApp):
     ahead_line = StringProperty("")
     qr_matrix = ListProperty([])
     qr_message = StringProperty("")
+    wait_note = StringProperty("")  # the wait in words when no number would be honest
+    # the ticket of the visitor who just left, offered again on Accueil ("Revoir mon ticket")
+    last_number = StringProperty("")
 
     def __init__(self, service: Any, options: KioskOptions | None = None, **kwargs: Any) -> None:
         self.db = Worker("kiosk-db")
@@ -109,7 +123,13 @@ class VisitorApp(BoardApp):
         self._spoken_calls: list[tuple[int, int]] = []
         self._slow_event = Clock.create_trigger(self._became_slow, SLOW_AFTER_SECONDS)
         self.banner: CallBanner | None = None
-        self.manager: ScreenManager | None = None
+        self.manager: GuardedScreenManager | None = None
+        self.warning: IdleWarning | None = None
+        self.sound_note: SoundNote | None = None
+        self._sound_note_event: Any = None
+        self._last_ticket: dict[str, Any] = {}
+        self._last_ticket_until = 0.0
+        self._readings: list[str] = []  # texts "Écouter" asked for, to tell their failures
 
     def toggle_zoom(self) -> None:
         self.zoom = 1.0 if self.zoom > 1.0 else 1.3
@@ -134,7 +154,7 @@ class VisitorApp(BoardApp):
                 Builder.load_file(path)
         root = FloatLayout()
         # no shader transition: each one allocates two full-screen framebuffers
-        self.manager = ScreenManager(transition=NoTransition())
+        self.manager = GuardedScreenManager(transition=NoTransition())
         for screen in (AccueilScreen(name="accueil"), OrganismeScreen(name="organisme"),
                        DemarcheScreen(name="demarche"), TicketScreen(name="ticket"),
                        QrScreen(name="qr")):
@@ -145,12 +165,17 @@ class VisitorApp(BoardApp):
         self.banner.height = 230 * self.u
         self.bind(u=lambda *_: setattr(self.banner, "height", 230 * self.u))
         root.add_widget(self.banner)
+        self.warning = IdleWarning(title=self.t("idle.title"), text=self.t("idle.keep"))
+        self.warning.on_keep = self._touched
+        root.add_widget(self.warning)
+        self.sound_note = SoundNote(text=self.t("read.broken"))
+        root.add_widget(self.sound_note)
         corner = CornerHotspot(size_hint=(None, None), size=(140, 140),
                                pos_hint={"x": 0, "top": 1})
         corner.on_long_press = self.ask_staff_pin
         root.add_widget(corner)
         self.start_polling()
-        Clock.schedule_interval(self._check_idle, 1.0)
+        Clock.schedule_interval(self._check_idle, CHECK_IDLE_SECONDS)
         # after the first frames: fonts and QR layouts, so the first visitor never waits for them
         Clock.schedule_once(lambda _dt: self.device.submit(self.service.warm_up), WARM_UP_AFTER)
         self._poll(0)
@@ -183,15 +208,53 @@ class VisitorApp(BoardApp):
     # ------------------------------------------------------------ idle return
 
     def _touched(self, *_args: Any) -> None:
+        # the warning hides itself when touched: it must still be up to take that touch
         self.last_touch = time.monotonic()
 
+    def patience(self) -> float:
+        """Seconds without a touch before the current screen goes back to Accueil."""
+        screen = self.manager.current if self.manager is not None else "accueil"
+        if screen in ("ticket", "qr"):
+            return float(self.options.after_print_seconds if self.ticket_printed
+                         else self.options.ticket_seconds)
+        return float(self.options.idle_seconds)
+
     def _check_idle(self, _dt: float) -> None:
+        if self._last_ticket and (time.monotonic() >= self._last_ticket_until
+                                  or not self.is_open):
+            self._forget_last_ticket()
         if self.manager is None or self.manager.current == "accueil":
+            if self.warning is not None:
+                self.warning.shown = False
             return
-        if time.monotonic() - self.last_touch >= self.options.idle_seconds:
+        patience = self.patience()
+        idle = time.monotonic() - self.last_touch
+        if idle >= patience:
             self.go_home()
+            self.manager.hold(AFTER_AUTO_HOME_GUARD_SECONDS)
+        elif self.warning is not None:
+            # never more than a third of the delay: a short delay (tests) still shows the screen
+            warn = min(float(self.options.warn_seconds), patience / 3)
+            self.warning.shown = idle >= patience - warn
+
+    def _forget_last_ticket(self) -> None:
+        self._last_ticket = {}
+        self.last_number = ""
+
+    def show_last_ticket(self) -> None:
+        """"Revoir mon ticket n° 12" on Accueil: the ticket screen again, as it was."""
+        ticket = dict(self._last_ticket)
+        if not ticket:
+            return
+        self.go_home()
+        self._show_ticket(ticket)
 
     def go_home(self) -> None:
+        if self.ticket:
+            # kept a while, for a visitor whose ticket screen closed before she was done
+            self._last_ticket = dict(self.ticket)
+            self._last_ticket_until = time.monotonic() + LAST_TICKET_SECONDS
+            self.last_number = str(self.ticket["number"])
         self._flow_id += 1  # results of a flow the visitor left are ignored
         self.priority = False
         self.operator_id = ""
@@ -203,7 +266,10 @@ class VisitorApp(BoardApp):
         self.ticket_priority = False
         self.ticket_printed = False
         self.ahead_line = ""
+        self.wait_note = ""
         self.qr_matrix = []
+        if self.warning is not None:
+            self.warning.shown = False
         for child in list(Window.children):
             if isinstance(child, PinPad):
                 child.dismiss()
@@ -211,6 +277,15 @@ class VisitorApp(BoardApp):
             self.manager.current = "accueil"
             self.announcer.hush_readings()
             self.device.submit(release_free_memory)  # between visitors, off the Kivy thread
+
+    def go_back(self, screen: str) -> None:
+        """"Retour": one step back in the path, the priority choice kept."""
+        if self.busy:
+            return  # the ticket is being made: it will show, then "Ce n'est pas ma démarche"
+        if screen == "organisme":
+            self.operator_id = ""
+        self.notice = ""
+        self.go(screen)
 
     def go(self, screen: str) -> None:
         if self.manager is not None and self.manager.current != screen:
@@ -225,6 +300,9 @@ class VisitorApp(BoardApp):
         for problem in problems[self._reported_problems:]:
             device = "speech" if problem.phase == "speech" else "audio"
             self.db.submit(self.service.report_problem, device, problem.message)
+            if problem.text in self._readings:  # the visitor pressed "Écouter" and heard nothing
+                self._readings.remove(problem.text)
+                self._sound_failed()
         self._reported_problems = len(problems)
 
     def _report_sound_working(self) -> None:
@@ -270,6 +348,9 @@ class VisitorApp(BoardApp):
         ]
         self.calls = [self.t("accueil.call", number=c.number, desk=c.desk)
                       for c in board.last_calls[:3]]
+        if self._last_ticket and any(c.number == self._last_ticket["number"]
+                                     for c in board.last_calls):
+            self._forget_last_ticket()  # called: the screen and the voice say where to go
         self._spoken_calls = [(c.number, c.desk) for c in board.last_calls[:3]]
         fresh = [c for c in reversed(board.last_calls) if c.event_id > self._seen_call]
         if board.last_calls:
@@ -342,23 +423,35 @@ class VisitorApp(BoardApp):
         if flow != self._flow_id:
             return
         procedure = self.catalogue.procedure(issued.procedure_id)
-        self.ticket = {
+        self._forget_last_ticket()  # a new ticket: the previous visitor's one is not offered
+        self.refresh_now()
+        self._show_ticket({
             "number": issued.number,
             "procedure_id": issued.procedure_id,
+            "operator_id": issued.operator_id,
+            "stopover_id": issued.stopover_id,
             "title": procedure.title if procedure else "",
             "ahead": issued.people_ahead,
             "low": issued.wait.low,
             "high": issued.wait.high,
+            "known": issued.wait.known,
+            "past_closing": issued.wait.past_closing,
+            "closes_at": issued.closes_at.hour,
+            "half": issued.half,
             "priority": issued.priority,
             "printed": False,
-        }
-        self.ticket_number = str(issued.number)
-        self.ticket_title = self.ticket["title"]
-        self.ticket_priority = issued.priority
-        self.ticket_printed = False
-        self.ahead_line = f"{self.ahead_text(self.ticket)}   {self.wait_text(self.ticket)}"
+        })
+
+    def _show_ticket(self, ticket: dict[str, Any]) -> None:
+        self.ticket = ticket
+        self.ticket_number = str(ticket["number"])
+        self.ticket_title = ticket["title"]
+        self.ticket_priority = ticket["priority"]
+        self.ticket_printed = ticket["printed"]
+        self.wait_note = self.wait_text(ticket) if ticket.get("past_closing") else ""
+        wait = "" if self.wait_note else f"   {self.wait_text(ticket)}"
+        self.ahead_line = f"{self.ahead_text(ticket)}{wait}"
         self.notice = ""
-        self.refresh_now()
         self.go("ticket")
 
     def _ticket_failed(self, flow: int, exc: BaseException) -> None:
@@ -367,13 +460,33 @@ class VisitorApp(BoardApp):
             return
         key = "common.closed_now" if isinstance(exc, NoOpenStopover) else "common.trouble"
         self.go_home()
+        if self.manager is not None:
+            self.manager.hold(AFTER_AUTO_HOME_GUARD_SECONDS)
         self.notice = self.t(key) if isinstance(exc, KioskError) else self.t("common.trouble")
 
     # ------------------------------------------------------------ read aloud
 
     def read_aloud(self) -> None:
-        """The "Écouter" button: say what the current screen shows and asks, after any call."""
-        self.announcer.read(self.spoken_screen())
+        """The "Écouter" button: say what the current screen shows and asks, after any call.
+        When the kiosk cannot speak (no espeak-ng, no audio output), the visitor is told on the
+        screen (the poll sees the failed reading in the announcer's problems)."""
+        text = self.spoken_screen()
+        self._readings = [*self._readings[-4:], text]
+        if not self.announcer.read(text):
+            self._sound_failed()
+
+    def _sound_failed(self) -> None:
+        if self.sound_note is None:
+            return
+        self.sound_note.shown = True
+        if self._sound_note_event is not None:
+            self._sound_note_event.cancel()
+        self._sound_note_event = Clock.schedule_once(self._hide_sound_note, SOUND_NOTE_SECONDS)
+
+    def _hide_sound_note(self, _dt: float = 0) -> None:
+        self._sound_note_event = None
+        if self.sound_note is not None:
+            self.sound_note.shown = False
 
     def spoken_screen(self) -> str:
         """The current screen in words for the ear (no "N°", no "/")."""
@@ -387,7 +500,8 @@ class VisitorApp(BoardApp):
             return self.t("read.demarche", operator=operator.label if operator else "", names=names)
         if screen == "ticket" and self.ticket:
             return self.t("read.ticket", number=self.ticket["number"],
-                          ahead=self.ahead_text(self.ticket), wait=self.wait_text(self.ticket))
+                          ahead=self.ahead_text(self.ticket),
+                          wait=self.wait_text(self.ticket).rstrip("."))
         if screen == "qr":
             return self.t("read.qr")
         parts = [self.t("accueil.welcome") + ".", self.stop_text + "."]
@@ -408,6 +522,10 @@ class VisitorApp(BoardApp):
     def wait_text(self, ticket: dict[str, Any]) -> str:
         if not ticket:
             return ""
+        if ticket.get("past_closing"):
+            return self.t(f"ticket.past_closing.{ticket['half']}", hour=ticket["closes_at"])
+        if not ticket.get("known", True):
+            return self.t("ticket.wait_unknown")
         if ticket.get("low", 0) == 0:
             return self.t("ticket.wait_short", high=ticket.get("high", 5))
         return self.t("ticket.wait", low=ticket["low"], high=ticket["high"])
@@ -435,7 +553,8 @@ class VisitorApp(BoardApp):
                 self.busy = False
                 self.notice = self.t("ticket.printed")
                 self.ticket_printed = True
-                Clock.schedule_once(lambda _dt: self._home_if_still(flow), AFTER_PRINT_SECONDS)
+                self.ticket["printed"] = True
+                self.last_touch = time.monotonic()  # the shorter delay runs from the print
             else:
                 self._print_fallback(flow)
 
@@ -444,10 +563,6 @@ class VisitorApp(BoardApp):
 
         self.device.submit(self.service.print_checklist, self.ticket["procedure_id"],
                            self.ticket["number"], on_done=printed, on_error=failed)
-
-    def _home_if_still(self, flow: int) -> None:
-        if flow == self._flow_id:
-            self.go_home()
 
     def _print_fallback(self, flow: int) -> None:
         self.busy = False
@@ -471,6 +586,44 @@ class VisitorApp(BoardApp):
 
     def finish(self) -> None:
         self.go_home()
+
+    def not_my_procedure(self) -> None:
+        """"Ce n'est pas ma démarche": the ticket is withdrawn (its number is never given again)
+        and the visitor is back on the procedures of the same organism, priority kept."""
+        if self.busy or not self.ticket:
+            return
+        self.busy = True
+        flow = self._flow_id
+        ticket = dict(self.ticket)
+        self.db.submit(self.service.withdraw, ticket["number"], ticket["stopover_id"],
+                       on_done=lambda changed: self._withdrawn(flow, ticket, changed),
+                       on_error=lambda exc: self._withdraw_failed(flow, exc))
+
+    def _withdrawn(self, flow: int, ticket: dict[str, Any], changed: Any) -> None:
+        self.busy = False
+        if flow != self._flow_id:
+            return
+        if changed.state != "withdrawn":
+            # too late: the ticket stays, and the visitor is told where she is expected
+            self.notice = (self.t("ticket.already_called", desk=changed.desk)
+                           if changed.state in ("called", "in_service") and changed.desk
+                           else self.t("ticket.cannot_withdraw"))
+            return
+        self.ticket = {}  # gone: neither kept for "Revoir mon ticket" nor shown again
+        self.go_home()
+        self._forget_last_ticket()
+        self.priority = ticket["priority"]
+        self.operator_id = ticket["operator_id"]
+        self.notice = self.t("ticket.withdrawn", number=ticket["number"])
+        several = len(self.catalogue.procedures_of(self.operator_id)) > 1
+        self.go("demarche" if several else "organisme")
+
+    def _withdraw_failed(self, flow: int, exc: BaseException) -> None:
+        self.busy = False
+        if flow != self._flow_id:
+            return
+        log.warning("kiosk: withdraw failed: %r", exc)
+        self.notice = self.t("ticket.cannot_withdraw")
 
 
 def run(service: Any, options: KioskOptions, on_started: Callable[[VisitorApp], None] | None = None

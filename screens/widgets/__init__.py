@@ -125,8 +125,10 @@ class QRCodeImage(Widget):
 
 
 class CallBanner(BoxLayout):
-    """The yellow call band over every screen. Hidden, it lets every touch through; shown, a
-    tap on it closes it early (the next call in line, if any, follows)."""
+    """The yellow call band over every screen. It never takes a touch: the banner appears
+    whenever a call comes, often while a finger is already on its way to a button under it,
+    and that tap must do what the visitor meant. A tap on it also closes it early, so she
+    sees the screen she is using (the next call in line, if any, follows)."""
 
     text = StringProperty("")
     sub = StringProperty("")
@@ -137,8 +139,7 @@ class CallBanner(BoxLayout):
         if self.shown and self.collide_point(*touch.pos):  # type: ignore[attr-defined]
             if self.on_dismiss is not None:
                 self.on_dismiss()
-            return True
-        return False
+        return False  # the touch goes on to the screen under the banner
 
 
 class PinPad(ModalView):

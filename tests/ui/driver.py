@@ -91,6 +91,8 @@ class Driver:
     def tap(self, name: str | None = None, text: str | None = None) -> None:
         # as a person does: wait for the screen to stop moving before pressing
         self.wait(lambda: not self.app.manager.transition.is_active, what="transition")
+        # the kiosk ignores taps on a screen that just appeared (screens/attention.py)
+        self.wait(lambda: getattr(self.app.manager, "settled", True), what="screen settled")
         self.pump(3)
         widget = self.find(name, text)
         assert not widget.disabled, f"{name or text} is disabled"

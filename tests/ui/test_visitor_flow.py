@@ -77,6 +77,7 @@ def test_a_double_tap_makes_one_ticket(kiosk_app, visitor_ctx):
     k.wait(lambda: k.screen == "demarche")
     row = k.find("procedure:edf-facture")
     x, y = row.to_window(row.center_x, row.center_y)
+    k.wait(lambda: k.app.manager.settled, what="screen settled")
     k.tap_at(x, y)
     k.tap_at(x, y)
     k.wait(lambda: k.screen == "ticket")
@@ -152,7 +153,7 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
     from screens.visitor_app import KioskOptions
 
     service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path))
-    k = start_app(service, KioskOptions(idle_seconds=2, staff_pin="2468"))
+    k = start_app(service, KioskOptions(idle_seconds=2, ticket_seconds=2, staff_pin="2468"))
     try:
         k.take_ticket("autre")
         started = time.monotonic()
