@@ -106,7 +106,8 @@ class Stopover(Base):
     day: Mapped[dt.date] = mapped_column(Date, index=True)  # statistics select periods by day
     half: Mapped[str] = mapped_column(String(10))
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # indexed: every queue action looks for the open stopover (closed_at IS NULL)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     stop: Mapped[Stop] = relationship()
@@ -158,6 +159,9 @@ class Ticket(Base):
         # The wait estimate reads the latest services of one procedure: an index range scan
         # from the newest end, however many years of visits the table holds.
         Index("ix_tickets_recent_service", "procedure_id", "state", "ended_at"),
+        # "who is at this desk now": SQLite cannot use the partial unique index below for a
+        # query whose state list is bound parameters, and scanned every ticket of the history
+        Index("ix_tickets_desk_state", "desk_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,4 +1,5 @@
-"""tickets withdrawn by the visitor ("Ce n'est pas ma démarche")
+"""tickets withdrawn by the visitor ("Ce n'est pas ma démarche"); indexes for the queue's
+lookups on years of history (the open stopover, the ticket at a desk)
 
 Revision ID: 0004
 Revises: 0003
@@ -25,10 +26,16 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_constraint("state", type_="check")
         batch_op.create_check_constraint("state", _in(AFTER))
+        batch_op.create_index("ix_tickets_desk_state", ["desk_id", "state"], unique=False)
+    with op.batch_alter_table("stopovers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stopovers_closed_at"), ["closed_at"], unique=False)
 
 
 def downgrade() -> None:
     op.execute("UPDATE tickets SET state = 'cancelled' WHERE state = 'withdrawn'")
+    with op.batch_alter_table("stopovers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stopovers_closed_at"))
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_desk_state")
         batch_op.drop_constraint("state", type_="check")
         batch_op.create_check_constraint("state", _in(BEFORE))
