@@ -8,13 +8,16 @@ appears here within a second.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import (
@@ -26,7 +29,7 @@ from kivy.properties import (
 )
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import i18n
+from kiosk import french, i18n
 from kiosk.errors import KioskError, NoTicketWaiting
 from kiosk.staff import COORDINATOR
 from screens import theme
@@ -37,6 +40,15 @@ log = logging.getLogger("borne-plus")
 HERE = Path(__file__).parent
 
 STATE_WORDS = {"called": "appelé", "in_service": "en cours"}
+
+# One plain line per kind of problem; the technical details stay in the event log.
+PROBLEM_WORDS = {
+    "printer": "Imprimante : l'impression ne marche pas",
+    "audio": "Son : les appels ne sortent pas du haut-parleur",
+    "speech": "Voix : les numéros ne sont pas annoncés à voix haute",
+    "database": "Base de données : la console ne la joint plus",
+}
+QUIET_AFTER_CALL = 0.5  # seconds: a second tap of a double tap on "Appeler" must do nothing
 
 
 class StaffApp(BoardApp):
@@ -67,6 +79,9 @@ class StaffApp(BoardApp):
     message_is_error = BooleanProperty(False)
     busy = BooleanProperty(False)
     db_problem = StringProperty("")
+    calling = BooleanProperty(False)  # a call is on its way: "Appeler" stays disabled
+    undo_text = StringProperty("")  # "N° 12 marqué absent": the undo bar, shown for a while
+    undo_seconds = NumericProperty(8.0)
 
     def __init__(self, service: Any, **kwargs: Any) -> None:
         self.worker = Worker("console-db")
@@ -75,6 +90,9 @@ class StaffApp(BoardApp):
         self.board: Any = None
         self.manager: ScreenManager | None = None
         self.stale: tuple[Any, ...] = ()
+        self._undo: tuple[Callable[..., Any], int] | None = None
+        self._called_at = 0.0  # time.monotonic() of the latest tap on a call button
+        self._db_down_since: Any = None
 
     # ------------------------------------------------------------ building
 
@@ -114,7 +132,8 @@ class StaffApp(BoardApp):
     # ------------------------------------------------------------ jobs
 
     def run_job(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-                done_message: str | Callable[[Any], str] | None = None) -> None:
+                done_message: str | Callable[[Any], str] | None = None,
+                on_failed: Callable[[BaseException], None] | None = None) -> None:
         """Run one core call in the worker; a refusal becomes a message, never a crash."""
 
         def done(result: Any) -> None:
@@ -128,6 +147,8 @@ class StaffApp(BoardApp):
 
         def failed(exc: BaseException) -> None:
             self.busy = False
+            if on_failed is not None:
+                on_failed(exc)
             if isinstance(exc, NoTicketWaiting):
                 self.say("Personne n'attend.")
             elif isinstance(exc, KioskError):
@@ -193,6 +214,7 @@ class StaffApp(BoardApp):
             return
 
         def out(_result: Any) -> None:
+            self.hide_undo()
             self.staff_id = 0
             self.staff_name = ""
             self.role = ""
@@ -206,13 +228,19 @@ class StaffApp(BoardApp):
     # ------------------------------------------------------------ live board
 
     def board_unreachable(self, exc: BaseException) -> None:
-        self.db_problem = f"Base de données injoignable : {str(exc).splitlines()[0][:120]}"
+        # the details go to the log, the console says it in words, with since when
+        log.warning("console: database unreachable: %s", str(exc).splitlines()[0][:300])
+        if self._db_down_since is None:
+            self._db_down_since = dt.datetime.now()  # the bus's clock: Martinique local time
+        self.db_problem = (f"{PROBLEM_WORDS['database']} "
+                           f"(depuis {french.time_of_day(self._db_down_since)}).")
 
     def _on_stale(self, stale: Any) -> None:
         self.stale = stale
 
     def show_board(self, board: Any) -> None:
         self.db_problem = ""
+        self._db_down_since = None
         self.board = board
         self._revision = board.queue.revision
         stopover = board.queue.stopover
@@ -264,11 +292,21 @@ class StaffApp(BoardApp):
             + (" – pause" if d.status == "paused" else "")
             for d in board.desks
         )
-        problems = [f"{self._device_word(p.device)} : {p.message}" for p in board.problems]
+        problems = [f"{PROBLEM_WORDS.get(p.device, p.device)} "
+                    f"(depuis {french.time_of_day(p.at)})." for p in board.problems]
         if self.stale:
             problems.append(f"{len(self.stale)} fiche(s) de démarche à revérifier "
                             f"(plus de 12 mois) : {', '.join(p.id for p in self.stale[:3])}")
-        self.status_text = " · ".join(problems)
+        self.status_text = "\n".join(problems)
+
+    def text_width(self, text: str, font_px: float, *_bind: Any) -> float:
+        """The width of a button's bold text at the console's scale, so that a button can be
+        made wide enough never to cut a word ("Reprendr/e"); extra arguments re-evaluate kv."""
+        from kivy.core.text import Label as CoreLabel
+
+        label = CoreLabel(text=text, font_name=self.font_bold,
+                          font_size=max(self.min_font, font_px * self.k))
+        return float(label.get_extents(text)[0])
 
     def _title(self, procedure_id: str) -> str:
         procedure = self.catalogue.procedure(procedure_id)
@@ -278,10 +316,6 @@ class StaffApp(BoardApp):
         operator = self.catalogue.operator(operator_id)
         return operator.pictogram if operator else "autre"
 
-    @staticmethod
-    def _device_word(device: str) -> str:
-        return {"printer": "Imprimante", "speech": "Voix", "audio": "Son"}.get(device, device)
-
     # ------------------------------------------------------------ actions
 
     def select(self, number: int) -> None:
@@ -289,33 +323,96 @@ class StaffApp(BoardApp):
         self.queue_rows = [{**row, "selected": row["number"] == self.selected}
                            for row in self.queue_rows]
 
-    def call_next(self) -> None:
-        self.run_job(self.service.call_next, self.desk, self.staff_id,
+    def _too_soon(self) -> bool:
+        """The second tap of a double tap on "Appeler": the button under the finger has just
+        become "Rappeler" (or is still "Appeler"); it must do nothing."""
+        return self.calling or time.monotonic() - self._called_at < QUIET_AFTER_CALL
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.calling = True
+        self._called_at = time.monotonic()
+
+        def called(call: Any) -> None:
+            self.calling = False
+            self._called_at = time.monotonic()
+            # show the visitor at my desk now, not at the next poll: the panel must not offer
+            # "Appeler le suivant" again in between
+            self.current = {"number": call.number, "state": "called",
+                            "procedure_id": call.procedure_id}
+            self.current_number = f"N° {call.number}"
+            self.current_state = "called"
+            self.current_text = f"{self._title(call.procedure_id)}\nappelé depuis 0 min"
+
+        def not_called(_exc: BaseException) -> None:
+            self.calling = False
+
+        self.run_job(fn, *args, on_done=called, on_failed=not_called,
                      done_message=lambda c: f"N° {c.number} appelé au poste {c.desk}.")
 
+    def call_next(self) -> None:
+        if self.current or self._too_soon():
+            return
+        self._call(self.service.call_next, self.desk, self.staff_id)
+
     def call_selected(self) -> None:
-        if self.selected:
+        if self.selected and not self.current and not self._too_soon():
             number = self.selected
             self.selected = 0
-            self.run_job(self.service.call_number, self.desk, number, self.staff_id,
-                         done_message=lambda c: f"N° {c.number} appelé au poste {c.desk}.")
+            self._call(self.service.call_number, self.desk, number, self.staff_id)
 
     def cancel_selected(self) -> None:
         if self.selected:
             number = self.selected
             self.selected = 0
             self.run_job(self.service.cancel, number, self.staff_id,
-                         done_message=f"N° {number} annulé.")
+                         on_done=lambda _r: self.offer_undo(f"Ticket n° {number} annulé",
+                                                            self.service.undo_cancel, number))
 
     def absent_selected(self) -> None:
         if self.selected:
             number = self.selected
             self.selected = 0
-            self.run_job(self.service.absent, number, self.staff_id,
-                         done_message=f"N° {number} marqué absent.")
+            self._absent(number)
+
+    def _absent(self, number: int) -> None:
+        self.run_job(self.service.absent, number, self.staff_id,
+                     on_done=lambda _r: self.offer_undo(f"N° {number} marqué absent",
+                                                        self.service.undo_absent, number))
+
+    # ------------------------------------------------------------ undo of a one-tap slip
+
+    def offer_undo(self, text: str, undo: Callable[..., Any], number: int) -> None:
+        """"N° 12 marqué absent — Annuler" for `undo_seconds`: no dialog before the action,
+        the fast path stays one tap, and a slip costs one more."""
+        self._undo = (undo, number)
+        self.undo_text = text
+        self.say("")
+        Clock.unschedule(self._undo_expired)
+        Clock.schedule_once(self._undo_expired, self.undo_seconds)
+
+    def _undo_expired(self, _dt: float) -> None:
+        self.hide_undo()
+
+    def hide_undo(self) -> None:
+        Clock.unschedule(self._undo_expired)
+        self._undo = None
+        self.undo_text = ""
+
+    def undo_last(self) -> None:
+        if self._undo is None:
+            return
+        undo, number = self._undo
+        self.hide_undo()
+
+        def said(changed: Any) -> str:
+            if changed.state == "called":
+                return f"N° {number} de nouveau appelé au poste {changed.desk}."
+            return f"N° {number} remis à sa place dans la file."
+
+        self.run_job(undo, number, self.staff_id, done_message=said)
 
     def _current_action(self, fn: Callable[..., Any], done: str, *extra: Any) -> None:
-        if not self.current:
+        if not self.current or self._too_soon():
             return
         number = self.current["number"]
         self.run_job(fn, number, *extra, self.staff_id, done_message=done.format(n=number))
@@ -330,10 +427,15 @@ class StaffApp(BoardApp):
         self._current_action(self.service.put_back, "N° {n} remis dans la file.")
 
     def absent(self) -> None:
-        self._current_action(self.service.absent, "N° {n} marqué absent.")
+        if self.current and not self._too_soon():
+            self._absent(self.current["number"])
 
     def transfer(self, desk: int) -> None:
-        self._current_action(self.service.transfer, f"N° {{n}} envoyé au poste {desk}.", desk)
+        # chosen in a list, not a tap on the call button's spot: no double-tap guard here
+        if self.current:
+            number = self.current["number"]
+            self.run_job(self.service.transfer, number, desk, self.staff_id,
+                         done_message=f"N° {number} envoyé au poste {desk}.")
 
     def finish(self, demandes: list[Any], age_band: str | None, gender: str | None,
                residence: str | None = None) -> None:
@@ -346,9 +448,25 @@ class StaffApp(BoardApp):
                                             f"({f.demandes} demande(s)).")
 
     def new_ticket(self, procedure_id: str, priority: bool) -> None:
-        self.run_job(self.service.new_ticket, procedure_id, priority,
+        def offer_slip(ticket: Any) -> None:
+            if self.manager is not None:
+                self.manager.get_screen("console").ask_print(ticket)
+
+        self.run_job(self.service.new_ticket, procedure_id, priority, on_done=offer_slip,
                      done_message=lambda t: f"Ticket n° {t.number} créé "
                                             f"({t.people_ahead} personne(s) avant).")
+
+    def print_slip(self, procedure_id: str, number: int) -> None:
+        """The walk-in's slip, on the kiosk's printer (a failure also shows as a problem line)."""
+        def printed(outcome: Any) -> None:
+            if outcome.ok:
+                self.say(f"Ticket n° {number} imprimé : donnez-le à la personne.")
+            else:
+                self.say(f"Le ticket n° {number} n'a pas pu être imprimé : {outcome.message}",
+                         error=True)
+
+        self.say(f"Impression du ticket n° {number}…")
+        self.run_job(self.service.print_slip, procedure_id, number, on_done=printed)
 
     def toggle_pause(self) -> None:
         status = "open" if self.desk_status == "paused" else "paused"

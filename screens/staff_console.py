@@ -38,12 +38,15 @@ class Chooser(ModalView):
     second and left their textures behind (about 90 MB after ten openings)."""
 
     title = StringProperty("")
+    cancel_text = StringProperty("Annuler")
+    cols = NumericProperty(1)  # the twelve organisms in two columns: all seen without scrolling
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._buttons: list[BigButton] = []
         self._values: list[object] = []
         self._on_choose: Callable[[Any], None] | None = None
+        self._on_cancel: Callable[[], None] | None = None
 
     def fill(self, choices: list[tuple[str, object]], on_choose: Callable[[Any], None]) -> Chooser:
         app = App.get_running_app()
@@ -69,9 +72,20 @@ class Chooser(ModalView):
         return self
 
     def _chosen(self, button: BigButton) -> None:
+        self._on_cancel = None
         self.dismiss(animation=False)
         if self._on_choose is not None:
             self._on_choose(self._values[int(button.value)])
+
+    def bind_cancel(self, on_cancel: Callable[[], None] | None) -> None:
+        """What the bottom button does besides closing (e.g. back to the organisms)."""
+        self._on_cancel = on_cancel
+
+    def cancel(self) -> None:
+        on_cancel, self._on_cancel = self._on_cancel, None
+        self.dismiss(animation=False)
+        if on_cancel is not None:
+            on_cancel()
 
 
 class ConsoleScreen(Screen):
@@ -109,22 +123,63 @@ class ConsoleScreen(Screen):
         if chooser is None:
             chooser = self._choosers[purpose] = Chooser()
         chooser.title = title
+        chooser.cancel_text = "Annuler"
+        chooser.cols = 1
+        chooser.bind_cancel(None)
         return chooser
 
     def ask_transfer(self) -> None:
+        """Only desks where someone can receive the visitor now: open, staffed and free (the
+        core refuses the others too: kiosk.services.transfer_ticket)."""
         app = App.get_running_app()
-        desks = [(f"Poste {d.id}" + (f" – {d.staff_name}" if d.staff_name else ""), d.id)
-                 for d in (app.board.desks if app.board else ()) if d.id != app.desk]
+        desks = [(f"Poste {d.id} – {d.staff_name}", d.id)
+                 for d in (app.board.desks if app.board else ())
+                 if d.id != app.desk and d.status == "open" and d.staff_name
+                 and d.current is None]
+        if not desks:
+            app.say("Aucun autre poste ne peut la recevoir : il faut un poste ouvert, libre, "
+                    "où quelqu'un est connecté.", error=True)
+            return
         self.chooser("transfer", "Envoyer la personne au poste…").fill(
             desks, app.transfer).open(animation=False)
 
     def ask_new_ticket(self, priority: bool = False) -> None:
+        """As at the kiosk: the organism, then its procedure (one list of 37 is too long)."""
         app = App.get_running_app()
-        choices = [(f"{app.catalogue.operator(p.operator_id).label} – {p.title}", p.id)
-                   for p in app.catalogue.procedures]
-        title = "Nouveau ticket prioritaire pour…" if priority else "Nouveau ticket pour…"
-        self.chooser("new_ticket", title).fill(
-            choices, lambda pid: app.new_ticket(pid, priority)).open(animation=False)
+        choices = [(o.label, o.id) for o in app.catalogue.operators
+                   if app.catalogue.procedures_of(o.id)]
+        title = "Nouveau ticket prioritaire : quel organisme ?" if priority else \
+            "Nouveau ticket : quel organisme ?"
+        chooser = self.chooser("new_ticket", title)
+        chooser.cols = 2
+        chooser.fill(choices, lambda oid: self._ask_procedure(oid, priority)).open(animation=False)
+
+    def _ask_procedure(self, operator_id: str, priority: bool) -> None:
+        app = App.get_running_app()
+        procedures = app.catalogue.procedures_of(operator_id)
+        if len(procedures) == 1:  # nothing to choose ("Autre demande")
+            app.new_ticket(procedures[0].id, priority)
+            return
+        operator = app.catalogue.operator(operator_id)
+        chooser = self.chooser("procedure", f"{operator.label if operator else ''} : "
+                                            "quelle démarche ?")
+        chooser.cancel_text = "Retour aux organismes"
+        chooser.fill([(p.title, p.id) for p in procedures],
+                     lambda pid: app.new_ticket(pid, priority))
+        chooser.bind_cancel(lambda: self.ask_new_ticket(priority))
+        chooser.open(animation=False)
+
+    def ask_print(self, ticket: Any) -> None:
+        """The visitor leaves with a slip, as at the kiosk."""
+        app = App.get_running_app()
+        ahead = ticket.people_ahead
+        chooser = self.chooser("print", f"Ticket n° {ticket.number} créé "
+                                        f"({ahead} personne{'s' if ahead > 1 else ''} avant). "
+                                        "Imprimer son ticket ?")
+        chooser.cancel_text = "Non merci"
+        chooser.fill([("Imprimer le ticket", "print")],
+                     lambda _v: app.print_slip(ticket.procedure_id, ticket.number))
+        chooser.open(animation=False)
 
     def ask_finish(self) -> None:
         from screens.finish_form import FinishForm

@@ -23,6 +23,7 @@ class LoginScreen(Screen):
         self.pin = ""
         self.chosen = 0
         self.chosen_name = ""
+        self.fill()  # no name left highlighted from the previous session
 
     def on_kv_post(self, *_args: object) -> None:
         App.get_running_app().bind(members=lambda *_a: self.fill())

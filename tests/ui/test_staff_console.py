@@ -65,6 +65,7 @@ def test_login_call_and_finish_a_visit_with_two_demandes(console, staff_ctx):
     k.shot("21-console-file")
     k.tap("call_next")
     k.wait(lambda: k.app.current_number == "N° 2", what="called")
+    k.settle(0.6)  # a tap in the first half second is taken for a double tap on "Appeler"
     k.tap("start")
     k.wait(lambda: k.app.current_state == "in_service", what="started")
     k.shot("21b-console-visite-en-cours")
@@ -126,6 +127,7 @@ def test_selected_number_actions_and_new_ticket_for_a_visitor(console, staff_ctx
     k.app.select(3)
     k.tap("call_selected")
     k.wait(lambda: k.app.current_number == "N° 3")
+    k.settle(0.6)
     k.tap("put_back")
     k.wait(lambda: k.app.current_number == "")
     k.app.select(1)
@@ -134,7 +136,9 @@ def test_selected_number_actions_and_new_ticket_for_a_visitor(console, staff_ctx
     k.app.select(2)
     k.tap("absent_selected")
     k.wait(lambda: states(staff_ctx)[2] == "no_show")
-    k.tap("new_ticket")
+    k.tap("new_ticket")  # the organism, then the procedure, as at the kiosk
+    k.wait(lambda: _chooser_has(k, "choice:caf"), what="organism list")
+    k.tap("choice:caf")
     k.wait(lambda: _chooser_has(k, "choice:caf-rsa"), what="procedure list")
     k.tap("choice:caf-rsa")
     k.wait(lambda: len(states(staff_ctx)) == 4, what="ticket on behalf")
@@ -182,6 +186,7 @@ def test_transfer_pause_and_logout(console, staff_ctx):
     k = console
     log_in(k)
     k.wait(lambda: k.screen == "console")
+    staff.login(staff_ctx, 2, "2468", 3)  # a transfer needs someone at the other desk
     services.take_ticket(staff_ctx, "autre")
     k.wait(lambda: len(k.app.queue_rows) == 1)
     k.tap("call_next")
@@ -237,17 +242,20 @@ def test_the_procedure_list_is_built_once_and_keeps_the_right_choice(console, st
 
     def open_list(name):
         k.tap(name)
+        k.wait(lambda: _chooser_has(k, "choice:caf"), what="organism list")
+        k.tap("choice:caf")
         k.wait(lambda: _chooser_has(k, "choice:caf-rsa"), what="procedure list")
         return next(c for c in Window.children if isinstance(c, Chooser))
 
     first = open_list("new_ticket")
     buttons = list(first.ids.choices.children)
-    assert len(buttons) == len(staff_ctx.catalogue.procedures)
-    k.tap("chooser_cancel")
+    assert len(buttons) == len(staff_ctx.catalogue.procedures_of("caf"))
+    k.tap("chooser_cancel")  # back to the organisms
     k.wait(lambda: not _chooser_has(k, "choice:caf-rsa"))
+    k.tap("chooser_cancel")
     again = open_list("new_priority_ticket")
     assert again is first and list(again.ids.choices.children) == buttons, "built again"
-    assert again.title == "Nouveau ticket prioritaire pour…"
+    assert again.title == "Allocations CAF : quelle démarche ?"
     k.tap("choice:caf-rsa")
     k.wait(lambda: len(states(staff_ctx)) == 1, what="ticket on behalf")
     with staff_ctx.read() as s:
