@@ -31,6 +31,7 @@ class Settings:
     database_url: str = ""
     desks: int = 4
     idle_seconds: int = 45
+    ticket_seconds: int = 120  # the ticket screen stays longer: someone slow must read it
     catalogue_dir: Path | None = None
     itinerary_dir: Path | None = None
     printer: str = "file"
@@ -68,6 +69,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "data_dir": str,
     "desks": int,
     "idle_seconds": int,
+    "ticket_seconds": int,
     "catalogue_dir": str,
     "itinerary_dir": str,
     "printer": str,
@@ -108,6 +110,8 @@ def _from_file(path: Path) -> dict[str, Any]:
             raise DataFileError(str(path), "« desks » : entre 1 et 12 postes", line)
         if key == "idle_seconds" and not 10 <= value <= 600:
             raise DataFileError(str(path), "« idle_seconds » : entre 10 et 600 secondes", line)
+        if key == "ticket_seconds" and not 30 <= value <= 900:
+            raise DataFileError(str(path), "« ticket_seconds » : entre 30 et 900 secondes", line)
         if key in ("visitor_display", "staff_display") and not DISPLAY_PATTERN.match(value):
             raise DataFileError(str(path), f"« {key} » : « fullscreen » ou LxH+X+Y, "
                                            f"par exemple 1920x1080+1920+0", line)

@@ -74,6 +74,7 @@ def run_visitor(settings, display: Display) -> None:  # type: ignore[no-untyped-
     ctx = open_context(settings)
     service = VisitorService(ctx)
     run(service, KioskOptions(idle_seconds=settings.idle_seconds,
+                              ticket_seconds=settings.ticket_seconds,
                               staff_pin=settings.staff_exit_pin))
 
 
