@@ -16,7 +16,6 @@ class OrganismeScreen(Screen):
             return  # the catalogue does not change while the kiosk runs: build the tiles once
         app = App.get_running_app()
         operators = app.catalogue.operators
-        grid.cols = 4 if len(operators) > 9 else 3
         for operator in operators:
             other = operator.id == "autre"
             tile = BigButton(
@@ -27,3 +26,16 @@ class OrganismeScreen(Screen):
             )
             tile.bind(on_release=lambda _b, op=operator.id: app.choose_operator(op))
             grid.add_widget(tile)
+        app.bind(zoom=self._arrange)
+        self._arrange()
+
+    def _arrange(self, *_args: object) -> None:
+        """Large text: three columns of wide tiles, the pictogram beside the words (the words
+        need the width; four narrow tiles cut "Emploi France Travail" at 1280x800)."""
+        app = App.get_running_app()
+        grid = self.ids.tiles
+        large = app.zoom > 1
+        count = len(grid.children)
+        grid.cols = (3 if count > 6 else 2) if large else (4 if count > 9 else 3)
+        for tile in grid.children:
+            tile.vertical = not large
