@@ -30,7 +30,6 @@ class DemarcheScreen(Screen):
             self._rows.append(row)
         rows = self.ids.rows
         rows.clear_widgets()
-        rows.cols = 1 if len(procedures) <= 4 else 2
         for row, procedure in zip(self._rows, procedures, strict=False):
             row.name = f"procedure:{procedure.id}"
             row.value = procedure.id
@@ -38,6 +37,20 @@ class DemarcheScreen(Screen):
             row.sub = procedure.summary
             row.latched = False
             rows.add_widget(row)
+        self._arrange()
+
+    def on_kv_post(self, base_widget: object) -> None:
+        super().on_kv_post(base_widget)
+        App.get_running_app().bind(zoom=self._arrange, u=self._arrange)
+
+    def _arrange(self, *_args: object) -> None:
+        """One column while it leaves each row room for its two lines. Large text wraps each
+        row on two or three lines: from three procedures on, two columns give them the height."""
+        rows = self.ids.rows
+        app = App.get_running_app()
+        # 1280x800 (u = 0.67): four full-width rows leave the summary one line, not its two
+        one_column = 2 if app.zoom > 1 else (4 if app.u > 0.9 else 3)
+        rows.cols = 1 if len(rows.children) <= one_column else 2
 
     @staticmethod
     def _chosen(row: BigButton) -> None:

@@ -52,6 +52,7 @@ AFTER_AUTO_HOME_GUARD_SECONDS = 2.0
 LAST_TICKET_SECONDS = 600.0  # "Revoir mon ticket n° 12" stays on Accueil this long at most
 SOUND_NOTE_SECONDS = 8.0
 SLOW_AFTER_SECONDS = 0.4
+LARGE_TEXT_ZOOM = 1.3  # "Texte plus grand": every text 30 % larger, the smallest 36 px
 WARM_UP_AFTER = 2.0  # a wait shorter than this is not worth a "please wait" flash
 
 
@@ -132,7 +133,16 @@ class VisitorApp(BoardApp):
         self._readings: list[str] = []  # texts "Écouter" asked for, to tell their failures
 
     def toggle_zoom(self) -> None:
-        self.zoom = 1.0 if self.zoom > 1.0 else 1.3
+        self.zoom = 1.0 if self.zoom > 1.0 else LARGE_TEXT_ZOOM
+
+    def on_zoom(self, *args: Any) -> None:
+        super().on_zoom(*args)
+        # large text raises the smallest text too, not only the texts already big
+        self.min_font = theme.MIN_FONT * self.zoom
+
+    def _visitor_gone(self) -> None:
+        """The next visitor starts with the normal text: large text was the last one's choice."""
+        self.zoom = 1.0
 
     # ------------------------------------------------------------ building
 
@@ -226,11 +236,14 @@ class VisitorApp(BoardApp):
         if self.manager is None or self.manager.current == "accueil":
             if self.warning is not None:
                 self.warning.shown = False
+            if self.zoom > 1 and time.monotonic() - self.last_touch >= self.options.idle_seconds:
+                self._visitor_gone()  # asked for large text on Accueil, then went away
             return
         patience = self.patience()
         idle = time.monotonic() - self.last_touch
         if idle >= patience:
             self.go_home()
+            self._visitor_gone()
             self.manager.hold(AFTER_AUTO_HOME_GUARD_SECONDS)
         elif self.warning is not None:
             # never more than a third of the delay: a short delay (tests) still shows the screen
@@ -586,6 +599,7 @@ class VisitorApp(BoardApp):
 
     def finish(self) -> None:
         self.go_home()
+        self._visitor_gone()
 
     def not_my_procedure(self) -> None:
         """"Ce n'est pas ma démarche": the ticket is withdrawn (its number is never given again)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import (
@@ -18,6 +19,7 @@ from kivy.properties import (
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.scrollview import ScrollView
@@ -26,6 +28,87 @@ from kivy.uix.widget import Widget
 from screens import theme
 
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
+
+
+class FitLabel(Label):
+    """A label that never cuts a word: it wraps at spaces only, and when a word (or, with
+    `fit_height`, the whole wrapped text) does not fit its box at the wanted size `want`, it
+    takes the largest font size that fits, down to theme.MIN_FONT.
+
+    Kivy's own wrapping cuts a word that is wider than the line ("Accue/il", "Écoute/r") and
+    draws a text taller than its widget past the widget's edges; large text made both happen
+    on every screen. Sizes are measured with the font's metrics (no texture is drawn), so the
+    fit costs a few microseconds per word.
+    """
+
+    want = NumericProperty(0)  # the wanted font size in window pixels; 0: font_size as set
+    fit_height = BooleanProperty(False)  # the text must also fit the widget's height
+    whole_lines = BooleanProperty(False)  # each line of the text fits the width unbroken
+
+    def __init__(self, **kwargs: object) -> None:
+        self._measure: CoreLabel | None = None
+        self._refit = Clock.create_trigger(self._fit, -1)
+        super().__init__(**kwargs)
+        for prop in ("want", "fit_height", "whole_lines", "text", "size", "text_size",
+                     "font_name", "bold", "line_height"):
+            self.fbind(prop, self._refit)
+        self._refit()
+
+    def _fit(self, *_args: object) -> None:
+        if self.want <= 0:
+            return
+        self.font_size = self.fitting_size()
+
+    def fitting_size(self) -> float:
+        want, text = float(self.want), self.text
+        if not text.strip() or self.width <= 1:
+            return want
+        wrap = self.text_size[0] is not None
+        text_box = _TextBox(text, self.font_name, self.bold, want,
+                            self.text_size[0] if wrap else self.width,
+                            whole=self.whole_lines or not wrap, line_height=self.line_height)
+        scale = text_box.word_scale()
+        if self.fit_height:
+            height = self.text_size[1] if self.text_size[1] is not None else self.height
+            while scale * want > theme.MIN_FONT and text_box.height_at(scale) > height * MARGIN:
+                scale *= 0.95
+        return max(float(theme.MIN_FONT), int(want * scale))
+
+
+MARGIN = 0.97  # hinting makes a glyph a pixel wider at some sizes than the linear measure
+
+
+class _TextBox:
+    """A text laid out as Kivy does (wrapped at spaces in `width`), measured at `size` with the
+    font's metrics; sizes at another scale are taken as proportional."""
+
+    def __init__(self, text: str, font_name: str, bold: bool, size: float, width: float,
+                 whole: bool = False, line_height: float = 1.0) -> None:
+        core = CoreLabel(font_name=font_name, font_size=size, bold=bold)
+        self.width = width * MARGIN
+        self.paragraphs = [[p] if whole else p.split() for p in text.split("\n")]
+        self.widths = {w: core.get_extents(w)[0] for p in self.paragraphs for w in p}
+        self.space = core.get_extents(" ")[0]
+        self.line = core.get_extents("ÉgÀy")[1] * max(line_height, 1.0)
+
+    def word_scale(self) -> float:
+        """The largest scale (at most 1) at which the longest word holds on a line."""
+        longest = max(self.widths.values(), default=0) or 1
+        return min(1.0, self.width / longest)
+
+    def height_at(self, s: float) -> float:
+        count = 0
+        for words in self.paragraphs:
+            count += 1
+            used = 0.0
+            for word in words:
+                w = self.widths[word] * s
+                if used and used + self.space * s + w > self.width:
+                    count += 1
+                    used = w
+                else:
+                    used += (self.space * s if used else 0) + w
+        return count * self.line * s
 
 
 class BigButton(ButtonBehavior, BoxLayout):
@@ -40,6 +123,11 @@ class BigButton(ButtonBehavior, BoxLayout):
     font_px = NumericProperty(40)
     vertical = BooleanProperty(False)
     icon_px = NumericProperty(90)
+    # the wanted sizes of the two lines (set by kv from font_px and the app's scale), and the
+    # one factor that makes both fit the button together, as large as they can be
+    title_px = NumericProperty(40)
+    sub_px = NumericProperty(29)
+    text_scale = NumericProperty(1.0)
     name = StringProperty("")
     value = StringProperty("")  # what the button stands for (a procedure id...), for its handler
     # stays drawn as pressed after the tap, until its screen is left: the visitor sees the
@@ -48,10 +136,39 @@ class BigButton(ButtonBehavior, BoxLayout):
     shade = ColorProperty(theme.PRIMARY)  # what is drawn; changes only when the colour does
 
     def __init__(self, **kwargs: object) -> None:
+        self._refit = Clock.create_trigger(self._fit_texts, -1)
         super().__init__(**kwargs)
         for prop in ("state", "latched", "bg", "bg_pressed"):
             self.fbind(prop, self._update_shade)
         self._update_shade()
+        for prop in ("size", "text", "sub", "title_px", "sub_px"):
+            self.fbind(prop, self._refit)
+
+    def on_kv_post(self, base_widget: object) -> None:
+        self.ids.title.fbind("width", self._refit)
+        self.ids.title.parent.fbind("height", self._refit)
+
+    def _fit_texts(self, *_args: object) -> None:
+        """Title and second line shrink together, never below theme.MIN_FONT, until their
+        wrapped lines fit the button's height."""
+        title = self.ids.title
+        width, height = title.width, title.parent.height * MARGIN
+        if width <= 1 or not self.text:
+            return
+        boxes = [(_TextBox(self.text, title.font_name, True, self.title_px, width),
+                  self.title_px)]
+        if self.sub:
+            boxes.append((_TextBox(self.sub, self.ids.subtitle.font_name, False, self.sub_px,
+                                   width), self.sub_px))
+
+        def drawn(scale: float) -> float:  # what each FitLabel will draw at this scale
+            return sum(box.height_at(max(min(scale, box.word_scale()), theme.MIN_FONT / px))
+                       for box, px in boxes)
+
+        scale = 1.0
+        while scale > 0.3 and drawn(scale) > height:
+            scale *= 0.95
+        self.text_scale = scale
 
     def _update_shade(self, *_args: object) -> None:
         self.shade = self.bg_pressed if self.state == "down" or self.latched else self.bg
