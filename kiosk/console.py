@@ -208,7 +208,10 @@ class StaffService:
         return services.open_stopover(self.ctx, stop_id, half=half)
 
     def close_stopover(self) -> StopoverClosed:
-        return services.close_stopover(self.ctx)
+        from kiosk.backup import close_and_backup
+
+        # the copy in <data dir>/backups follows the commit; a failure shows as a device problem
+        return close_and_backup(self.ctx).closed
 
     # statistics: the coordinator's alone; the check is here, not only in the screen
     def _coordinator(self, staff_id: int) -> staff.StaffMember:

@@ -54,6 +54,38 @@ def private_output(out: Path, mode: Literal["wb", "w"] = "wb", encoding: str | N
     os.chmod(out, 0o600)  # mkstemp made it 0o600 already; a umask never widens it, but be explicit
 
 
+@contextmanager
+def private_path(out: Path) -> Iterator[Path]:
+    """A temporary path (an empty 0o600 file in `out`'s folder) that becomes `out` when the block
+    ends without an exception. For writers that need a path, not a file object: SQLite's backup
+    API, pg_dump. The block checks what was written before it ends; a failed check raises and
+    nothing appears under `out`."""
+    out = check_target(out)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    except OSError as error:
+        raise KioskError(f"{out} : écriture impossible ({error.strerror})") from error
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o600)  # a writer that recreated the file must not have widened it
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # the rename itself must survive a power cut: sync the folder's entry too
+    folder = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
 def write_private(out: Path, data: bytes) -> Path:
     """Write `data` to `out` atomically, readable by the owner only (0o600)."""
     out = Path(out)

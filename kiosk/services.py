@@ -781,7 +781,8 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
         return VisitFinished(number, ticket.desk_id, len(rows), ticket.service_seconds)
 
 
-DEVICES = ("printer", "audio", "speech")  # the kiosk's devices whose failures staff see
+# the devices whose failures staff see; "backup" is the copy taken after each closing
+DEVICES = ("printer", "audio", "speech", "backup")
 
 
 def _device_failing(session: Session, ctx: Context, device: str) -> bool:

@@ -11,12 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from kiosk.cli import apps, content, export, history, queue, staff_user, stats
+from kiosk.cli import apps, backup, content, export, history, queue, staff_user, stats
 from kiosk.cli.common import PROG, Parser
 from kiosk.config import load_settings
 from kiosk.errors import KioskError
 
-GROUPS = (queue, content, apps, staff_user, history, stats, export)
+GROUPS = (queue, content, apps, staff_user, history, stats, export, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:

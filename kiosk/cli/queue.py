@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -48,10 +49,17 @@ def cmd_stopover_open(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stopover_close(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.backup import close_and_backup
+
     ctx = open_database(settings)
-    closed = services.close_stopover(ctx)
+    saved = close_and_backup(ctx)  # the copy after the commit: its failure never undoes the close
+    closed = saved.closed
+    if saved.problem:
+        print(f"kiosk: attention, sauvegarde automatique impossible : {saved.problem}",
+              file=sys.stderr)
     emit(args, {"stopover": closed.stopover.as_json(), "served": closed.served,
-                 "unserved": closed.unserved},
+                 "unserved": closed.unserved,
+                 "backup": str(saved.backup.path) if saved.backup else None},
           f"Escale fermée : {closed.stopover.stop_name}. {closed.served} visite(s) terminée(s), "
           f"{closed.unserved} personne(s) non reçue(s).")
     return 0
