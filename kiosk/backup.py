@@ -361,8 +361,13 @@ def automatic_backup(ctx: Context, keep: int = KEEP) -> BackupReport:
 
 def _record_removable(settings: Settings, now: dt.datetime, path: Path) -> None:
     record = {"at": now.isoformat(timespec="seconds"), "path": str(path.resolve())}
-    write_private(settings.data_dir / REMOVABLE_RECORD,
-                  json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    try:
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_private(settings.data_dir / REMOVABLE_RECORD,
+                      json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    except (OSError, KioskError) as error:
+        # the copy itself is written and checked: at worst the reminder comes too early
+        log.warning("could not record the removable backup: %s", error)
 
 
 def last_removable_backup(settings: Settings) -> dt.datetime | None:
