@@ -239,3 +239,19 @@ class DeskTaken(KioskError):
 class CoordinatorOnly(KioskError):
     def __init__(self) -> None:
         super().__init__("Action réservée à la coordination : connectez-vous avec un compte de coordination.")
+
+
+class StaffDisabled(KioskError):
+    """The member's account was disabled (or removed) while the console was open."""
+
+    def __init__(self) -> None:
+        super().__init__("Ce compte a été désactivé : l'action n'est pas enregistrée.")
+
+
+class DeskNotYours(KioskError):
+    """The desk is held by someone else now (taken over after a logout, say)."""
+
+    def __init__(self, desk: int) -> None:
+        super().__init__(f"Le poste {desk} n'est plus à votre nom : reconnectez-vous à votre "
+                         "poste.")
+        self.desk = desk

@@ -23,6 +23,7 @@ from db.models import (
     Event,
     QueueRevision,
     ScheduleSlot,
+    Staff,
     Stop,
     Stopover,
     Ticket,
@@ -34,6 +35,7 @@ from kiosk.domain import Half, State
 from kiosk.errors import (
     DeskBusy,
     DeskNotReady,
+    DeskNotYours,
     DeskPaused,
     InvalidDemande,
     InvalidTransition,
@@ -41,6 +43,7 @@ from kiosk.errors import (
     NoOpenStopover,
     NothingToUndo,
     NoTicketWaiting,
+    StaffDisabled,
     StopoverAlreadyOpen,
     UndoTooLate,
     UnknownDesk,
@@ -504,6 +507,22 @@ def _call(session: Session, ctx: Context, stopover: Stopover, ticket: Ticket, de
     return TicketCalled(ticket.number, desk.id, ticket.procedure_id, ticket.recall_count)
 
 
+def _acting(session: Session, staff_id: int | None, desk_id: int | None = None) -> None:
+    """Staff rights hold here, not only in the console: the member who acts must still be
+    active, and an animatrice acts only at the desk she holds (a console left open after her
+    account was disabled, or after a colleague took the desk, is refused at once). The
+    coordinator may act at any desk. `staff_id` None: the command line, which has no login."""
+    if staff_id is None:
+        return
+    member = session.get(Staff, staff_id)
+    if member is None or not member.active:
+        raise StaffDisabled()
+    if desk_id is not None and member.role != "coordinator":
+        desk = session.get(Desk, desk_id)
+        if desk is not None and desk.staff_id != staff_id:
+            raise DeskNotYours(desk_id)
+
+
 def _ready_desk(session: Session, desk_id: int) -> Desk:
     desk = _desk(session, desk_id)
     if desk.status == "paused":
@@ -519,6 +538,7 @@ def call_next(ctx: Context, desk_id: int, staff_id: int | None = None) -> Ticket
     visitor at a time. Row locks (SKIP LOCKED on PostgreSQL, the write lock on SQLite) make sure
     two desks never get the same ticket."""
     with ctx.write() as session:
+        _acting(session, staff_id, desk_id)
         stopover = _open_stopover(session)
         desk = _ready_desk(session, desk_id)
         query = (
@@ -539,6 +559,7 @@ def call_number(ctx: Context, desk_id: int, number: int,
                 staff_id: int | None = None) -> TicketCalled:
     """Call a given waiting number (a visitor who needs a particular animatrice, say)."""
     with ctx.write() as session:
+        _acting(session, staff_id, desk_id)
         stopover = _open_stopover(session)
         desk = _ready_desk(session, desk_id)
         ticket = _ticket(session, stopover, number)
@@ -552,6 +573,7 @@ def recall(ctx: Context, number: int, staff_id: int | None = None) -> TicketCall
         stopover = _open_stopover(session)
         ticket = _ticket(session, stopover, number)
         _check(ticket, "recall")
+        _acting(session, staff_id, ticket.desk_id)
         ticket.recall_count += 1
         log_event(session, ctx, "ticket_recalled", stopover_id=stopover.id, ticket_id=ticket.id,
              desk_id=ticket.desk_id, staff_id=staff_id, number=number,
@@ -569,6 +591,7 @@ def transfer_ticket(ctx: Context, number: int, to_desk: int,
         ticket = _ticket(session, stopover, number)
         if ticket.state not in (State.CALLED, State.IN_SERVICE):
             raise InvalidTransition(number, ticket.state, "le transférer")
+        _acting(session, staff_id, ticket.desk_id)
         from_desk = ticket.desk_id
         if from_desk == to_desk:
             raise KioskError(f"Le n° {number} est déjà au poste {to_desk}.")
@@ -594,6 +617,7 @@ def _change(ctx: Context, number: int, action: str, event: str,
         stopover = _open_stopover(session)
         ticket = _ticket(session, stopover, number)
         _check(ticket, action)
+        _acting(session, staff_id, ticket.desk_id)
         desk_id = ticket.desk_id
         before = ticket.state
         ticket.state = domain.target(action)
@@ -642,6 +666,7 @@ def _undo(ctx: Context, number: int, staff_id: int | None, done_event: str, stat
     stay those it had (the statistics then read it as if the slip never happened)."""
     now = ctx.now()
     with ctx.write() as session:
+        _acting(session, staff_id)
         stopover = _open_stopover(session)
         ticket = _ticket(session, stopover, number)
         last = session.execute(
@@ -764,6 +789,7 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
                 f"l'itinéraire, {' ou '.join(RESIDENCE_ANSWERS)}).")
         ticket = _ticket(session, stopover, number)
         _check(ticket, "finish")
+        _acting(session, staff_id, ticket.desk_id)
         service_from = ticket.started_at or ticket.called_at or now
         ticket.state = State.DONE
         ticket.ended_at = now
@@ -838,6 +864,7 @@ def set_desk_status(ctx: Context, desk_id: int, status: str,
     if status not in DESK_STATUSES:
         raise KioskError(f"État de poste invalide « {status} ».")
     with ctx.write() as session:
+        _acting(session, staff_id, desk_id)
         desk = _desk(session, desk_id)
         current = _current_of_desk(session, desk_id)
         if status == "closed" and current is not None:

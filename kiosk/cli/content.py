@@ -10,7 +10,6 @@ from kiosk import services, views
 from kiosk.catalogue import load_catalogue
 from kiosk.cli.common import TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
 from kiosk.config import Settings
-from kiosk.errors import KioskError
 
 
 def cmd_catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -63,8 +62,6 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
     operator = catalogue.operator(procedure.operator_id) if procedure else None
     if procedure is None or operator is None:
         raise UnknownProcedure(args.procedure)
-    if args.number is not None and args.number < 1:
-        raise KioskError(f"Numéro de ticket invalide : {args.number}.")
     from kiosk.files import check_target
 
     out = check_target(Path(args.out))  # a folder or a missing folder: one line, exit 2

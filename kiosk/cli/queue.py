@@ -20,7 +20,6 @@ from kiosk.cli.common import (
 )
 from kiosk.config import Settings
 from kiosk.context import Context
-from kiosk.errors import KioskError
 from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, LANGUAGES, OUTCOMES
 
 

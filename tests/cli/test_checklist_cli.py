@@ -106,8 +106,8 @@ def test_unknown_procedure_is_one_line_exit_2_and_writes_nothing(kiosk, tmp_path
 
 @pytest.mark.parametrize("args, message", [
     (("--format", "html"), "argument --format: invalid choice: 'html'"),
-    (("--number", "0"), "Numéro de ticket invalide : 0."),
-    (("--out", "/nowhere/at/all.pdf"), "Dossier introuvable : /nowhere/at"),
+    (("--number", "0"), "numéro de ticket invalide « 0 » : entre 1 et 2147483647"),
+    (("--out", "/nowhere/at/all.pdf"), "/nowhere/at : ce dossier n'existe pas"),
 ])
 def test_bad_options_are_refused(tmp_path, args, message):
     kiosk = Kiosk(make_env(tmp_path, None))

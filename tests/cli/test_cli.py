@@ -90,7 +90,7 @@ def test_no_open_stopover_is_a_clear_error(kiosk):
 @pytest.mark.parametrize("args, message", [
     (("ticket", "take", "nope"), "Démarche inconnue : « nope »"),
     (("stopover", "open", "--stop", "atlantis"), "Arrêt inconnu : « atlantis »"),
-    (("call", "--desk", "two"), "argument --desk: invalid int value: 'two'"),
+    (("call", "--desk", "two"), "numéro de poste invalide « two » : un nombre entier"),
     (("finish", "1", "--outcome", "maybe"), "argument --outcome: invalid choice: 'maybe'"),
     (("call", "--desk", "9"), "Poste inconnu : 9."),
     (("frobnicate",), "invalid choice: 'frobnicate'"),

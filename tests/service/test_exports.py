@@ -49,7 +49,7 @@ def add_dangerous_partners(ctx: Context) -> None:
     s.finish_visit(ctx, 1, [DemandeInput("caf-rsa", "redirected", INJECTION),
                             DemandeInput("cgss-c2s", "redirected", "+596 696 00 00 00"),
                             DemandeInput("caf-aide-logement", "redirected", "@SOMME(A1)"),
-                            DemandeInput("caf-rsa", "redirected", "-1+2")])
+                            DemandeInput("caf-prime-activite", "redirected", "-1+2")])
     c.at(day, "09:00")
     s.close_stopover(ctx)
 

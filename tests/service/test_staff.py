@@ -332,3 +332,27 @@ def test_a_name_typed_with_a_combining_accent_is_the_same_name(ctx):
     staff.add_staff(ctx, "Marié", "animatrice", "1234")
     with pytest.raises(StaffAlreadyExists):
         staff.add_staff(ctx, unicodedata.normalize("NFD", "Marié"), "animatrice", "5678")
+
+
+def test_a_disabled_member_or_one_whose_desk_was_taken_is_refused_in_the_services(open_ctx):
+    """Staff rights hold in the services: a console left open is no way around them."""
+    from kiosk import services, staff
+    from kiosk.errors import DeskNotYours, StaffDisabled
+
+    marie = staff.add_staff(open_ctx, "Marie", "animatrice", "1111")
+    rose = staff.add_staff(open_ctx, "Rose", "animatrice", "2222")
+    staff.login(open_ctx, marie.id, "1111", desk=1)
+    services.take_ticket(open_ctx, "caf-rsa")
+    services.take_ticket(open_ctx, "caf-rsa")
+    services.call_next(open_ctx, 1, staff_id=marie.id)
+    with pytest.raises(DeskNotYours):  # Rose has not taken desk 1
+        services.start_service(open_ctx, 1, staff_id=rose.id)
+    staff.disable_staff(open_ctx, "Marie")
+    for action in (lambda: services.call_next(open_ctx, 1, staff_id=marie.id),
+                   lambda: services.mark_absent(open_ctx, 1, staff_id=marie.id),
+                   lambda: services.cancel_ticket(open_ctx, 2, staff_id=marie.id),
+                   lambda: services.set_desk_status(open_ctx, 1, "paused", staff_id=marie.id)):
+        with pytest.raises(StaffDisabled):
+            action()
+    staff.login(open_ctx, rose.id, "2222", desk=1)
+    services.mark_absent(open_ctx, 1, staff_id=rose.id)  # desk 1 is Rose's now
