@@ -334,11 +334,11 @@ def close_and_backup(ctx: Context) -> ClosedAndSaved:
         report = automatic_backup(ctx)
     except Exception as error:  # a full disk, a missing pg_dump: the closing stands
         message = error.message if isinstance(error, KioskError) else f"{type(error).__name__}: {error}"
-        log.error("backup after closing failed: %s", message)
         try:
+            # the event log is where the failure is kept; the console shows it as a problem line
             record_device_problem(ctx, "backup", message)
-        except Exception:  # the database itself is gone: the log above is all we can do
-            log.exception("could not record the backup problem")
+        except Exception:  # the database itself is gone: the application's log is all that is left
+            log.exception("backup after closing failed (%s), and could not be recorded", message)
         return ClosedAndSaved(closed, None, message)
     try:
         record_device_ok(ctx, "backup")
@@ -349,7 +349,14 @@ def close_and_backup(ctx: Context) -> ClosedAndSaved:
 
 def automatic_backup(ctx: Context, keep: int = KEEP) -> BackupReport:
     folder = automatic_dir(ctx.settings)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(f"{folder} : dossier des sauvegardes impossible à créer "
+                          f"({error.strerror})") from None
+    if not folder.is_dir():  # mkdir(exist_ok) accepts a file there only on some systems
+        raise BackupError(f"{folder} : ce n'est pas un dossier, les sauvegardes ne peuvent pas "
+                          "y être écrites")
     report = backup(ctx, folder)
     deleted = prune(folder, keep)
     return BackupReport(report.path, report.backend, report.counts, report.size, report.seconds,

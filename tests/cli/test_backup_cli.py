@@ -1,0 +1,139 @@
+"""`kiosk backup` and `kiosk restore` as the coordinator and scripts run them: real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import make_env
+
+
+class Kiosk:
+    """Like test_cli's, with stdin closed: nobody is at the terminal to answer a question."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def __call__(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "kiosk", *args], env=self.env,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == expect, (args, result.returncode, result.stdout,
+                                             result.stderr)
+        return result
+
+    def json(self, *args: str, expect: int = 0):
+        return json.loads(self(*args, "--json", expect=expect).stdout)
+
+    def tickets(self) -> int:
+        return len(self.waiting())
+
+    def waiting(self) -> list[int]:
+        return [w["number"] for w in self.json("queue")["waiting"]]
+
+
+@pytest.fixture
+def kiosk(tmp_path, database_url) -> Kiosk:
+    k = Kiosk(make_env(tmp_path, database_url))
+    k("init")
+    k("stopover", "open", "--stop", "ducos-bourg")
+    for _ in range(3):
+        k("ticket", "take", "autre")
+    return k
+
+
+@pytest.fixture
+def usb(tmp_path) -> Path:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    return folder
+
+
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_backup_then_restore_puts_the_copy_back_and_keeps_the_replaced_base(kiosk, usb,
+                                                                           tmp_path,
+                                                                           database_url):
+    made = kiosk.json("backup", "--out", str(usb))
+    path = Path(made["path"])
+    assert path.parent == usb and path.name.startswith("borne-plus-")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert made["counts"]["tickets"] == 3 and made["removable"] is True
+    kiosk("ticket", "take", "autre")
+    assert kiosk.tickets() == 4
+
+    refused = kiosk("restore", str(path), expect=2)  # no terminal, no --yes: nothing done
+    assert "--yes" in one_line(refused)
+    assert kiosk.tickets() == 4
+
+    restored = kiosk.json("restore", str(path), "--yes")
+    assert restored["counts"]["tickets"] == 3 and kiosk.tickets() == 3
+    kept = Path(restored["kept_aside"])
+    if database_url.startswith("sqlite:///"):  # beside the database file
+        live = Path(database_url.removeprefix("sqlite:///"))
+        assert kept.parent == live.parent and kept.name.startswith(f"{live.name}.before-restore-")
+    else:  # a dump of the replaced database in the data dir
+        assert kept.parent == tmp_path / "data" and ".before-restore-" in kept.name
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert kiosk.json("ticket", "take", "autre")["number"] == 4  # numbering goes on
+
+
+@pytest.mark.parametrize("how", ["truncated", "random"])
+def test_a_damaged_file_is_refused_in_one_line_and_the_base_untouched(kiosk, usb, how):
+    path = Path(kiosk.json("backup", "--out", str(usb))["path"])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3] if how == "truncated" else os.urandom(len(data)))
+    kiosk("ticket", "take", "autre")
+    before = kiosk.waiting()
+    line = one_line(kiosk("restore", str(path), "--yes", expect=2))
+    assert line.startswith(f"kiosk: {path.name} : fichier abîmé")
+    assert kiosk.waiting() == before == [1, 2, 3, 4]
+
+
+def test_a_newer_schema_is_refused_in_one_line(kiosk, usb, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the service tests cover PostgreSQL; here the copy is edited with sqlite3")
+    path = Path(kiosk.json("backup", "--out", str(usb))["path"])
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE alembic_version SET version_num = '0099'")
+    raw.close()
+    kiosk("ticket", "take", "autre")
+    line = one_line(kiosk("restore", str(path), "--yes", expect=2))
+    assert "version plus récente de Borne PLUS (schéma 0099)" in line
+    assert kiosk.waiting() == [1, 2, 3, 4]
+
+
+def test_closing_a_stopover_leaves_a_backup_in_the_data_dir(kiosk, tmp_path):
+    closed = kiosk.json("stopover", "close")
+    path = Path(closed["backup"])
+    assert path.parent == tmp_path / "data" / "backups"
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_failed_automatic_backup_still_closes_and_says_so(kiosk, tmp_path):
+    (tmp_path / "data" / "backups").write_text("not a folder")
+    result = kiosk("stopover", "close")
+    assert "Escale fermée" in result.stdout
+    assert "sauvegarde automatique impossible" in one_line(result)
+    assert kiosk.json("queue")["stopover"] is None
+
+
+@pytest.mark.parametrize("args, message", [
+    (("backup", "--out", "/nonexistent/cle"), "ce dossier n'existe pas"),
+    (("restore", "/nonexistent/borne-plus.sqlite3", "--yes"), "fichier introuvable"),
+    (("restore",), "the following arguments are required: FICHIER"),
+])
+def test_bad_arguments_are_one_line_exit_2(kiosk, args, message):
+    assert message in one_line(kiosk(*args, expect=2))
