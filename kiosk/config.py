@@ -6,6 +6,7 @@ Precedence: environment (`KIOSK_DATABASE_URL`, `KIOSK_DATA_DIR`) over the file n
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -132,6 +133,18 @@ def _from_file(path: Path) -> dict[str, Any]:
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
+    try:
+        return _load_settings(env)
+    except OSError as exc:
+        # KIOSK_DATA_DIR or KIOSK_CONFIG naming what the system cannot even look at (a name
+        # over 255 bytes): every `exists()` raises; one line instead of a traceback
+        where = exc.filename if isinstance(exc.filename, str) else "KIOSK_DATA_DIR"
+        why = ("nom trop long, 255 octets au plus" if exc.errno == errno.ENAMETOOLONG
+               else exc.strerror)
+        raise DataFileError(where, f"chemin illisible ({why})") from None
+
+
+def _load_settings(env: Any) -> Settings:
     settings = Settings()
     if env.get("KIOSK_DATA_DIR"):
         settings = replace(settings, data_dir=Path(env["KIOSK_DATA_DIR"]).expanduser().resolve())

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from kiosk.cli import apps, backup, content, export, history, queue, staff_user, stats
 from kiosk.cli.common import PROG, Parser
 from kiosk.config import load_settings
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, readable
 
 GROUPS = (queue, content, apps, staff_user, history, stats, export, backup)
 
@@ -34,7 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         return int(args.run(args, settings))
     except KioskError as exc:
-        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        # the last guard of the one-line promise: a value some message quotes raw (a newline,
+        # a bidi character, a 5000-digit "month") is escaped and cut here
+        print(f"{PROG}: {readable(exc.message, 380)}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # `kiosk itinerary list | head -1`: the reader stopped reading, which is its right;
@@ -47,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            reason = readable(str(getattr(exc, "orig", exc)).splitlines()[0], 300)
             print(f"{PROG}: base de données inaccessible : {reason}", file=sys.stderr)
             return 1
         raise

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from kiosk import backup
-from kiosk.cli.common import emit, json_flag, open_database
+from kiosk.cli.common import FILE_PATH, emit, json_flag, open_database
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 
@@ -55,13 +54,13 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("backup", help="copie vérifiée de la base, même pendant le service")
-    p.add_argument("--out", required=True, type=Path, metavar="DOSSIER",
+    p.add_argument("--out", required=True, type=FILE_PATH, metavar="DOSSIER",
                    help="dossier où écrire la copie (une clé USB, par exemple)")
     json_flag(p)
     p.set_defaults(run=cmd_backup)
 
     p = sub.add_parser("restore", help="remplacer la base par une sauvegarde")
-    p.add_argument("file", type=Path, metavar="FICHIER")
+    p.add_argument("file", type=FILE_PATH, metavar="FICHIER")
     p.add_argument("--yes", action="store_true", help="sans demander de confirmation")
     json_flag(p)
     p.set_defaults(run=cmd_restore)

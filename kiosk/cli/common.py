@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,8 +18,9 @@ PROG = "kiosk"
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        # One line, naming what is wrong: scripts and people read it the same way.
-        self.exit(2, f"{self.prog}: {message}\n")
+        # One line, naming what is wrong: scripts and people read it the same way. argparse
+        # quotes stray arguments raw: a newline or a bidi character would break or reorder it.
+        self.exit(2, f"{self.prog}: {readable(message, 300)}\n")
 
 
 INT_MAX = 2**31 - 1  # PostgreSQL's integer: larger numbers cannot name a ticket or a desk
@@ -43,6 +45,29 @@ def number_type(what: str) -> Any:
     return parse
 
 
+def path_type(what: str) -> Any:
+    """An argparse type for a file or folder named on the command line: a name the system
+    cannot hold (over 255 bytes a part, 4095 in all) is refused in one line, where every later
+    look at it (exists, is_dir) would raise an OSError."""
+
+    def parse(text: str) -> Path:
+        try:
+            whole = os.fsencode(text)
+            parts = [os.fsencode(part) for part in Path(text).parts]
+        except UnicodeEncodeError:  # a surrogate no byte string gave
+            raise argparse.ArgumentTypeError(f"{what} invalide « {readable(text, 40)} »") from None
+        if b"\0" in whole:
+            raise argparse.ArgumentTypeError(f"{what} invalide « {readable(text, 40)} »")
+        if len(whole) > 4095 or any(len(part) > 255 for part in parts):
+            raise argparse.ArgumentTypeError(f"{what} trop long « {readable(text, 40)} » : 255 "
+                                             "octets au plus par nom, 4095 en tout")
+        return Path(text)
+
+    parse.__name__ = what
+    return parse
+
+
+FILE_PATH = path_type("chemin")
 TICKET_NUMBER = number_type("numéro de ticket")
 DESK_NUMBER = number_type("numéro de poste")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from kiosk import services, views
 from kiosk.catalogue import load_catalogue
-from kiosk.cli.common import TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
+from kiosk.cli.common import FILE_PATH, TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
 from kiosk.config import Settings
 
 
@@ -98,7 +98,7 @@ def register(sub: Any) -> None:
     ca = catalogue.add_subparsers(dest="action", required=True, parser_class=Parser,
                                   metavar="ACTION")
     p = ca.add_parser("check", help="valider un catalogue (dossier ou fichier)")
-    p.add_argument("path", nargs="?", metavar="PATH")
+    p.add_argument("path", nargs="?", type=FILE_PATH, metavar="PATH")
     p.set_defaults(run=cmd_catalogue_check)
     p = ca.add_parser("list", help="lister les démarches")
     json_flag(p)
@@ -115,6 +115,7 @@ def register(sub: Any) -> None:
     p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
     p.add_argument("--format", default="receipt", choices=["receipt", "a4", "qr"],
                    help="receipt : PDF 80 mm ; a4 : PDF A4 ; qr : image PNG du QR code pour le téléphone")
-    p.add_argument("--out", required=True, metavar="FILE", help="fichier à écrire")
+    p.add_argument("--out", required=True, type=FILE_PATH, metavar="FILE",
+                   help="fichier à écrire")
     p.add_argument("--number", type=TICKET_NUMBER, metavar="N", help="numéro du ticket à imprimer")
     p.set_defaults(run=cmd_checklist)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import open_database
+from kiosk.cli.common import FILE_PATH, open_database
 from kiosk.cli.stats import add_period_arguments, period_of
 from kiosk.config import Settings
 from kiosk.exports import FORMATS
@@ -66,5 +66,6 @@ def register(sub: Any) -> None:
     p = sub.add_parser("export", help="exporter une période : csv (lignes anonymes), xlsx, pdf (rapport)")
     add_period_arguments(p)
     p.add_argument("--format", required=True, choices=FORMATS, help="csv, xlsx ou pdf")
-    p.add_argument("--out", required=True, metavar="FICHIER", help="fichier à écrire")
+    p.add_argument("--out", required=True, type=FILE_PATH, metavar="FICHIER",
+                   help="fichier à écrire")
     p.set_defaults(run=cmd_export)

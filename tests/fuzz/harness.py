@@ -1,0 +1,145 @@
+"""What the fuzz tests share: `kiosk.cli.main` run in-process as a shell would run it, the
+properties every outcome must have, and a fingerprint of everything a command could write.
+
+In-process because a subprocess per example costs ~0.5 s of interpreter start: a few hundred
+examples a run would not fit in `make test`. The streams imitate a UTF-8 terminal: stdout encodes
+strictly (a lone surrogate from an undecodable argument fails there as in a real shell), stderr
+with backslashreplace, as Python sets them up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import io
+import os
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
+
+from kiosk.cli import main
+
+SECONDS_PER_REFUSAL = 2.0
+RSS_GROWTH_KIB = 60_000  # peak resident memory a single command may add (ru_maxrss is in KiB)
+MAX_ERROR_CHARS = 400
+# codes a terminal would let through to reorder or hide a message (C0, DEL, C1, bidi, separators)
+FORBIDDEN = {*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F),
+             *range(0x2066, 0x206A), 0x2028, 0x2029, 0x200E, 0x200F, 0x061C}
+
+
+@dataclass
+class Outcome:
+    argv: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    rss_growth_kib: int
+
+
+def _stream(errors: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors=errors, newline="\n",
+                            write_through=True)
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8", "backslashreplace")
+
+
+def run_cli(argv: Sequence[str], stdin: str = "") -> Outcome:
+    """`kiosk ARGV` in this process. Any exception but SystemExit escaping main() is a traceback
+    the user would have seen: the test fails with it."""
+    out, err = _stream("strict"), _stream("backslashreplace")
+    saved_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exit_:  # argparse: usage errors and --help
+                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None
+                                                                       else 1)
+    except BaseException as exc:
+        raise AssertionError(f"traceback for kiosk {list(argv)!r}:\n{traceback.format_exc()}"
+                             ) from exc
+    finally:
+        sys.stdin = saved_stdin
+    seconds = time.perf_counter() - start
+    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    gc.collect()  # engines left to the collector close their pooled connections now
+    return Outcome(tuple(argv), code, _text(out), _text(err), seconds, growth)
+
+
+def check(outcome: Outcome, allowed: frozenset[int] = frozenset({0, 2, 3})) -> None:
+    """The properties of every outcome: an expected exit code, and a refusal that is one short
+    clean line, given quickly and without eating memory."""
+    where = f"kiosk {list(outcome.argv)!r} → exit {outcome.code}\nstderr: {outcome.stderr!r}"
+    assert outcome.code in allowed, where
+    if outcome.code == 0:
+        return
+    lines = outcome.stderr.split("\n")
+    assert len(lines) == 2 and lines[1] == "" and lines[0], f"not one line on stderr: {where}"
+    line = lines[0]
+    assert len(line) < MAX_ERROR_CHARS, f"{len(line)} characters: {where}"
+    raw = sorted({f"U+{ord(ch):04X}" for ch in line if ord(ch) in FORBIDDEN})
+    assert not raw, f"raw control or bidi characters {raw}: {where}"
+    assert "Traceback" not in line, where
+    assert outcome.seconds < SECONDS_PER_REFUSAL, f"{outcome.seconds:.2f} s: {where}"
+    assert outcome.rss_growth_kib < RSS_GROWTH_KIB, f"+{outcome.rss_growth_kib} KiB: {where}"
+
+
+class Fingerprint:
+    """A digest of every row of every table, and of the files under some folders: what a refusal
+    must leave exactly as it was."""
+
+    def __init__(self, database_url: str, *folders: Path) -> None:
+        self.engine = create_engine(database_url, poolclass=NullPool)
+        self.folders = folders
+
+    def __call__(self) -> str:
+        digest = hashlib.sha256()
+        with self.engine.connect() as conn:
+            names = sorted(inspect(conn).get_table_names())
+            for name in names:
+                rows = conn.execute(text(f'SELECT * FROM "{name}"')).all()
+                digest.update(f"{name}:{sorted(map(repr, rows))}".encode())
+        for folder in self.folders:
+            for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+                if path.name.endswith(("-wal", "-shm", "-journal")) or path.suffix == ".sqlite3":
+                    continue  # the database is compared by its rows; SQLite's files move on reads
+                info = path.lstat()
+                digest.update(f"{path}:{info.st_mode}:{info.st_size}".encode())
+        return digest.hexdigest()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def odd_files(folder: Path) -> dict[str, Path]:
+    """Places that are not what a command expects: a folder, a FIFO, a symlink loop, a missing
+    file, a file in a missing folder, an empty file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dir.yaml").mkdir(exist_ok=True)
+    fifo = folder / "fifo.yaml"
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    loop = folder / "loop.yaml"
+    if not loop.is_symlink():
+        loop.symlink_to(loop)
+    (folder / "empty.yaml").write_bytes(b"")
+    return {"folder": folder / "dir.yaml", "fifo": fifo, "loop": loop,
+            "missing": folder / "missing.yaml", "nowhere": folder / "no" / "such" / "out.pdf",
+            "empty": folder / "empty.yaml"}
