@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ASSETS_DIR
-from kiosk.errors import DataFileError
-from kiosk.yamlfile import LINE_KEY, line_of, load_yaml
+from kiosk.errors import DataFileError, readable
+from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 OTHER_ID = "autre"
@@ -123,13 +123,17 @@ class _Fields:
         value = " ".join(value.split())
         if len(value) > max_len:
             raise self.fail(field, f"trop long ({len(value)} caractères, {max_len} au plus)")
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(field, f"valeur invalide « {value} »")
+        hidden = hidden_character(value)
+        if hidden:  # shown on the kiosk, printed, listed on a terminal: never invisible
+            raise self.fail(field, f"caractère invisible ou de contrôle ({hidden})")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise self.fail(field, f"valeur invalide « {readable(value, 60)} »")
         return value
 
     def url(self, value: Any, field: str) -> str:
-        if not isinstance(value, str) or not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
-            raise self.fail(field, f"adresse https invalide « {value} »")
+        if not isinstance(value, str) or not re.fullmatch(r"https://[^\s/]+\.[^\s]+", value) \
+                or hidden_character(value, spaces=True):
+            raise self.fail(field, f"adresse https invalide « {readable(str(value), 60)} »")
         return value
 
     def integer(self, field: str, low: int, high: int) -> int:
@@ -159,6 +163,9 @@ class _Fields:
             if not isinstance(item, str) or not item.strip():
                 raise self.fail(field, f"ligne {i} : doit être un texte non vide")
             item = " ".join(item.split())
+            hidden = hidden_character(item)
+            if hidden:
+                raise self.fail(field, f"ligne {i} : caractère invisible ou de contrôle ({hidden})")
             if len(item) > max_len:
                 raise self.fail(field, f"ligne {i} trop longue ({len(item)} caractères, {max_len} au plus)")
             result.append(item)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import DataFileError, readable
-from kiosk.yamlfile import key_line, load_yaml
+from kiosk.yamlfile import hidden_character, key_line, load_yaml
 
 ASSETS_DIR = Path(str(resources.files("assets")))
 
@@ -107,6 +107,12 @@ def _from_file(path: Path) -> dict[str, Any]:
         if isinstance(raw, bool) or not isinstance(raw, expected):
             raise DataFileError(str(path), f"« {key} » : valeur de type invalide "
                                            f"({readable(repr(value), 60)})", line)
+        if isinstance(value, str) and hidden_character(value, spaces=True):
+            # a NUL in a path raised ValueError; the others hide in paths, PINs, queue names
+            raise DataFileError(str(path), f"« {key} » : caractère invisible ou de contrôle "
+                                           f"({hidden_character(value, spaces=True)})", line)
+        if key in _PATH_KEYS and any(len(os.fsencode(part)) > 255 for part in Path(value).parts):
+            raise DataFileError(str(path), f"« {key} » : nom trop long, 255 octets au plus", line)
         if key == "desks" and not 1 <= value <= 12:
             raise DataFileError(str(path), "« desks » : entre 1 et 12 postes", line)
         if key == "idle_seconds" and not 10 <= value <= 600:

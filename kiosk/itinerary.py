@@ -10,8 +10,8 @@ from typing import Any
 
 from kiosk.catalogue import ID_PATTERN
 from kiosk.domain import Half
-from kiosk.errors import DataFileError
-from kiosk.yamlfile import LINE_KEY, line_of, load_yaml
+from kiosk.errors import DataFileError, readable
+from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 
 INSEE_PATTERN = re.compile(r"^97[0-9]{3}$")
 
@@ -62,10 +62,15 @@ def _text(path: Path, entry: Any, where: str, field: str, pattern: re.Pattern[st
     value = entry.get(field)
     if not isinstance(value, str) or not value.strip():
         raise _fail(path, where, field, "manquant ou vide", entry)
+    value = " ".join(value.split())  # as the catalogue: a tab or a newline is a space
     if len(value) > max_len:
         raise _fail(path, where, field, f"trop long ({max_len} caractères au plus)", entry)
-    if pattern is not None and not pattern.match(value):
-        raise _fail(path, where, field, f"valeur invalide « {value} »", entry)
+    hidden = hidden_character(value)
+    if hidden:  # a "\ud800" escape broke `kiosk init`; the others hide in the console's lists
+        raise _fail(path, where, field, f"caractère invisible ou de contrôle ({hidden})", entry)
+    # fullmatch: `$` also matches before a final newline
+    if pattern is not None and not pattern.fullmatch(value):
+        raise _fail(path, where, field, f"valeur invalide « {readable(value, 60)} »", entry)
     return value
 
 
@@ -103,7 +108,8 @@ def load_itinerary(folder: Path) -> Itinerary:
         name = _text(communes_path, entry, where, "name", max_len=80)
         if name != ESPACE_SUD[insee]:
             raise _fail(communes_path, where, "name",
-                        f"« {name} » : le code {insee} est celui de {ESPACE_SUD[insee]}", entry)
+                        f"« {readable(name, 60)} » : le code {insee} est celui de "
+                        f"{ESPACE_SUD[insee]}", entry)
         stops = []
         raw_stops = entry.get("stops")
         if not isinstance(raw_stops, list) or not raw_stops:
@@ -131,7 +137,8 @@ def load_itinerary(folder: Path) -> Itinerary:
             raise _fail(schedule_path, where, "half", "« morning » ou « afternoon »", entry)
         stop_id = entry.get("stop")
         if stop_id not in stop_ids:
-            raise _fail(schedule_path, where, "stop", f"arrêt inconnu « {stop_id} »", entry)
+            raise _fail(schedule_path, where, "stop",
+                        f"arrêt inconnu « {readable(str(stop_id), 60)} »", entry)
         if (day, half) in taken:
             raise _fail(schedule_path, where, "day", f"{day} {half} est déjà prévu", entry)
         taken.add((day, half))

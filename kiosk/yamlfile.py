@@ -124,5 +124,16 @@ def load_yaml(path: Path) -> Any:
         raise DataFileError(str(path), "YAML trop imbriqué") from None
 
 
+def hidden_character(text: str, spaces: bool = False) -> str | None:
+    """The first character of `text` a data file's words must not hold, as « U+XXXX », else None:
+    control and format characters (bidirectional overrides, zero-width), lone surrogates (a
+    "\\ud800" escape: the database and the terminal cannot encode it). Tabs and newlines pass,
+    being folded into spaces, unless `spaces` is true."""
+    for ch in text:
+        if not ch.isprintable() and (spaces or not ch.isspace()):
+            return f"U+{ord(ch):04X}"
+    return None
+
+
 def line_of(entry: Any) -> int | None:
     return entry.get(LINE_KEY) if isinstance(entry, dict) else None
