@@ -33,7 +33,7 @@ Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
 class FitLabel(Label):
     """A label that never cuts a word: it wraps at spaces only, and when a word (or, with
     `fit_height`, the whole wrapped text) does not fit its box at the wanted size `want`, it
-    takes the largest font size that fits, down to theme.MIN_FONT.
+    takes the largest font size that fits, down to the app's smallest text (smallest_font).
 
     Kivy's own wrapping cuts a word that is wider than the line ("Accue/il", "Écoute/r") and
     draws a text taller than its widget past the widget's edges; large text made both happen
@@ -70,12 +70,24 @@ class FitLabel(Label):
         scale = text_box.word_scale()
         if self.fit_height:
             height = self.text_size[1] if self.text_size[1] is not None else self.height
-            while scale * want > theme.MIN_FONT and text_box.height_at(scale) > height * MARGIN:
+            floor = smallest_font()
+            while scale * want > floor and text_box.height_at(scale) > height * MARGIN:
                 scale *= 0.95
-        return max(float(theme.MIN_FONT), int(want * scale))
+        return max(smallest_font(), int(want * scale))
 
 
 MARGIN = 0.97  # hinting makes a glyph a pixel wider at some sizes than the linear measure
+
+
+def smallest_font() -> float:
+    """How small a fitted text may shrink: the kiosk's 28 px (also in large text, where a word
+    that does not fit at 36 px still may go down to 28 rather than be cut), or the console's own
+    smaller minimum on the staff screen (a console button sized for its 20 px text must not be
+    drawn at 28 px, which cut "Reprendr/e")."""
+    from kivy.app import App
+
+    app = App.get_running_app()
+    return float(min(getattr(app, "min_font", theme.MIN_FONT) or theme.MIN_FONT, theme.MIN_FONT))
 
 
 class _TextBox:
@@ -149,7 +161,7 @@ class BigButton(ButtonBehavior, BoxLayout):
         self.ids.title.parent.fbind("height", self._refit)
 
     def _fit_texts(self, *_args: object) -> None:
-        """Title and second line shrink together, never below theme.MIN_FONT, until their
+        """Title and second line shrink together, never below the app's smallest text, until their
         wrapped lines fit the button's height."""
         title = self.ids.title
         width, height = title.width, title.parent.height * MARGIN
@@ -161,8 +173,10 @@ class BigButton(ButtonBehavior, BoxLayout):
             boxes.append((_TextBox(self.sub, self.ids.subtitle.font_name, False, self.sub_px,
                                    width), self.sub_px))
 
+        floor = smallest_font()
+
         def drawn(scale: float) -> float:  # what each FitLabel will draw at this scale
-            return sum(box.height_at(max(min(scale, box.word_scale()), theme.MIN_FONT / px))
+            return sum(box.height_at(max(min(scale, box.word_scale()), floor / px))
                        for box, px in boxes)
 
         scale = 1.0
