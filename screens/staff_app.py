@@ -105,7 +105,6 @@ class StaffApp(BoardApp):
 
         for name in ("staff_login", "staff_console", "finish_form", "statistics", "halfday",
                      "team"):
-
             path = str(HERE / f"{name}.kv")
             if path not in Builder.files:
                 Builder.load_file(path)
