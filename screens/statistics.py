@@ -29,6 +29,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
+from kivy.uix.togglebutton import ToggleButton
 
 from kiosk import french
 from kiosk.console import EXPORT_FORMATS, PERIOD_CHOICES
@@ -143,6 +144,15 @@ def progress_fraction(*args: Any) -> float | None:
     return None
 
 
+
+class PeriodToggle(ToggleButton):
+    """A toggle of the Statistiques screen: `name` for the tests, `code` for the handler,
+    `label` shown (styled in statistics.kv)."""
+
+    name = StringProperty("")
+    code = StringProperty("")
+    label = StringProperty("")
+
 class FigureCell(Label):
     """One cell of the headline table; the heads and comparison columns are muted. A figure is
     one line (shortened rather than overflowing); a head wraps."""
@@ -209,7 +219,7 @@ class StatisticsScreen(Screen):
         self._export: ExportDialog | None = None
         self._cells: list[Any] = []
         for key, label in PERIOD_CHOICES:
-            toggle = Factory.PeriodToggle(text=label, name=f"period:{key}", code=key)
+            toggle = Factory.PeriodToggle(label=label, name=f"period:{key}", code=key)
             toggle.bind(on_release=lambda t: self.choose(t.code))
             self.ids.periods.add_widget(toggle)
         today = dt.date.today()
@@ -374,7 +384,7 @@ class ExportDialog(ModalView):
 
     def on_kv_post(self, *_args: object) -> None:
         for fmt, label in EXPORT_FORMATS:
-            toggle = Factory.PeriodToggle(text=label, name=f"format:{fmt}", code=fmt,
+            toggle = Factory.PeriodToggle(label=label, name=f"format:{fmt}", code=fmt,
                                           group="export-format")
             toggle.bind(on_release=lambda t: setattr(self, "fmt", t.code))
             self.ids.formats.add_widget(toggle)
@@ -403,7 +413,7 @@ class ExportDialog(ModalView):
         box.clear_widgets()
         self.folder = str(folders[0].path) if folders else ""
         for index, folder in enumerate(folders):
-            toggle = Factory.FolderToggle(text=folder.label, name=f"folder:{index}",
+            toggle = Factory.FolderToggle(label=folder.label, name=f"folder:{index}",
                                           code=str(folder.path))
             toggle.bind(on_release=lambda t: setattr(self, "folder", t.code))
             box.add_widget(toggle)
