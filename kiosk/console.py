@@ -220,6 +220,17 @@ class StaffService:
             raise CoordinatorOnly()
         return member
 
+    def backup_reminder(self, staff_id: int) -> str | None:
+        """For the coordinator: when the last copy on removable media is a week old or more
+        (the history is her whole record); None for anyone else."""
+        from kiosk.backup import backup_reminder
+
+        try:
+            self._coordinator(staff_id)
+        except CoordinatorOnly:
+            return None
+        return backup_reminder(self.ctx.settings, self.ctx.now())
+
     def period(self, choice: str, start: dt.date | None = None,
                end: dt.date | None = None) -> Period:
         return period_of(choice, self.ctx.now().date(), start, end)

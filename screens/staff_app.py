@@ -47,6 +47,7 @@ PROBLEM_WORDS = {
     "audio": "Son : les appels ne sortent pas du haut-parleur",
     "speech": "Voix : les numéros ne sont pas annoncés à voix haute",
     "database": "Base de données : la console ne la joint plus",
+    "backup": "Sauvegarde : la copie de fin de demi-journée a échoué",
 }
 QUIET_AFTER_CALL = 0.5  # seconds: a second tap of a double tap on "Appeler" must do nothing
 
@@ -90,6 +91,7 @@ class StaffApp(BoardApp):
         self.board: Any = None
         self.manager: ScreenManager | None = None
         self.stale: tuple[Any, ...] = ()
+        self.backup_note = ""  # the coordinator's reminder of a copy on a USB key
         self._undo: tuple[Callable[..., Any], int] | None = None
         self._called_at = 0.0  # time.monotonic() of the latest tap on a call button
         self._db_down_since: Any = None
@@ -180,6 +182,9 @@ class StaffApp(BoardApp):
         self.role = login.role
         self.desk = login.desk or 0
         self.say(f"Bonjour {login.name} : vous êtes au poste {self.desk}.")
+        self.backup_note = ""
+        self.run_job(self.service.backup_reminder, login.staff_id,
+                     on_done=self._on_backup_note)
         if self.manager is not None:
             self.manager.current = "console"
 
@@ -233,6 +238,11 @@ class StaffApp(BoardApp):
             self._db_down_since = dt.datetime.now()  # the bus's clock: Martinique local time
         self.db_problem = (f"{PROBLEM_WORDS['database']} "
                            f"(depuis {french.time_of_day(self._db_down_since)}).")
+
+    def _on_backup_note(self, note: str | None) -> None:
+        self.backup_note = note or ""
+        if self.board is not None:
+            self.show_board(self.board)
 
     def _on_stale(self, stale: Any) -> None:
         self.stale = stale
@@ -293,6 +303,8 @@ class StaffApp(BoardApp):
         )
         problems = [f"{PROBLEM_WORDS.get(p.device, p.device)} "
                     f"(depuis {french.time_of_day(p.at)})." for p in board.problems]
+        if self.backup_note and self.is_coordinator:
+            problems.append(self.backup_note)
         if self.stale:
             problems.append(f"{len(self.stale)} fiche(s) de démarche à revérifier "
                             f"(plus de 12 mois) : {', '.join(p.id for p in self.stale[:3])}")

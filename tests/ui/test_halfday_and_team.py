@@ -236,3 +236,18 @@ def test_typed_names_take_capitals_where_a_name_starts():
         name = typed(name, key)
     assert name == "Marie-Claire N'Guessan"
     assert typed("Léa ", " ") == "Léa "
+
+
+
+def test_the_coordinator_is_reminded_of_a_copy_on_a_usb_key(console, team_ctx):
+    """No copy on removable media yet: the coordinator reads it on her console; an animatrice
+    does not (keeping the record safe is the coordinator's job)."""
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console", what="console")
+    k.settle(0.5)
+    assert "clé USB" not in k.app.status_text
+    k.tap("logout")
+    k.wait(lambda: k.screen == "login")
+    log_in(k, "Josiane", "2468", desk=1)
+    k.wait(lambda: "Aucune copie sur clé USB" in k.app.status_text, what="the reminder")
