@@ -7,8 +7,14 @@ multitouch dots, no screensaver; the window's close button is refused by the app
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+
+# how often the Kivy thread looks whether the system asked the app to stop
+STOP_CHECK_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ def configure(display: Display, kivy_home: Path) -> None:
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("SDL_VIDEO_X11_XRANDR", "0")  # two X screens: stay on ours
+    # SDL would turn SIGTERM and SIGINT into a window close, which the kiosk lock refuses:
+    # the system's signals are ours to handle (stop_on_signals), not the window's
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")
@@ -65,8 +74,37 @@ def configure(display: Display, kivy_home: Path) -> None:
     Config.set("graphics", "resizable", "0" if display.locked else "1")
 
 
+def stop_on_signals() -> threading.Event:
+    """SIGTERM (systemctl stop, a shutdown) and SIGINT (Ctrl+C) stop the app cleanly: on_stop
+    stops the workers, the window closes, `kiosk` exits 0. The kiosk lock refuses a visitor's
+    keys and the window's close, never the system's signals.
+
+    The handler only sets a flag: it runs on the Kivy thread between two bytecodes, possibly
+    while the Clock holds its (non-reentrant) lock, so it must not call the Clock itself. A
+    Clock interval sees the flag within STOP_CHECK_SECONDS and calls App.stop there."""
+    requested = threading.Event()
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        requested.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    from kivy.app import App
+    from kivy.clock import Clock
+
+    def check(_dt: float) -> None:
+        app = App.get_running_app()
+        if requested.is_set() and app is not None:
+            Clock.unschedule(check)
+            app.stop()
+
+    Clock.schedule_interval(check, STOP_CHECK_SECONDS)
+    return requested
+
+
 def run_visitor(settings, display: Display) -> None:  # type: ignore[no-untyped-def]
     configure(display, settings.data_dir / "kivy")
+    stop_on_signals()
     from kiosk.context import open_context
     from kiosk.visitor import VisitorService
     from screens.visitor_app import KioskOptions, run
@@ -86,6 +124,7 @@ def run_staff(settings, display: Display) -> None:  # type: ignore[no-untyped-de
 
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
+    stop_on_signals()
     from kiosk.console import StaffService
     from kiosk.context import open_context
     from screens.staff_app import run

@@ -254,3 +254,51 @@ def test_kiosk_and_console_talk_through_the_database(xvfb, tmp_path, sqlite_url)
                 proc.kill()
                 proc.wait()
         ctx.dispose()
+
+
+def start_app(name: str, xvfb: str, data: Path, url: str, log: Path, size: str = f"{HALF}x600",
+              position: str = "0,0") -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DISPLAY": xvfb, "KIOSK_DATA_DIR": str(data),
+           "KIOSK_DATABASE_URL": url, "SDL_AUDIODRIVER": "dummy"}
+    env.pop("SDL_VIDEODRIVER", None)
+    return subprocess.Popen([sys.executable, "-m", "kiosk", name, "--size", size, "--position",
+                             position], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def ended_within(proc: subprocess.Popen[bytes], seconds: float) -> float:
+    """Seconds the process took to end (it must end within `seconds`)."""
+    started = time.monotonic()
+    proc.wait(timeout=seconds)
+    return time.monotonic() - started
+
+
+def test_kiosk_refuses_escape_but_stops_on_sigterm_and_sigint(xvfb, tmp_path, sqlite_url):
+    """systemctl stop, a restart after an update, the bus PC's shutdown: SIGTERM (and Ctrl+C's
+    SIGINT) end the locked kiosk cleanly within 2 s, while Escape still does nothing."""
+    import signal
+
+    data = tmp_path / "data"
+    data.mkdir()
+    ctx = open_context(Settings(data_dir=data, database_url=sqlite_url))
+    ctx.dispose()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        log = tmp_path / f"visitor-{signum}.log"
+        proc = start_app("visitor", xvfb, data, sqlite_url, log)
+        try:
+            wait_for(lambda p=proc: visible_window(xvfb, "Borne PLUS") or p.poll() is not None,
+                     timeout=60, what="kiosk window")
+            assert proc.poll() is None, log.read_text()[-2000:]
+            time.sleep(1.0)
+            x("xdotool", "key", "Escape", display=xvfb)
+            x("xdotool", "key", "alt+F4", display=xvfb)
+            time.sleep(0.8)
+            assert proc.poll() is None, "Escape or Alt+F4 closed the kiosk"
+            proc.send_signal(signum)
+            took = ended_within(proc, 2.0)
+            assert proc.returncode == 0, log.read_text()[-2000:]
+            print(f"kiosk visitor: {signal.Signals(signum).name} -> exit 0 in {took:.2f} s")
+            assert "Traceback" not in log.read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
