@@ -125,6 +125,11 @@ class StaffService:
     def board(self) -> StaffBoard:
         return views.staff_board(self.ctx)
 
+    def still_seated(self, staff_id: int, desk: int | None) -> str | None:
+        """Why the console must return to its login screen (account disabled, desk taken by
+        someone else), in words; None while the member still holds her desk."""
+        return staff.still_seated(self.ctx, staff_id, desk)
+
     def stale_procedures(self) -> tuple[Procedure, ...]:
         return self.ctx.catalogue.stale(self.ctx.now().date())
 
@@ -329,24 +334,24 @@ class StaffService:
 
     def add_member(self, staff_id: int, name: str, role: str, pin: str,
                    pin_again: str) -> staff.StaffMember:
-        self._coordinator(staff_id)
-        return staff.add_staff(self.ctx, name, role, self._same_pins(pin, pin_again))
+        by = self._coordinator(staff_id)
+        return staff.add_staff(self.ctx, name, role, self._same_pins(pin, pin_again), by=by)
 
     def disable_member(self, staff_id: int, member_id: int) -> staff.StaffMember:
-        self._coordinator(staff_id)
+        by = self._coordinator(staff_id)
         if member_id == staff_id:
             raise KioskError("Vous ne pouvez pas désactiver votre propre compte.")
-        return staff.disable_staff(self.ctx, self._member_name(member_id))
+        return staff.disable_staff(self.ctx, self._member_name(member_id), by=by)
 
     def enable_member(self, staff_id: int, member_id: int) -> staff.StaffMember:
-        self._coordinator(staff_id)
-        return staff.enable_staff(self.ctx, self._member_name(member_id))
+        by = self._coordinator(staff_id)
+        return staff.enable_staff(self.ctx, self._member_name(member_id), by=by)
 
     def set_member_pin(self, staff_id: int, member_id: int, pin: str,
                        pin_again: str) -> staff.StaffMember:
-        self._coordinator(staff_id)
+        by = self._coordinator(staff_id)
         return staff.set_pin(self.ctx, self._member_name(member_id),
-                             self._same_pins(pin, pin_again))
+                             self._same_pins(pin, pin_again), by=by)
 
     def run_checks(self, staff_id: int) -> Checks:
         """The catalogue and itinerary files read again from disk, as `kiosk catalogue check`

@@ -241,6 +241,15 @@ class CoordinatorOnly(KioskError):
         super().__init__("Action réservée à la coordination : connectez-vous avec un compte de coordination.")
 
 
+class CoordinatorRequired(KioskError):
+    """An account change (add, disable, enable, PIN) once a coordinator exists: it must name the
+    coordinator who makes it, and her PIN (the first coordinator is created without)."""
+
+    def __init__(self) -> None:
+        super().__init__("Un compte de coordination existe : indiquez qui fait ce changement avec "
+                         "« --as NOM » (son code PIN est demandé).")
+
+
 class StaffDisabled(KioskError):
     """The member's account was disabled (or removed) while the console was open."""
 

@@ -30,6 +30,7 @@ from db.models import Desk, Staff
 from kiosk.context import Context
 from kiosk.errors import (
     CoordinatorOnly,
+    CoordinatorRequired,
     DeskTaken,
     InvalidPin,
     InvalidRole,
@@ -199,22 +200,78 @@ def find_staff(ctx: Context, name: str) -> StaffMember:
         return _member(_named(session, name))
 
 
+# ---------------------------------------------------------------- who may change accounts
+
+
+def coordinator_exists(ctx: Context) -> bool:
+    """Once an active coordinator exists, every account change must name one (`by`)."""
+    with ctx.read() as session:
+        return _coordinator_exists(session)
+
+
+def _coordinator_exists(session: Session) -> bool:
+    return session.scalar(select(Staff.id).where(Staff.role == COORDINATOR,
+                                                 Staff.active.is_(True)).limit(1)) is not None
+
+
+def authorise_coordinator(ctx: Context, name: str, pin: str) -> StaffMember:
+    """The coordinator `name`, once her PIN is checked: the command line's way of saying who
+    changes the accounts. Same PIN check, lockout and event log as the console's login (a wrong
+    PIN counts towards the lockout and is committed before `WrongPin` is raised). Refusals:
+    `UnknownStaff` (no such name, or disabled), `CoordinatorOnly` (not a coordinator; her PIN is
+    not even tried), `StaffLocked`, `WrongPin`."""
+    member = coordinator_named(ctx, name)
+    login(ctx, member.id, pin)
+    return member
+
+
+def coordinator_named(ctx: Context, name: str) -> StaffMember:
+    """The active coordinator `name`, before her PIN is asked: `UnknownStaff` or
+    `CoordinatorOnly` otherwise (nothing is written: no PIN was tried)."""
+    member = find_staff(ctx, name)
+    if not member.active:
+        raise UnknownStaff(member.id)
+    if not is_coordinator(member):
+        raise CoordinatorOnly()
+    return member
+
+
+def _authorised(session: Session, by: StaffMember | None) -> Staff | None:
+    """Inside the change's transaction: `by` must still be an active coordinator; without `by`,
+    no active coordinator may exist yet (the first one is created freely). Checked here, in the
+    core, so that no caller (command line, console, script) can skip it."""
+    if by is None:
+        if _coordinator_exists(session):
+            raise CoordinatorRequired()
+        return None
+    row = session.get(Staff, by.id)
+    if row is None or not row.active or row.role != COORDINATOR:
+        raise CoordinatorOnly()
+    return row
+
+
 # ---------------------------------------------------------------- accounts
 
 
-def add_staff(ctx: Context, name: str, role: str, pin: str) -> StaffMember:
-    """Create an account. Names are unique regardless of case."""
+def add_staff(ctx: Context, name: str, role: str, pin: str,
+              by: StaffMember | None = None) -> StaffMember:
+    """Create an account. Names are unique regardless of case. `by`: the coordinator who does it
+    (needed once a coordinator exists)."""
     name = clean_name(name)
     validate_role(role)
     pin_hash = hash_pin(pin)  # validates the PIN; computed before taking the write lock
     try:
-        with ctx.sessions.begin() as session:
+        # ctx.write serialises account creations on PostgreSQL too: two "first coordinators"
+        # created at the same moment cannot both pass the check
+        with ctx.write() as session:
+            actor = _authorised(session, by)
             if _find_by_name(session, name) is not None:
                 raise StaffAlreadyExists(name)
             row = Staff(name=name, role=role, pin_hash=pin_hash, active=True, failed_attempts=0)
             session.add(row)
             session.flush()
-            log_event(session, ctx, "staff_added", staff_id=row.id, role=role)
+            log_event(session, ctx, "staff_added", staff_id=row.id, role=role,
+                      by_staff_id=actor.id if actor is not None else None)
             return _member(row)
     except IntegrityError:
         # the same name added at the same moment from another terminal
@@ -232,39 +289,69 @@ def list_staff(ctx: Context, include_disabled: bool = False) -> tuple[StaffMembe
     return tuple(sorted(members, key=lambda m: (m.name.casefold(), m.id)))
 
 
-def disable_staff(ctx: Context, name: str) -> StaffMember:
+def disable_staff(ctx: Context, name: str, by: StaffMember | None = None) -> StaffMember:
     """Disable an account (kept for the history of the event log). Whoever is disabled leaves
-    the desk they held. Disabling twice changes nothing."""
+    the desk they held (ctx.write bumps the queue revision: her console notices within a poll).
+    Disabling twice changes nothing. A coordinator cannot disable her own account: there is
+    always one left to make the next changes."""
     with ctx.write() as session:
+        actor = _authorised(session, by)
         row = _named(session, name, lock=True)
+        if actor is not None and actor.id == row.id:
+            raise KioskError("Vous ne pouvez pas désactiver votre propre compte.")
         if row.active:
             row.active = False
             freed = _free_desks_of(session, ctx, row.id, reason="disabled")
-            log_event(session, ctx, "staff_disabled", staff_id=row.id, desks=freed)
+            log_event(session, ctx, "staff_disabled", staff_id=row.id, desks=freed,
+                      by_staff_id=actor.id if actor is not None else None)
         return _member(row)
 
 
-def enable_staff(ctx: Context, name: str) -> StaffMember:
+def enable_staff(ctx: Context, name: str, by: StaffMember | None = None) -> StaffMember:
     """Give a disabled account back its access, with its old PIN. Enabling twice changes nothing."""
     with ctx.write() as session:
+        actor = _authorised(session, by)
         row = _named(session, name, lock=True)
         if not row.active:
             row.active = True
-            log_event(session, ctx, "staff_enabled", staff_id=row.id)
+            log_event(session, ctx, "staff_enabled", staff_id=row.id,
+                      by_staff_id=actor.id if actor is not None else None)
         return _member(row)
 
 
-def set_pin(ctx: Context, name: str, pin: str) -> StaffMember:
-    """A new PIN for a forgotten one; it also lifts a lockout. The event log records the change,
-    never the PIN."""
+def set_pin(ctx: Context, name: str, pin: str, by: StaffMember | None = None) -> StaffMember:
+    """A new PIN for a forgotten one. Only a coordinator's reset (`by`) lifts a lockout: before
+    any coordinator exists, a reset changes the PIN and nothing else. The event log records the
+    change, never the PIN."""
     pin_hash = hash_pin(pin)  # validates the PIN; computed before taking the write lock
     with ctx.write() as session:
+        actor = _authorised(session, by)
         row = _named(session, name, lock=True)
         row.pin_hash = pin_hash
-        row.failed_attempts = 0
-        row.locked_until = None
-        log_event(session, ctx, "staff_pin_changed", staff_id=row.id)
+        if actor is not None:
+            row.failed_attempts = 0
+            row.locked_until = None
+        log_event(session, ctx, "staff_pin_changed", staff_id=row.id,
+                  by_staff_id=actor.id if actor is not None else None)
         return _member(row)
+
+
+def still_seated(ctx: Context, staff_id: int, desk: int | None) -> str | None:
+    """Why a console logged in as `staff_id` at `desk` must return to its login screen, in
+    words; None while she is still active and holds the desk. Cheap: two primary-key reads."""
+    with ctx.read() as session:
+        row = session.get(Staff, staff_id)
+        if row is None or not row.active:
+            return "Votre compte a été désactivé."
+        if desk is None:
+            return None
+        desk_row = session.get(Desk, desk)
+        if desk_row is None or desk_row.staff_id == staff_id:
+            return None
+        holder = session.get(Staff, desk_row.staff_id) if desk_row.staff_id is not None else None
+        if holder is not None:
+            return f"Le poste {desk} a été repris par {holder.name}."
+        return f"Le poste {desk} a été libéré : reconnectez-vous."
 
 
 # ---------------------------------------------------------------- login, desk, logout

@@ -81,11 +81,11 @@ def test_add_list_disable(ctx):
     assert marie == staff.StaffMember(marie.id, "Marie-Josée", "animatrice", True)
     assert staff.is_coordinator(coord) and not staff.is_coordinator(marie)
     assert staff.list_staff(ctx) == (coord, marie)
-    disabled = staff.disable_staff(ctx, "marie-josée")
+    disabled = staff.disable_staff(ctx, "marie-josée", by=coord)
     assert disabled.active is False and disabled.id == marie.id
     assert staff.list_staff(ctx) == (coord,)
     assert [m.name for m in staff.list_staff(ctx, include_disabled=True)] == ["Coordination", "Marie-Josée"]
-    assert staff.disable_staff(ctx, "Marie-Josée").active is False  # twice: no change
+    assert staff.disable_staff(ctx, "Marie-Josée", by=coord).active is False  # twice: no change
     assert [e.staff_id for e in events(ctx, "staff_added")] == [marie.id, coord.id]
     assert len(events(ctx, "staff_disabled")) == 1
 
@@ -207,7 +207,7 @@ def test_failed_attempts_are_committed_even_though_refused(ctx, settings):
         other.dispose()
 
 
-def test_a_new_pin_replaces_the_forgotten_one_and_lifts_the_lock(ctx):
+def test_a_new_pin_replaces_the_forgotten_one_and_only_a_coordinator_lifts_the_lock(ctx):
     member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
     for _ in range(5):
         with pytest.raises(WrongPin):
@@ -216,17 +216,24 @@ def test_a_new_pin_replaces_the_forgotten_one_and_lifts_the_lock(ctx):
         staff.login(ctx, member.id, PIN)
     with pytest.raises(InvalidPin):
         staff.set_pin(ctx, "Nadia", "12")
-    assert staff.set_pin(ctx, "  nadia ", OTHER_PIN).id == member.id
+    # no coordinator yet: the PIN changes, the lockout stays (a reset is no way around it)
+    staff.set_pin(ctx, "Nadia", "97531")
+    with pytest.raises(StaffLocked):
+        staff.login(ctx, member.id, "97531")
+    coord = staff.add_staff(ctx, "Coordination", "coordinator", "8642")
+    by = staff.authorise_coordinator(ctx, "coordination", "8642")
+    assert staff.set_pin(ctx, "  nadia ", OTHER_PIN, by=by).id == member.id
     row = stored(ctx, member.id)
     assert row.failed_attempts == 0 and row.locked_until is None
     with pytest.raises(WrongPin):
         staff.login(ctx, member.id, PIN)  # the old PIN is gone
     assert staff.login(ctx, member.id, OTHER_PIN).staff_id == member.id
     changed = events(ctx, "staff_pin_changed")
-    assert [e.staff_id for e in changed] == [member.id]
-    assert OTHER_PIN not in (changed[0].detail or "")
+    assert [e.staff_id for e in changed] == [member.id, member.id]
+    assert json.loads(changed[1].detail) == {"by_staff_id": coord.id}
+    assert OTHER_PIN not in (changed[1].detail or "")
     with pytest.raises(UnknownStaff):
-        staff.set_pin(ctx, "Personne", OTHER_PIN)
+        staff.set_pin(ctx, "Personne", OTHER_PIN, by=by)
 
 
 def test_a_disabled_account_is_enabled_again_with_its_pin(ctx):
@@ -356,3 +363,86 @@ def test_a_disabled_member_or_one_whose_desk_was_taken_is_refused_in_the_service
             action()
     staff.login(open_ctx, rose.id, "2222", desk=1)
     services.mark_absent(open_ctx, 1, staff_id=rose.id)  # desk 1 is Rose's now
+
+
+# ---------------------------------------------------------------- who may change the accounts
+
+
+def _accounts(ctx):
+    with ctx.read() as s:
+        return sorted((r.id, r.name, r.active, r.pin_hash, r.failed_attempts, r.locked_until)
+                      for r in s.query(Staff).all())
+
+
+def test_the_first_coordinator_is_created_freely_then_every_change_names_one(ctx):
+    from kiosk.errors import CoordinatorRequired, KioskError
+
+    nadia = staff.add_staff(ctx, "Nadia", "animatrice", PIN)  # no coordinator yet: free
+    josiane = staff.add_staff(ctx, "Josiane", "coordinator", "2468")
+    before = _accounts(ctx)
+    for change in (lambda by: staff.add_staff(ctx, "Léa", "coordinator", PIN, by=by),
+                   lambda by: staff.disable_staff(ctx, "Nadia", by=by),
+                   lambda by: staff.enable_staff(ctx, "Nadia", by=by),
+                   lambda by: staff.set_pin(ctx, "Nadia", OTHER_PIN, by=by)):
+        with pytest.raises(CoordinatorRequired):
+            change(None)
+        with pytest.raises(CoordinatorOnly):  # an animatrice is no coordinator
+            change(nadia)
+    assert _accounts(ctx) == before
+    with pytest.raises(CoordinatorOnly):
+        staff.authorise_coordinator(ctx, "Nadia", PIN)
+    with pytest.raises(UnknownStaff):
+        staff.authorise_coordinator(ctx, "Personne", PIN)
+    with pytest.raises(WrongPin):
+        staff.authorise_coordinator(ctx, "Josiane", "2469")
+    by = staff.authorise_coordinator(ctx, " josiane ", "2468")
+    assert by == josiane
+    assert staff.add_staff(ctx, "Léa", "animatrice", PIN, by=by).name == "Léa"
+    assert staff.disable_staff(ctx, "Nadia", by=by).active is False
+    assert staff.enable_staff(ctx, "Nadia", by=by).active is True
+    with pytest.raises(KioskError, match="propre compte"):
+        staff.disable_staff(ctx, "Josiane", by=by)
+    assert [json.loads(e.detail)["by_staff_id"] for e in events(ctx, "staff_added")] == [
+        None, None, josiane.id]
+    # a coordinator disabled since cannot act on what she was authorised for before
+    staff.add_staff(ctx, "Rose", "coordinator", "1357", by=by)
+    rose = staff.authorise_coordinator(ctx, "Rose", "1357")
+    staff.disable_staff(ctx, "Josiane", by=rose)
+    with pytest.raises(CoordinatorOnly):
+        staff.enable_staff(ctx, "Josiane", by=by)
+    with pytest.raises(UnknownStaff):
+        staff.authorise_coordinator(ctx, "Josiane", "2468")
+
+
+def test_wrong_coordinator_pins_lock_her_out_like_the_console(ctx, clock):
+    josiane = staff.add_staff(ctx, "Josiane", "coordinator", "2468")
+    for left in (4, 3, 2, 1):
+        with pytest.raises(WrongPin, match=f"encore {left}"):
+            staff.authorise_coordinator(ctx, "Josiane", "0000")
+    with pytest.raises(WrongPin):
+        staff.authorise_coordinator(ctx, "Josiane", "0000")
+    with pytest.raises(StaffLocked):
+        staff.authorise_coordinator(ctx, "Josiane", "2468")
+    assert [k for k, *_ in login_events(ctx)] == ["staff_login_failed"] * 5 + ["staff_login_locked"]
+    assert all(sid == josiane.id for _, sid, _ in login_events(ctx))
+    clock.advance(minutes=staff.LOCK_MINUTES + 1)
+    assert staff.authorise_coordinator(ctx, "Josiane", "2468") == josiane
+
+
+def test_still_seated_says_why_a_console_must_leave(ctx):
+    from kiosk import services
+
+    marie = staff.add_staff(ctx, "Marie", "animatrice", "1111")
+    rose = staff.add_staff(ctx, "Rose", "animatrice", "2222")
+    coord = staff.add_staff(ctx, "Josiane", "coordinator", "2468")
+    staff.login(ctx, marie.id, "1111", desk=1)
+    assert staff.still_seated(ctx, marie.id, 1) is None
+    services.set_desk_status(ctx, 1, "closed")
+    staff.login(ctx, rose.id, "2222", desk=1)
+    assert staff.still_seated(ctx, marie.id, 1) == "Le poste 1 a été repris par Rose."
+    staff.logout(ctx, rose.id, 1)
+    assert staff.still_seated(ctx, marie.id, 1) == "Le poste 1 a été libéré : reconnectez-vous."
+    staff.login(ctx, marie.id, "1111", desk=2)
+    staff.disable_staff(ctx, "Marie", by=coord)
+    assert staff.still_seated(ctx, marie.id, 2) == "Votre compte a été désactivé."
+    assert staff.still_seated(ctx, coord.id, None) is None
