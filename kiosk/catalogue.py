@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ASSETS_DIR
-from kiosk.errors import DataFileError, readable
+from kiosk.errors import DataFileError, KioskError, readable
 from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -305,15 +305,78 @@ def load_catalogue(location: Path) -> Catalogue:
     return Catalogue(tuple(operators), tuple(procedures), partners)
 
 
-_cache: dict[tuple[Path, tuple[tuple[str, float], ...]], Catalogue] = {}
+Stamp = tuple[tuple[str, float, int], ...]
+_cache: dict[tuple[Path, Stamp], Catalogue] = {}  # the latest good read
+_broken: dict[Path, tuple[Stamp, KioskError]] = {}  # per folder: files on disk that failed
+_last_good: dict[Path, Catalogue] = {}  # per folder: what a running app keeps on a bad file
 
 
-def cached_catalogue(location: Path) -> Catalogue:
-    """Load once per process, again only when a file changed (the coordinator may edit them)."""
+def _stamp(location: Path) -> Stamp:
     files = sorted(location.glob("*.yaml")) if location.is_dir() else [location]
-    stamp = tuple((str(p), p.stat().st_mtime) for p in files if p.exists())
+    stamp = []
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:  # removed between the listing and now: the next call sees it gone
+            continue
+        stamp.append((str(path), info.st_mtime, info.st_size))
+    return tuple(stamp)
+
+
+def cached_catalogue(location: Path, keep_last_good: bool = False) -> Catalogue:
+    """Load once per process, again only when a file changed (the coordinator may edit them).
+
+    keep_last_good (the running apps): a file that breaks while the kiosk runs (a coordinator
+    copying a wrong one) must not stop it; a reload that fails returns the catalogue last read
+    well from this folder, and the failure is kept for `catalogue_problem`. Without it (a
+    command), or when nothing was read well yet, the failure is raised."""
+    try:
+        stamp = _stamp(location)
+    except OSError as exc:
+        stamp = (("?", 0.0, 0),)
+        _broken[location] = (stamp, DataFileError(str(location), readable(str(exc), 200)))
     key = (location, stamp)
-    if key not in _cache:
-        _cache.clear()
-        _cache[key] = load_catalogue(location)
-    return _cache[key]
+    if key in _cache:
+        return _cache[key]
+    known = _broken.get(location)
+    if known is None or known[0] != stamp:
+        try:
+            catalogue = load_catalogue(location)
+        except (KioskError, OSError) as exc:
+            error = (exc if isinstance(exc, KioskError)
+                     else DataFileError(str(location), readable(str(exc), 200)))
+            known = _broken[location] = (stamp, error)  # not read again until it changes
+        else:
+            _broken.pop(location, None)
+            _last_good[location] = catalogue
+            _cache.clear()
+            _cache[key] = catalogue
+            return catalogue
+    good = _last_good.get(location)
+    if keep_last_good and good is not None:
+        return good
+    raise known[1]
+
+
+def catalogue_problem(location: Path) -> str | None:
+    """Why the catalogue in use is not the one on disk, in one French line for the console;
+    None when the files on disk are the ones in use. Reads the files again if they changed."""
+    try:
+        cached_catalogue(location, keep_last_good=True)
+    except KioskError:
+        pass  # never read well in this process: the apps refuse to start, the CLI says why
+    known = _broken.get(location)
+    if known is None:
+        return None
+    problem = known[1]
+    if isinstance(problem, DataFileError):
+        name = Path(problem.path).name or problem.path
+        where = f"le fichier {readable(name, 80)}" if Path(problem.path).suffix else \
+            f"le dossier {readable(name, 80)}"
+        if problem.line:
+            where += f", ligne {problem.line},"
+        detail = readable(problem.detail, 160)
+    else:
+        where, detail = "le catalogue", readable(problem.message, 160)
+    return (f"Catalogue : {where} ne peut pas être lu ({detail}) ; "
+            "la borne garde la version d'avant.")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import make_engine, make_session_factory, upgrade
 from db.models import QueueRevision
-from kiosk.catalogue import Catalogue, cached_catalogue
+from kiosk.catalogue import Catalogue, cached_catalogue, catalogue_problem
 from kiosk.config import Settings, load_settings
 
 
@@ -28,10 +28,17 @@ class Context:
     sessions: sessionmaker[Session]
     readers: sessionmaker[Session]
     clock: Callable[[], dt.datetime] = field(default=local_now)
+    # the running apps: a catalogue file broken while they run leaves them on the last good one
+    keep_last_good_catalogue: bool = False
 
     @property
     def catalogue(self) -> Catalogue:
-        return cached_catalogue(self.settings.effective_catalogue_dir)
+        return cached_catalogue(self.settings.effective_catalogue_dir,
+                                keep_last_good=self.keep_last_good_catalogue)
+
+    def catalogue_problem(self) -> str | None:
+        """The console's line when the catalogue files on disk cannot be read (None: fine)."""
+        return catalogue_problem(self.settings.effective_catalogue_dir)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -110,6 +110,7 @@ def run_visitor(settings, display: Display) -> None:  # type: ignore[no-untyped-
     from screens.visitor_app import KioskOptions, run
 
     ctx = open_context(settings)
+    ctx.keep_last_good_catalogue = True  # a file broken while it runs must not stop the kiosk
     service = VisitorService(ctx)
     run(service, KioskOptions(idle_seconds=settings.idle_seconds,
                               ticket_seconds=settings.ticket_seconds,
@@ -129,4 +130,6 @@ def run_staff(settings, display: Display) -> None:  # type: ignore[no-untyped-de
     from kiosk.context import open_context
     from screens.staff_app import run
 
-    run(StaffService(open_context(settings)))
+    ctx = open_context(settings)
+    ctx.keep_last_good_catalogue = True
+    run(StaffService(ctx))
