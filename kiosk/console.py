@@ -125,6 +125,11 @@ class StaffService:
     def board(self) -> StaffBoard:
         return views.staff_board(self.ctx)
 
+    def catalogue_problem(self) -> str | None:
+        """One line when the catalogue files on disk cannot be read and the apps run on the
+        last good ones (a coordinator copied a wrong file); None when all is well."""
+        return self.ctx.catalogue_problem()
+
     def still_seated(self, staff_id: int, desk: int | None) -> str | None:
         """Why the console must return to its login screen (account disabled, desk taken by
         someone else), in words; None while the member still holds her desk."""

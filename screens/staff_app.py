@@ -50,6 +50,8 @@ PROBLEM_WORDS = {
     "backup": "Sauvegarde : la copie de fin de demi-journée a échoué",
 }
 QUIET_AFTER_CALL = 0.5  # seconds: a second tap of a double tap on "Appeler" must do nothing
+# a file edit changes no queue revision: the catalogue files are looked at on their own clock
+CATALOGUE_CHECK_SECONDS = 2.0
 
 
 class StaffApp(BoardApp):
@@ -92,6 +94,7 @@ class StaffApp(BoardApp):
         self.manager: ScreenManager | None = None
         self.stale: tuple[Any, ...] = ()
         self.backup_note = ""  # the coordinator's reminder of a copy on a USB key
+        self.catalogue_note = ""  # a catalogue file on disk that cannot be read
         self._undo: tuple[Callable[..., Any], int] | None = None
         self._called_at = 0.0  # time.monotonic() of the latest tap on a call button
         self._db_down_since: Any = None
@@ -119,6 +122,7 @@ class StaffApp(BoardApp):
         self.manager.add_widget(StatisticsScreen(name="statistics"))
         self.manager.add_widget(TeamScreen(name="team"))
         self.start_polling()
+        Clock.schedule_interval(self._check_catalogue, CATALOGUE_CHECK_SECONDS)
         self.load_members()
         self.run_job(self.service.communes, on_done=lambda c: setattr(self, "communes", list(c)))
         self.run_job(self.service.stale_procedures, on_done=self._on_stale)
@@ -244,6 +248,15 @@ class StaffApp(BoardApp):
         if self.board is not None:
             self.show_board(self.board)
 
+    def _check_catalogue(self, _dt: float) -> None:
+        self.worker.submit(self.service.catalogue_problem, on_done=self._on_catalogue_problem)
+
+    def _on_catalogue_problem(self, problem: str | None) -> None:
+        if (problem or "") != self.catalogue_note:
+            self.catalogue_note = problem or ""
+            if self.board is not None:
+                self.show_board(self.board)
+
     def _on_stale(self, stale: Any) -> None:
         self.stale = stale
 
@@ -305,6 +318,8 @@ class StaffApp(BoardApp):
                     f"(depuis {french.time_of_day(p.at)})." for p in board.problems]
         if self.backup_note and self.is_coordinator:
             problems.append(self.backup_note)
+        if self.catalogue_note:
+            problems.append(self.catalogue_note)
         if self.stale:
             problems.append(f"{len(self.stale)} fiche(s) de démarche à revérifier "
                             f"(plus de 12 mois) : {', '.join(p.id for p in self.stale[:3])}")

@@ -1,0 +1,53 @@
+"""A catalogue file broken while the console runs: the console says it in one line and keeps the
+last good catalogue; the line goes when the file is good again. In-process, on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk import services, staff
+from kiosk.config import Settings
+from kiosk.console import StaffService
+from kiosk.context import open_context
+from tests.service.test_catalogue_reload import break_title, own_catalogue, write
+from tests.ui.driver import start_staff_app, stop_app
+from tests.ui.test_staff_console import log_in
+
+
+@pytest.fixture
+def broken_ctx(tmp_path, sqlite_url, clock):
+    data = tmp_path / "data"
+    data.mkdir()
+    own_catalogue(data)
+    ctx = open_context(Settings(data_dir=data, database_url=sqlite_url))
+    ctx.clock = clock
+    ctx.keep_last_good_catalogue = True  # as screens/launch.py does for the real apps
+    services.open_stopover(ctx, "ducos-bourg")
+    staff.add_staff(ctx, "Marie", "animatrice", "1357")
+    yield ctx
+    ctx.dispose()
+
+
+def test_console_shows_a_broken_catalogue_file_until_it_is_good_again(broken_ctx):
+    folder = broken_ctx.settings.effective_catalogue_dir
+    original = (folder / "caf.yaml").read_text("utf-8")
+    k = start_staff_app(StaffService(broken_ctx))
+    try:
+        log_in(k)
+        k.wait(lambda: k.screen == "console", what="console")
+        assert "Catalogue" not in k.app.status_text
+        line = break_title(folder)
+        expected = (f"Catalogue : le fichier caf.yaml, ligne {line}, ne peut pas être lu "
+                    "(démarche « caf-rsa », champ « title » : manquant) ; la borne garde la "
+                    "version d'avant.")
+        k.wait(lambda: expected in k.app.status_text.splitlines(), timeout=5,
+               what="the catalogue line")
+        k.shot("47-console-catalogue-casse")
+        # the console keeps working on the last good catalogue: a walk-in's ticket for the RSA
+        k.app.new_ticket("caf-rsa", False)
+        k.wait(lambda: any(r["title"].startswith("RSA") for r in k.app.queue_rows),
+               what="RSA ticket in the queue")
+        write(folder / "caf.yaml", original)
+        k.wait(lambda: "Catalogue" not in k.app.status_text, timeout=5, what="line gone")
+    finally:
+        stop_app(k)
