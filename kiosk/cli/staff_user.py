@@ -106,8 +106,7 @@ def cmd_staff_user_disable(args: argparse.Namespace, settings: Settings) -> int:
 
     ctx = open_database(settings)
     target = staff.find_staff(ctx, args.name)  # refused before any PIN is asked or tried
-    if args.as_name is not None and target.name.casefold() == " ".join(
-            args.as_name.split()).casefold():
+    if args.as_name is not None and staff.coordinator_named(ctx, args.as_name).id == target.id:
         raise KioskError("Vous ne pouvez pas désactiver votre propre compte.")
     by, _pin = _authorised(args, ctx, new_pin=False)
     member = staff.disable_staff(ctx, args.name, by=by)

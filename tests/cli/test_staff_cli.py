@@ -73,7 +73,8 @@ def test_add_list_disable_with_pin_on_stdin(kiosk, tmp_path, database_url):
     assert [(r["name"], r["role"], r["active"]) for r in rows] == [
         ("Coordination", "coordinator", True), ("Marie-Josée", "animatrice", True)]
 
-    assert kiosk.json("staff-user", "disable", "Marie-Josée")["active"] is False
+    assert kiosk.json("staff-user", "disable", "Marie-Josée", "--as", "Coordination",
+                      "--pin-stdin", stdin="24681357\n")["active"] is False
     rows = kiosk.json("staff-user", "list")
     assert [(r["name"], r["active"]) for r in rows] == [("Coordination", True), ("Marie-Josée", False)]
     assert "(désactivé)" in kiosk("staff-user", "list").stdout
@@ -215,3 +216,103 @@ def test_a_short_pin_at_the_terminal_is_refused_at_once(env, kiosk):
     assert code == 2, shown
     assert "Confirmez" not in shown and "Code PIN invalide : il faut 4 à 8 chiffres." in shown
     assert kiosk.json("staff-user", "list") == []
+
+
+# ---------------------------------------------------------------- who runs the command
+
+
+def accounts(tmp_path: Path, database_url: str) -> list[tuple]:
+    """Every column of every account (hash, counter, lock) and the event log's length."""
+    from sqlalchemy import func, select
+
+    from db.models import Event, Staff
+
+    ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    try:
+        with ctx.read() as session:
+            rows = sorted((r.id, r.name, r.role, r.active, r.pin_hash, r.failed_attempts,
+                           r.locked_until) for r in session.scalars(select(Staff)))
+            return [*rows, ("events", session.scalar(select(func.count()).select_from(Event)))]
+    finally:
+        ctx.dispose()
+
+
+COORD_PIN = "2468"
+CHANGES = [
+    (("add", "Léa", "--role", "coordinator"), True),
+    (("disable", "Nadia"), False),
+    (("enable", "Nadia"), False),
+    (("pin", "Nadia"), True),
+]
+
+
+@pytest.fixture
+def team(kiosk):
+    """An animatrice created freely, then the first coordinator, created freely too."""
+    kiosk("staff-user", "add", "Nadia", "--role", "animatrice", "--pin-stdin", stdin=f"{PIN}\n")
+    kiosk("staff-user", "add", "Josiane", "--role", "coordinator", "--pin-stdin",
+          stdin=f"{COORD_PIN}\n")
+    return kiosk
+
+
+@pytest.mark.parametrize("args, new_pin", CHANGES)
+def test_account_changes_need_a_coordinator_and_her_pin(team, tmp_path, database_url, args,
+                                                        new_pin):
+    kiosk = team
+    before = accounts(tmp_path, database_url)
+    new = "97531\n" if new_pin else ""
+    one_line_error(kiosk("staff-user", *args, "--pin-stdin", stdin=new, expect=2),
+                   "Un compte de coordination existe : indiquez qui fait ce changement avec "
+                   "« --as NOM »")
+    one_line_error(kiosk("staff-user", *args, "--as", "Nadia", "--pin-stdin",
+                         stdin=f"{PIN}\n{new}", expect=2), "Action réservée à la coordination")
+    one_line_error(kiosk("staff-user", *args, "--as", "Personne", "--pin-stdin",
+                         stdin=f"{COORD_PIN}\n{new}", expect=2),
+                   "Membre de l'équipe inconnu : « Personne »")
+    one_line_error(kiosk("staff-user", *args, "--as", "Josiane", "--pin-stdin", stdin="",
+                         expect=2), "Code PIN invalide")
+    assert accounts(tmp_path, database_url) == before  # nothing written, not even an attempt
+    one_line_error(kiosk("staff-user", *args, "--as", "Josiane", "--pin-stdin",
+                         stdin=f"1357\n{new}", expect=2),
+                   "Code incorrect : encore 4 essais avant le blocage.")
+    after = accounts(tmp_path, database_url)
+    assert after[:-1] == [r if r[1] != "Josiane" else (*r[:5], 1, None) for r in before[:-1]]
+    assert after[-1][1] == before[-1][1] + 1  # only the failed attempt's trace
+
+    if args[0] == "enable":
+        kiosk("staff-user", "disable", "Nadia", "--as", "Josiane", "--pin-stdin",
+              stdin=f"{COORD_PIN}\n")
+    result = kiosk("staff-user", *args, "--as", "josiane", "--pin-stdin", "--json",
+                   stdin=f"{COORD_PIN}\n{new}")
+    assert COORD_PIN not in result.stdout + result.stderr
+    changed = json.loads(result.stdout)
+    assert changed["name"] == args[1]
+    assert changed["active"] is (args[0] != "disable")
+
+
+def test_wrong_coordinator_pins_lock_her_out(team, tmp_path, database_url):
+    kiosk = team
+    for left in (4, 3, 2, 1):
+        one_line_error(kiosk("staff-user", "disable", "Nadia", "--as", "Josiane", "--pin-stdin",
+                             stdin="0000\n", expect=2), f"encore {left} ")
+    one_line_error(kiosk("staff-user", "disable", "Nadia", "--as", "Josiane", "--pin-stdin",
+                         stdin="0000\n", expect=2), "Code incorrect")
+    one_line_error(kiosk("staff-user", "disable", "Nadia", "--as", "Josiane", "--pin-stdin",
+                         stdin=f"{COORD_PIN}\n", expect=2), "Compte bloqué")
+    assert [r["active"] for r in kiosk.json("staff-user", "list")] == [True, True]
+    # her PIN reset by nobody cannot lift her lock: the command refuses without a coordinator
+    one_line_error(kiosk("staff-user", "pin", "Josiane", "--pin-stdin", stdin="1357\n",
+                         expect=2), "« --as NOM »")
+
+
+def test_a_coordinator_at_the_terminal(env, team):
+    code, shown = run_on_terminal(
+        env, ["staff-user", "pin", "Nadia", "--as", "Josiane"],
+        [("Code PIN de Josiane (coordination) : ", f"{COORD_PIN}\n"),
+         ("Code PIN (4 à 8 chiffres) : ", "97531\n"), ("Confirmez le code PIN : ", "97531\n")])
+    assert code == 0, shown
+    assert "Nouveau code PIN enregistré pour Nadia." in shown
+    assert COORD_PIN not in shown and "97531" not in shown
+    code, shown = run_on_terminal(env, ["staff-user", "enable", "Nadia", "--as", "Josiane"],
+                                  [("Code PIN de Josiane (coordination) : ", "1357\n")])
+    assert code == 2 and "Code incorrect" in shown, shown
