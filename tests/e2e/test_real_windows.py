@@ -302,3 +302,111 @@ def test_kiosk_refuses_escape_but_stops_on_sigterm_and_sigint(xvfb, tmp_path, sq
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+RED = tuple(round(c * 255) for c in theme.ERROR[:3])
+# on the kiosk's 960x600 window: the first organism tile (CAF, order 10) and the first procedure
+CAF_TILE = (129, 237)
+FIRST_PROCEDURE = (240, 250)
+
+
+def colour_count(image: Image.Image, colour: tuple[int, ...], tolerance: int = 40) -> int:
+    raw = image.tobytes()
+    return sum(1 for i in range(0, len(raw), 3)
+               if all(abs(a - b) <= tolerance for a, b in zip(raw[i:i + 3], colour, strict=True)))
+
+
+def test_a_catalogue_file_broken_under_both_apps(xvfb, tmp_path, sqlite_url):
+    """A coordinator copies a wrong caf.yaml while the kiosk and the console run: both keep
+    running on the last good catalogue, the kiosk still gives a CAF ticket, the console shows
+    a red line (its words: tests/ui/test_console_catalogue.py) until the file is good again.
+    Then SIGTERM ends both within 2 s."""
+    import shutil
+    import signal
+
+    from kiosk.config import ASSETS_DIR
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copytree(ASSETS_DIR / "catalogue", data / "catalogue")  # the coordinator's own copy
+    caf = data / "catalogue" / "caf.yaml"
+    good = caf.read_text("utf-8")
+    ctx = open_context(Settings(data_dir=data, database_url=sqlite_url))
+    services.open_stopover(ctx, "ducos-bourg")
+    staff.add_staff(ctx, "Marie", "animatrice", "1357")
+    visitor = start_app("visitor", xvfb, data, sqlite_url, tmp_path / "visitor.log")
+    console = start_app("staff", xvfb, data, sqlite_url, tmp_path / "console.log",
+                        position=f"{HALF},0")
+
+    def alive() -> None:
+        for name, proc in (("visitor", visitor), ("console", console)):
+            if proc.poll() is not None:
+                log = (tmp_path / f"{name}.log").read_text()[-2000:]
+                raise AssertionError(f"the {name} ended ({proc.returncode}): {log}")
+
+    def status_red(name: str) -> int:
+        """Red pixels in the console's lower part, where its problem lines are."""
+        alive()
+        screen = screenshot(xvfb, name)
+        return colour_count(screen.crop((HALF, 400, 2 * HALF, 600)), RED)
+
+    try:
+        wait_for(lambda: (alive(), visible_window(xvfb, "Borne PLUS")
+                          and visible_window(xvfb, "Borne PLUS – console"))[1],
+                 timeout=60, what="both windows")
+        time.sleep(2.0)
+        console_window = window_id(xvfb, "Borne PLUS – console")
+        x("xdotool", "windowfocus", "--sync", console_window, display=xvfb)
+        x("xdotool", "type", "--delay", "80", "1357", display=xvfb)
+        x("xdotool", "key", "Return", display=xvfb)
+
+        def logged_in() -> bool:
+            with ctx.read() as s:
+                return s.get(Desk, 1).staff_id is not None
+
+        wait_for(logged_in, what="animatrice at desk 1")
+        time.sleep(3.0)  # a first catalogue check, and any sound problem line, come and settle
+        quiet = status_red("e2e-20-catalogue-bon")
+
+        # the wrong file: the RSA's title is missing (line of the procedure, field « title »)
+        caf.write_text(good.replace("title: RSA (revenu de solidarité active)", "title:", 1),
+                       "utf-8")
+        wait_for(lambda: status_red("e2e-21-catalogue-casse") > quiet + 300, timeout=8,
+                 what="the console's red line")
+        broken = status_red("e2e-21-catalogue-casse")
+
+        # the kiosk gives a CAF ticket: Prendre un ticket, the CAF tile, its first procedure
+        screen = screenshot(xvfb, "e2e-21-catalogue-casse")
+        click(xvfb, centre_of(half(screen, right=False), GREEN))
+        time.sleep(0.8)
+        screenshot(xvfb, "e2e-22-borne-organisme")
+        click(xvfb, CAF_TILE)
+        time.sleep(0.8)
+        screenshot(xvfb, "e2e-23-borne-demarche-caf")
+        click(xvfb, FIRST_PROCEDURE)
+
+        def caf_ticket() -> bool:
+            with ctx.read() as s:
+                return bool(s.scalars(select(Ticket.procedure_id)
+                                      .where(Ticket.procedure_id.like("caf-%"))).all())
+
+        wait_for(caf_ticket, what="a CAF ticket from the kiosk")
+        time.sleep(0.8)
+        screenshot(xvfb, "e2e-24-borne-ticket-caf")
+        alive()
+
+        caf.write_text(good, "utf-8")
+        wait_for(lambda: status_red("e2e-25-catalogue-repare") < broken - 300, timeout=8,
+                 what="the line goes")
+        alive()
+        for proc in (visitor, console):
+            proc.send_signal(signal.SIGTERM)
+        for proc in (visitor, console):
+            ended_within(proc, 2.0)
+            assert proc.returncode == 0
+    finally:
+        for proc in (visitor, console):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        ctx.dispose()
