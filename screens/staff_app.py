@@ -30,7 +30,7 @@ from kivy.properties import (
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import french, i18n
-from kiosk.errors import KioskError, NoTicketWaiting
+from kiosk.errors import DeskNotYours, KioskError, NoTicketWaiting, StaffDisabled
 from kiosk.staff import COORDINATOR
 from screens import theme
 from screens.base_app import BoardApp
@@ -154,7 +154,10 @@ class StaffApp(BoardApp):
             self.busy = False
             if on_failed is not None:
                 on_failed(exc)
-            if isinstance(exc, NoTicketWaiting):
+            if isinstance(exc, (StaffDisabled, DeskNotYours)) and self.staff_id:
+                # refused by the core before the board said so: leave at once, with the reason
+                self.sent_away(exc.message)
+            elif isinstance(exc, NoTicketWaiting):
                 self.say("Personne n'attend.")
             elif isinstance(exc, KioskError):
                 self.say(exc.message, error=True)
@@ -233,6 +236,36 @@ class StaffApp(BoardApp):
 
         self.run_job(self.service.logout, self.staff_id, self.desk, on_done=out)
 
+    def _check_seat(self) -> None:
+        """Each new board: is the member still active, still at her desk? The account may have
+        been disabled (console or command line) or the desk taken by a colleague; the queue
+        revision changed either way, so this runs within a poll of it."""
+        staff_id, desk = self.staff_id, self.desk or None
+        if not staff_id:
+            return
+
+        def checked(reason: str | None) -> None:
+            if reason and self.staff_id == staff_id and (self.desk or None) == desk:
+                self.sent_away(reason)
+
+        self.poll_worker.submit(self.service.still_seated, staff_id, desk, on_done=checked,
+                                on_error=lambda _exc: None)  # the next board asks again
+
+    def sent_away(self, reason: str) -> None:
+        """Logged out here, not by her: back to the login screen with the reason, in words.
+        Nothing is written (the core has already freed what was hers)."""
+        self.hide_undo()
+        self.staff_id = 0
+        self.staff_name = ""
+        self.role = ""
+        self.desk = 0
+        self.current = {}
+        self.backup_note = ""
+        self.say(reason, error=True)
+        self.load_members()  # a disabled member leaves the list of names
+        if self.manager is not None:
+            self.manager.current = "login"
+
     # ------------------------------------------------------------ live board
 
     def board_unreachable(self, exc: BaseException) -> None:
@@ -261,6 +294,7 @@ class StaffApp(BoardApp):
         self.stale = stale
 
     def show_board(self, board: Any) -> None:
+        self._check_seat()
         self.db_problem = ""
         self._db_down_since = None
         self.board = board
