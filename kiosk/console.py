@@ -125,6 +125,14 @@ class StaffService:
     def board(self) -> StaffBoard:
         return views.staff_board(self.ctx)
 
+    def disk_full(self, exc: BaseException) -> bool:
+        """The database failed because the disk is full (the console then says what to do)."""
+        from kiosk.dbtrouble import database_folder, is_disk_full
+
+        settings = self.ctx.settings
+        return is_disk_full(exc, database_folder(settings.effective_database_url,
+                                                 settings.data_dir))
+
     def catalogue_problem(self) -> str | None:
         """One line when the catalogue files on disk cannot be read and the apps run on the
         last good ones (a coordinator copied a wrong file); None when all is well."""

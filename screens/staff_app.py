@@ -30,6 +30,7 @@ from kivy.properties import (
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import french, i18n
+from kiosk.dbtrouble import DISK_FULL
 from kiosk.errors import DeskNotYours, KioskError, NoTicketWaiting, StaffDisabled
 from kiosk.staff import COORDINATOR
 from screens import theme
@@ -273,8 +274,11 @@ class StaffApp(BoardApp):
         log.warning("console: database unreachable: %s", str(exc).splitlines()[0][:300])
         if self._db_down_since is None:
             self._db_down_since = dt.datetime.now()  # the bus's clock: Martinique local time
-        self.db_problem = (f"{PROBLEM_WORDS['database']} "
-                           f"(depuis {french.time_of_day(self._db_down_since)}).")
+        since = f"(depuis {french.time_of_day(self._db_down_since)})"
+        if self.service.disk_full(exc):
+            self.db_problem = f"Base de données : {DISK_FULL} {since}."
+        else:
+            self.db_problem = f"{PROBLEM_WORDS['database']} {since}."
 
     def _on_backup_note(self, note: str | None) -> None:
         self.backup_note = note or ""

@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings = None
     try:
         settings = load_settings()
         return int(args.run(args, settings))
@@ -49,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            reason = readable(str(getattr(exc, "orig", exc)).splitlines()[0], 300)
+            from kiosk.dbtrouble import database_folder, trouble_words
+
+            folder = (database_folder(settings.effective_database_url, settings.data_dir)
+                      if settings is not None else None)
+            reason = trouble_words(exc, folder)  # a full disk says so, not "disk I/O error"
             print(f"{PROG}: base de données inaccessible : {reason}", file=sys.stderr)
             return 1
         raise
