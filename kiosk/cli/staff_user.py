@@ -15,6 +15,16 @@ if TYPE_CHECKING:
     from kiosk.staff import StaffMember
 
 
+def _no_terminal() -> None:
+    """getpass would open /dev/tty even when stdin is a pipe or a file: a script would hang on
+    a prompt nobody sees. Without a terminal, the PINs come through --pin-stdin only."""
+    from kiosk.errors import KioskError
+
+    if not sys.stdin.isatty():
+        raise KioskError("Pas de terminal pour taper le code PIN : utilisez --pin-stdin "
+                         "(voir « kiosk staff-user --help »).")
+
+
 def _read_pin(from_stdin: bool) -> str:
     """The new PIN: one line of stdin for scripts, else typed twice without echo."""
     import getpass
@@ -25,6 +35,7 @@ def _read_pin(from_stdin: bool) -> str:
     try:
         if from_stdin:
             return validate_pin(sys.stdin.readline().rstrip("\r\n"))
+        _no_terminal()
         first = validate_pin(getpass.getpass("Code PIN (4 à 8 chiffres) : "))
         if getpass.getpass("Confirmez le code PIN : ") != first:
             raise PinMismatch()
@@ -44,6 +55,7 @@ def _coordinator_pin(from_stdin: bool, name: str) -> str:
     try:
         if from_stdin:
             return validate_pin(sys.stdin.readline().rstrip("\r\n"))
+        _no_terminal()
         return validate_pin(getpass.getpass(f"Code PIN de {name} (coordination) : "))
     except (EOFError, KeyboardInterrupt):
         raise InvalidPin() from None

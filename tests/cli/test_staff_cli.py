@@ -316,3 +316,12 @@ def test_a_coordinator_at_the_terminal(env, team):
     code, shown = run_on_terminal(env, ["staff-user", "enable", "Nadia", "--as", "Josiane"],
                                   [("Code PIN de Josiane (coordination) : ", "1357\n")])
     assert code == 2 and "Code incorrect" in shown, shown
+
+
+def test_without_a_terminal_the_pins_come_through_pin_stdin(team, tmp_path, database_url):
+    """getpass would prompt on /dev/tty, where a script's user never looks: refused instead."""
+    kiosk = team
+    before = accounts(tmp_path, database_url)
+    one_line_error(kiosk("staff-user", "disable", "Nadia", "--as", "Josiane", stdin=f"{COORD_PIN}\n",
+                         expect=2), "Pas de terminal pour taper le code PIN : utilisez --pin-stdin")
+    assert accounts(tmp_path, database_url) == before

@@ -26,7 +26,8 @@ from tests.fuzz.harness import Fingerprint, check, odd_files, run_cli
 # Commands that open windows or block on a terminal; `demo` seeds a year of history (minutes).
 SKIPPED = {("visitor",), ("staff",), ("demo",)}
 # Read a PIN from stdin: always given --pin-stdin (else getpass waits on the terminal).
-READS_PIN = {("staff-user", "add"), ("staff-user", "pin")}
+READS_PIN = {("staff-user", "add"), ("staff-user", "pin"), ("staff-user", "disable"),
+             ("staff-user", "enable")}
 
 
 @dataclass(frozen=True)
