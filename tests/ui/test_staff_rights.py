@@ -55,7 +55,7 @@ def test_a_disabled_member_is_sent_back_to_the_login_screen(console, staff_ctx):
     josiane = staff.authorise_coordinator(staff_ctx, "Josiane", "2468")
     staff.disable_staff(staff_ctx, "Marie", by=josiane)
     seconds = sent_back(k, "Votre compte a été désactivé.")
-    assert seconds < 1.0, seconds
+    assert seconds < 1.5, seconds  # measured: 0.1 s after a disable, 0.6 s after a takeover
     assert k.app.staff_id == 0 and k.app.message_is_error
     k.wait(lambda: all(m["name"] != "Marie" for m in k.app.members), what="name list updated")
     k.shot("141-connexion-compte-desactive")
@@ -70,7 +70,7 @@ def test_a_desk_taken_by_a_colleague_sends_her_back(console, staff_ctx):
     assert k.screen == "console"  # closed, still hers: she stays
     staff.login(staff_ctx, rose.id, "8642", desk=1)
     seconds = sent_back(k, "Le poste 1 a été repris par Rose.")
-    assert seconds < 1.0, seconds
+    assert seconds < 1.5, seconds  # measured: 0.1 s after a disable, 0.6 s after a takeover
     k.shot("142-connexion-poste-repris")
 
 
