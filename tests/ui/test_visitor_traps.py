@@ -316,7 +316,7 @@ def test_no_desk_open_says_the_wait_is_not_known_yet(kiosk_app, visitor_ctx):
     for _ in range(3):
         services.take_ticket(visitor_ctx, "caf-aide-logement")
     k.take_ticket("autre")
-    assert k.app.ahead_line.endswith("Attente : pas encore connue, aucun poste n'est ouvert.")
+    assert k.app.ahead_line.endswith("Attente : pas encore connue. Les animatrices n'ont pas encore ouvert leur poste.")
     assert "minutes" not in k.app.ahead_line
 
 
