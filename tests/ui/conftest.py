@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +18,23 @@ from kiosk.visitor import VisitorService
 from tests.ui.driver import Driver, start_app, stop_app
 
 
+class MorningClock:
+    """Today at 9:00, running: the kiosk's tests must not depend on the hour the suite runs at
+    (a ticket taken after the stop's closing time rightly says so instead of a wait), while
+    waits and idle delays still see time pass."""
+
+    def __init__(self) -> None:
+        self.start = dt.datetime.combine(dt.date.today(), dt.time(9, 0))
+        self.began = time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=int(time.monotonic() - self.began))
+
+
 @pytest.fixture
 def visitor_ctx(tmp_path: Path, sqlite_url: str):
     ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
+    ctx.clock = MorningClock()
     open_stopover(ctx, "ducos-bourg")
     yield ctx
     ctx.dispose()
