@@ -48,10 +48,19 @@ class BoardApp(App):
     def pictogram(self, name: str) -> str:
         return str(ASSETS_DIR / "pictograms" / f"{name}.png")
 
+    # The smallest text is in window pixels (28 px on the kiosk: readable at arm's length on
+    # the bus's screens, 1280x800 and up). A window smaller than that, as in `kiosk demo`'s two
+    # half-screen windows, is a preview: its smallest text shrinks in proportion, so that it
+    # shows the same layout as 1280x800, smaller, instead of 28 px words that no longer fit.
+    SMALLEST_SCREEN = (1280, 800)
+    smallest_text = theme.MIN_FONT  # this app's smallest text at full size, in window pixels
+
     def _rescale(self, *_args: Any) -> None:
         width, height = Window.size
         self.u = min(width / 1920, height / theme.DESIGN_HEIGHT)
         self.k = self.u * self.zoom
+        preview = min(1.0, width / self.SMALLEST_SCREEN[0], height / self.SMALLEST_SCREEN[1])
+        self.min_font = self.smallest_text * self.zoom * max(preview, 0.4)
 
     def on_zoom(self, *_args: Any) -> None:
         self._rescale()

@@ -57,6 +57,7 @@ CATALOGUE_CHECK_SECONDS = 2.0
 
 class StaffApp(BoardApp):
     min_font = NumericProperty(20)
+    smallest_text = 20  # the console is read from the desk's chair, not at arm's length
 
     # who is working where
     staff_id = NumericProperty(0)

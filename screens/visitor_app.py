@@ -136,9 +136,9 @@ class VisitorApp(BoardApp):
         self.zoom = 1.0 if self.zoom > 1.0 else LARGE_TEXT_ZOOM
 
     def on_zoom(self, *args: Any) -> None:
+        # large text raises the smallest text too, not only the texts already big (_rescale
+        # multiplies the smallest text by the zoom)
         super().on_zoom(*args)
-        # large text raises the smallest text too, not only the texts already big
-        self.min_font = theme.MIN_FONT * self.zoom
 
     def _visitor_gone(self) -> None:
         """The next visitor starts with the normal text: large text was the last one's choice."""

@@ -104,7 +104,8 @@ def _drawn_lines(label: Label) -> list[str]:
     return ["".join(word.text for word in line.words) for line in label._label._cached_lines]
 
 
-def _label_problems(label: Label, button: Widget | None) -> list[str]:
+def _label_problems(label: Label, button: Widget | None,
+                    min_font: float = theme.MIN_FONT) -> list[str]:
     problems = []
     who = _name(label)
     width, height = label.size
@@ -112,8 +113,8 @@ def _label_problems(label: Label, button: Widget | None) -> list[str]:
     if tw > width + SLACK or th > height + SLACK:
         problems.append(f"{who}: text {tw:.0f}x{th:.0f} larger than its widget "
                         f"{width:.0f}x{height:.0f}")
-    if label.font_size < theme.MIN_FONT - 0.5:
-        problems.append(f"{who}: font {label.font_size:.1f} px < {theme.MIN_FONT}")
+    if label.font_size < min_font - 0.5:
+        problems.append(f"{who}: font {label.font_size:.1f} px < {min_font:.0f}")
     words = label.text.split()
     drawn: list[str] = []
     for line in _drawn_lines(label):
@@ -131,8 +132,10 @@ def _label_problems(label: Label, button: Widget | None) -> list[str]:
     return problems
 
 
-def layout_problems(app: Widget, min_target: int | None = None) -> list[str]:
-    """Every visible fault of what the visitor sees now (empty list: the screen is fine)."""
+def layout_problems(app: Widget, min_target: int | None = None,
+                    min_font: float = theme.MIN_FONT) -> list[str]:
+    """Every visible fault of what the visitor sees now (empty list: the screen is fine).
+    `min_target` and `min_font` are the kiosk's own unless a preview window is checked."""
     min_target = min_target if min_target is not None else target_px(Window.width)
     roots: list[Widget] = [app.manager.current_screen]
     # what the app lays over the screens when it shows: the call banner, warnings
@@ -156,7 +159,7 @@ def layout_problems(app: Widget, min_target: int | None = None) -> list[str]:
                     problems.append(f"{_name(widget)}: button outside the window")
                 items.append(_Item(widget, shown, "button"))
             elif isinstance(widget, Label) and widget.text.strip():
-                problems += _label_problems(widget, button)
+                problems += _label_problems(widget, button, min_font)
                 if button is None:
                     text = _text_rect(widget)
                     shown = text if clip is None else _clip(text, clip)

@@ -183,3 +183,38 @@ def test_large_text_ends_after_the_idle_return(visitor_ctx, tmp_path):
         assert k.screen == "accueil"
     finally:
         stop_app(k)
+
+
+def test_the_demo_window_shows_the_same_layout_smaller(kiosk_app, visitor_ctx):
+    """`kiosk demo` puts the kiosk in half a 1920x1080 screen. Smaller than the bus's smallest
+    screen, it is a preview: the smallest text shrinks in proportion (28 px -> 21 px at 960 px
+    wide), so words stay whole and nothing overlaps, as at 1280x800."""
+    k = kiosk_app
+    Window.size = (960, 600)
+    k.settle(0.4)
+    assert k.app.min_font == pytest.approx(21, abs=0.5)
+    scale = k.app.min_font / 28
+    problems: dict[str, list[str]] = {}
+
+    def look(number: int, name: str) -> None:
+        k.settle(0.3)
+        k.shot(f"{number}-{name}-apercu-960x600")
+        found = layout_problems(k.app, min_target=int(64 * scale), min_font=k.app.min_font)
+        if found:
+            problems[name] = found
+
+    look(80, "accueil")
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    look(81, "organisme")
+    k.tap("operator:cgss")
+    k.wait(lambda: k.screen == "demarche")
+    look(82, "demarche-cgss")
+    k.tap("procedure:cgss-attestation-droits")
+    k.wait(lambda: k.screen == "ticket", what="ticket")
+    look(83, "ticket")
+    Window.size = (1280, 800)
+    k.settle(0.3)
+    assert k.app.min_font == 28  # the bus's screens keep their 28 px
+    assert not problems, "\n".join(f"{name}:\n  " + "\n  ".join(found)
+                                   for name, found in problems.items())
