@@ -40,6 +40,14 @@ for _enum, _codes in ((State, vocabulary.TICKET_STATES), (Half, vocabulary.HALVE
     if [e.value for e in _enum] != list(_codes):
         raise ImportError(f"{_enum.__name__} differs from its vocabulary: {list(_codes)}")
 
+class Role(StrEnum):
+    ANIMATRICE = "animatrice"
+    COORDINATOR = "coordinator"
+
+
+if [r.value for r in Role] != list(vocabulary.ROLES):
+    raise ImportError(f"Role differs from its vocabulary: {list(vocabulary.ROLES)}")
+
 HALF_LABELS = {Half(code): text for code, text in vocabulary.HALVES.items()}
 
 # Which action may move a ticket from which state, and where to.

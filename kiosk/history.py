@@ -35,9 +35,9 @@ from sqlalchemy import Connection, func, insert, select, text, update
 from db.models import Commune, Demande, Desk, Event, QueueRevision, Stop, Stopover, Ticket
 from kiosk.catalogue import Catalogue
 from kiosk.context import Context
-from kiosk.domain import Half, State
+from kiosk.domain import Half, Outcome, State
 from kiosk.errors import KioskError
-from kiosk.vocabulary import AGE_BANDS, RESIDENCE_OTHER, RESIDENCE_UNSAID
+from kiosk.vocabulary import AGE_BANDS, CHANNELS, GENDERS, RESIDENCE_OTHER, RESIDENCE_UNSAID
 
 MAX_VISITS = 5_000_000
 # The bus of 2018 received about 6,000 visits a quarter; the default period gives each morning
@@ -69,12 +69,10 @@ PARTNER_OF_OPERATOR = {
 }
 OTHER_PARTNERS = ("Mairie", "CCAS", "CAF", "CGSS", "France Travail", "DGFiP")
 
-AGE_WEIGHTS = {"moins-26": 8.0, "26-44": 18.0, "45-59": 22.0, "60-74": 30.0, "75-plus": 22.0}
-GENDER_WEIGHTS = (("femme", 60.0), ("homme", 39.0), ("autre", 1.0))
-CHANNEL_WEIGHTS = (("kiosk", 85.0), ("console", 13.0), ("cli", 2.0))
-
-if set(AGE_WEIGHTS) != set(AGE_BANDS):
-    raise ImportError("AGE_WEIGHTS must weigh every age band of the vocabulary")
+# weights of the vocabulary's age bands, youngest first: the bus's visitors are older than most
+AGE_WEIGHTS = dict(zip(AGE_BANDS, (8.0, 18.0, 22.0, 30.0, 22.0), strict=True))
+GENDER_WEIGHTS = tuple(zip(GENDERS, (60.0, 39.0, 1.0), strict=True))
+CHANNEL_WEIGHTS = tuple(zip(CHANNELS, (85.0, 13.0, 2.0), strict=True))  # kiosk, console, cli
 
 
 @dataclass(frozen=True)
@@ -390,9 +388,10 @@ def _morning(world: _World, seed: int, day: dt.date, stop: _Stop, n: int) -> _Mo
                 if k > 0 or (procedure.operator_id == "autre" and rng.random() < 0.7):
                     procedure = _pick(rng, world)
                 r = rng.random()
-                outcome = "solved" if r < 0.65 else "redirected" if r < 0.9 else "follow_up"
+                outcome = (Outcome.SOLVED if r < 0.65 else Outcome.REDIRECTED if r < 0.9
+                           else Outcome.FOLLOW_UP)
                 partner = None
-                if outcome == "redirected":
+                if outcome == Outcome.REDIRECTED:
                     partner = PARTNER_OF_OPERATOR.get(procedure.operator_id)
                     if partner is None or rng.random() < 0.25:
                         partner = rng.choice(OTHER_PARTNERS)

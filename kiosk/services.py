@@ -31,7 +31,7 @@ from db.models import (
 from kiosk import domain
 from kiosk.catalogue import Procedure
 from kiosk.context import Context
-from kiosk.domain import Half, State
+from kiosk.domain import Half, Outcome, Role, State
 from kiosk.errors import (
     DeskBusy,
     DeskNotReady,
@@ -517,7 +517,7 @@ def _acting(session: Session, staff_id: int | None, desk_id: int | None = None) 
     member = session.get(Staff, staff_id)
     if member is None or not member.active:
         raise StaffDisabled()
-    if desk_id is not None and member.role != "coordinator":
+    if desk_id is not None and member.role != Role.COORDINATOR:
         desk = session.get(Desk, desk_id)
         if desk is not None and desk.staff_id != staff_id:
             raise DeskNotYours(desk_id)
@@ -764,9 +764,9 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
             raise InvalidDemande(f"Demande {index} : caractère invisible dans le nom du "
                                  "partenaire.")
         partner = " ".join(raw_partner.split()) or None
-        if d.outcome == "redirected" and partner is None:
+        if d.outcome == Outcome.REDIRECTED and partner is None:
             raise InvalidDemande(f"Demande {index} : partenaire manquant (orientée vers qui ?).")
-        if d.outcome != "redirected" and partner is not None:
+        if d.outcome != Outcome.REDIRECTED and partner is not None:
             # the statistics and the CSV read a partner as "sent there": only a redirect has one
             raise InvalidDemande(f"Demande {index} : un partenaire n'est noté que pour une "
                                  f"demande orientée vers un partenaire.")

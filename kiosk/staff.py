@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Desk, Staff
 from kiosk.context import Context
+from kiosk.domain import Role
 from kiosk.errors import (
     CoordinatorOnly,
     CoordinatorRequired,
@@ -45,8 +46,7 @@ from kiosk.errors import (
 from kiosk.services import log_event
 from kiosk.vocabulary import ROLES
 
-ANIMATRICE = "animatrice"
-COORDINATOR = "coordinator"
+ANIMATRICE, COORDINATOR = Role.ANIMATRICE, Role.COORDINATOR
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 5
 NAME_MAX = 80

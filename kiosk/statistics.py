@@ -53,7 +53,7 @@ from sqlalchemy.orm import Session
 from db.models import Commune, Demande, Stop, Stopover, Ticket
 from kiosk import french
 from kiosk.context import Context
-from kiosk.domain import ACTIVE_STATES, State
+from kiosk.domain import ACTIVE_STATES, Outcome, State
 from kiosk.errors import KioskError
 from kiosk.vocabulary import (
     AGE_BANDS,
@@ -745,7 +745,7 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
             .group_by(Ticket.channel, Ticket.language, Ticket.age_band, Ticket.gender,
                       Ticket.residence, residence_class)
         ).all()
-        partner = case((Demande.outcome == "redirected", Demande.partner))
+        partner = case((Demande.outcome == Outcome.REDIRECTED, Demande.partner))
         demandes = session.execute(
             select(Demande.operator_id, Demande.procedure_id, Demande.outcome, partner,
                    func.count())
@@ -824,7 +824,7 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
             row[outcome_index[outcome]] += n
         procedure_operator[procedure_id] = operator_id
         by_outcome[outcome] = by_outcome.get(outcome, 0) + n
-        if outcome == "redirected":
+        if outcome == Outcome.REDIRECTED:
             redirected[partner_name] = redirected.get(partner_name, 0) + n
 
     return Report(

@@ -19,6 +19,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
+from kiosk.domain import Role
 from kiosk.vocabulary import ROLES
 from screens import theme
 from screens.halfday import ChoiceToggle  # noqa: F401  (kv rules: the role toggles)
@@ -49,7 +50,7 @@ class NameDialog(ModalView):
     """A name on the on-screen keyboard, and the role."""
 
     name_text = StringProperty("")
-    role = StringProperty("animatrice")
+    role = StringProperty(Role.ANIMATRICE.value)
 
     def on_kv_post(self, *_args: object) -> None:
         self.on_done: Callable[[str, str], None] | None = None
@@ -80,7 +81,7 @@ class NameDialog(ModalView):
 
     def ask(self, on_done: Callable[[str, str], None]) -> None:
         self.name_text = ""
-        self.role = "animatrice"
+        self.role = Role.ANIMATRICE
         self.on_done = on_done
         self.open(animation=False)
 

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import services, staff
 from kiosk.config import Settings
+from kiosk.console import StaffService
 from kiosk.context import open_context
 from kiosk.printing import FilePrinter
 from kiosk.services import open_stopover
 from kiosk.visitor import VisitorService
-from tests.ui.driver import Driver, start_app, stop_app
+from tests.ui.driver import Driver, start_app, start_staff_app, stop_app
 
 
 class MorningClock:
@@ -46,5 +48,26 @@ def kiosk_app(visitor_ctx, tmp_path) -> Iterator[Driver]:
 
     service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path / "printed"))
     driver = start_app(service, KioskOptions(idle_seconds=45, staff_pin="2468"))
+    yield driver
+    stop_app(driver)
+
+
+@pytest.fixture
+def staff_ctx(tmp_path: Path, sqlite_url: str, clock):
+    """Thursday 26 November 2026, 9:00, the stopover open at Ducos; two animatrices (Marie
+    1357, Rose 8642) and the coordinator (Josiane 2468)."""
+    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
+    ctx.clock = clock
+    services.open_stopover(ctx, "ducos-bourg")
+    staff.add_staff(ctx, "Marie", "animatrice", "1357")
+    staff.add_staff(ctx, "Rose", "animatrice", "8642")
+    staff.add_staff(ctx, "Josiane", "coordinator", "2468")
+    yield ctx
+    ctx.dispose()
+
+
+@pytest.fixture
+def console(staff_ctx) -> Iterator[Driver]:
+    driver = start_staff_app(StaffService(staff_ctx))
     yield driver
     stop_app(driver)

@@ -14,13 +14,13 @@ from kiosk.console import StaffService
 from kiosk.printing import FilePrinter
 from screens import theme
 from tests.ui.driver import start_staff_app, stop_app
-from tests.ui.test_staff_console import log_in, staff_ctx, states  # noqa: F401
+from tests.ui.test_staff_console import log_in, states
 
 SIZES = ((1920, 1080), (1280, 800))
 
 
 @pytest.fixture
-def console(staff_ctx, tmp_path):  # noqa: F811
+def console(staff_ctx, tmp_path):
     driver = start_staff_app(StaffService(staff_ctx, printer=FilePrinter(tmp_path / "printed")))
     yield driver
     Window.size = (1920, 1080)
@@ -62,14 +62,15 @@ def test_a_transfer_offers_only_open_staffed_free_desks(console, staff_ctx):  # 
     assert k.app.message_is_error and "Aucun autre poste" in k.app.message
     k.shot("90-console-transfert-aucun-poste")
     # Josiane logs in at desk 3 then pauses it: still not offered
-    staff.login(staff_ctx, 2, "2468", 3)
-    services.set_desk_status(staff_ctx, 3, "paused", 2)
+    josiane = staff.find_staff(staff_ctx, "Josiane").id
+    staff.login(staff_ctx, josiane, "2468", 3)
+    services.set_desk_status(staff_ctx, 3, "paused", josiane)
     k.wait(lambda: any(d.id == 3 and d.status == "paused" for d in k.app.board.desks))
     k.tap("transfer")
     k.settle(0.2)
     assert not _exists(k, "choice:3")
     # back from her pause: desk 3 is offered, and only it
-    services.set_desk_status(staff_ctx, 3, "open", 2)
+    services.set_desk_status(staff_ctx, 3, "open", josiane)
     k.wait(lambda: any(d.id == 3 and d.status == "open" for d in k.app.board.desks))
     k.tap("transfer")
     k.wait(lambda: _exists(k, "choice:3"), what="desk 3 offered")
@@ -77,7 +78,7 @@ def test_a_transfer_offers_only_open_staffed_free_desks(console, staff_ctx):  # 
     assert k.find("choice:3").text == "Poste 3 – Josiane"
     k.shot("91-console-transfert-poste-ouvert")
     # she pauses again while the chooser is open: the core refuses, the visitor stays here
-    services.set_desk_status(staff_ctx, 3, "paused", 2)
+    services.set_desk_status(staff_ctx, 3, "paused", josiane)
     k.tap("choice:3")
     k.wait(lambda: k.app.message_is_error and "en pause" in k.app.message, what="refusal")
     assert _ticket(staff_ctx, 1).desk_id == 2 and k.app.current_number == "N° 1"

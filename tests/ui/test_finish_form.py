@@ -9,31 +9,10 @@ from kivy.core.window import Window
 from sqlalchemy import select
 
 from db.models import Demande
-from kiosk import services, staff
-from kiosk.config import Settings
-from kiosk.console import StaffService
-from kiosk.context import open_context
-from tests.ui.driver import start_staff_app, stop_app
+from kiosk import services
 from tests.ui.test_staff_console import _form, log_in
 
 SIZES = ((1920, 1080), (1280, 800))
-
-
-@pytest.fixture
-def staff_ctx(tmp_path, sqlite_url, clock):
-    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
-    ctx.clock = clock
-    services.open_stopover(ctx, "ducos-bourg")
-    staff.add_staff(ctx, "Marie", "animatrice", "1357")
-    yield ctx
-    ctx.dispose()
-
-
-@pytest.fixture
-def console(staff_ctx):
-    driver = start_staff_app(StaffService(staff_ctx))
-    yield driver
-    stop_app(driver)
 
 
 class Taps:

@@ -5,33 +5,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from sqlalchemy import select
 
 from db.models import Demande, Desk, Ticket
 from kiosk import services, staff
-from kiosk.config import Settings
-from kiosk.console import StaffService
-from kiosk.context import open_context
-from tests.ui.driver import start_staff_app, stop_app
-
-
-@pytest.fixture
-def staff_ctx(tmp_path, sqlite_url, clock):
-    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
-    ctx.clock = clock  # Thursday 26 November 2026, 9:00: the bus is planned at Le François
-    services.open_stopover(ctx, "ducos-bourg")
-    staff.add_staff(ctx, "Marie", "animatrice", "1357")
-    staff.add_staff(ctx, "Josiane", "coordinator", "2468")
-    yield ctx
-    ctx.dispose()
-
-
-@pytest.fixture
-def console(staff_ctx):
-    driver = start_staff_app(StaffService(staff_ctx))
-    yield driver
-    stop_app(driver)
 
 
 def log_in(k, name="Marie", pin="1357", desk=2):
@@ -186,7 +163,7 @@ def test_transfer_pause_and_logout(console, staff_ctx):
     k = console
     log_in(k)
     k.wait(lambda: k.screen == "console")
-    staff.login(staff_ctx, 2, "2468", 3)  # a transfer needs someone at the other desk
+    staff.login(staff_ctx, staff.find_staff(staff_ctx, "Josiane").id, "2468", 3)  # a transfer needs someone at the other desk
     services.take_ticket(staff_ctx, "autre")
     k.wait(lambda: len(k.app.queue_rows) == 1)
     k.tap("call_next")

@@ -6,33 +6,8 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from kiosk import services, staff, views
-from kiosk.config import Settings
-from kiosk.console import StaffService
-from kiosk.context import open_context
-from tests.ui.driver import start_staff_app, stop_app
 from tests.ui.test_staff_console import log_in
-
-
-@pytest.fixture
-def staff_ctx(tmp_path, sqlite_url, clock):
-    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
-    ctx.clock = clock
-    services.open_stopover(ctx, "ducos-bourg")
-    staff.add_staff(ctx, "Marie", "animatrice", "1357")
-    staff.add_staff(ctx, "Rose", "animatrice", "8642")
-    staff.add_staff(ctx, "Josiane", "coordinator", "2468")
-    yield ctx
-    ctx.dispose()
-
-
-@pytest.fixture
-def console(staff_ctx):
-    driver = start_staff_app(StaffService(staff_ctx))
-    yield driver
-    stop_app(driver)
 
 
 def at_desk(k, desk=1):
