@@ -21,6 +21,13 @@ from kiosk.announcements import SPEECH_UNAVAILABLE, Speech
 from screens.announcer import CHIME, KioskAnnouncer, SoundPlayer, make_announcer
 
 CHIME_SECONDS = 1.2
+# SDL's dummy audio driver plays "in real time" only roughly: on a loaded CI machine a 1.2 s chime
+# was seen to end after 1.11 s. The bounds tell "waited for the sound" from "returned at once" (a
+# missing sound returns in milliseconds) and from "waited for the time-out" (length + margin).
+PLAYED_AT_LEAST = 0.6 * CHIME_SECONDS
+PLAYED_AT_MOST = CHIME_SECONDS + 1.5
+# The Kivy thread never waited for the sound: every frame stayed far below the chime's length.
+FRAME_BELOW = 0.5 * CHIME_SECONDS
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -68,8 +75,8 @@ def test_the_chime_really_plays_and_the_call_returns_after_it(tmp_path: Path) ->
     thread, out = in_thread(lambda: player.play(CHIME))
     pump.until(lambda: not thread.is_alive(), timeout=5)
     assert out["result"] is True, player.last_error
-    assert CHIME_SECONDS - 0.05 <= out["seconds"] <= CHIME_SECONDS + 0.5, out["seconds"]
-    assert pump.slowest < 0.25  # the Kivy thread never waited for the sound
+    assert PLAYED_AT_LEAST <= out["seconds"] <= PLAYED_AT_MOST, out["seconds"]
+    assert pump.slowest < FRAME_BELOW  # the Kivy thread never waited for the sound
     print(f"\nchime through Kivy/SDL: play() returned after {out['seconds']:.2f} s; "
           f"slowest frame {pump.slowest * 1000:.0f} ms")
 
@@ -97,7 +104,7 @@ def test_playing_on_the_kivy_thread_is_refused_instead_of_freezing() -> None:
     player = SoundPlayer()
     started = time.monotonic()
     assert player.play(CHIME) is False
-    assert time.monotonic() - started < 0.05
+    assert time.monotonic() - started < 0.5  # refused at once, not after the 1.2 s chime
     assert "fil de Kivy" in (player.last_error or "")
 
 
@@ -133,7 +140,7 @@ def test_two_calls_a_second_apart_chime_then_voice_one_after_the_other() -> None
     try:
         t0 = time.monotonic()
         announcer.announce(12, 2)  # from the Kivy thread: never blocks
-        assert time.monotonic() - t0 < 0.01
+        assert time.monotonic() - t0 < 0.5  # queued, not played on this thread (1.2 s)
         pump.until(lambda: time.monotonic() - t0 >= 1.0, timeout=2)
         t1 = time.monotonic()
         announcer.announce(13, 1, recall=True)
@@ -149,11 +156,11 @@ def test_two_calls_a_second_apart_chime_then_voice_one_after_the_other() -> None
         assert before.finished_at <= after.started_at  # never over each other
     chimes = [r.finished_at - r.started_at for r in history if r.phase == "chime"]
     voices = [r.finished_at - r.started_at for r in history if r.phase == "speech"]
-    assert all(CHIME_SECONDS - 0.05 <= s <= CHIME_SECONDS + 0.5 for s in chimes), chimes
-    assert all(1.5 <= s <= 4.5 for s in voices), voices  # the French sentence, in real time
+    assert all(PLAYED_AT_LEAST <= s <= PLAYED_AT_MOST for s in chimes), chimes
+    assert all(1.0 <= s <= 6.0 for s in voices), voices  # the French sentence, roughly in real time
     assert history[2].started_at >= history[1].finished_at > t1  # the 2nd call waited its turn
     assert announcer.problems == []
-    assert pump.slowest < 0.25
+    assert pump.slowest < FRAME_BELOW
     assert not announcer.voice.folder.exists()  # type: ignore[union-attr]  # cleaned at stop
     print(f"\n2 calls 1 s apart through Kivy/SDL: chimes {', '.join(f'{s:.2f}' for s in chimes)} s, "
           f"voices {', '.join(f'{s:.2f}' for s in voices)} s, all done {t_end - t0:.2f} s after "
@@ -170,7 +177,7 @@ def test_without_espeak_ng_the_chime_alone_announces(tmp_path: Path) -> None:
     finally:
         announcer.stop()
     chime, speech = announcer.history
-    assert chime.phase == "chime" and chime.finished_at - chime.started_at >= CHIME_SECONDS - 0.05
+    assert chime.phase == "chime" and chime.finished_at - chime.started_at >= PLAYED_AT_LEAST
     assert speech.phase == "speech" and speech.finished_at - speech.started_at < 0.05
     assert [p.phase for p in announcer.problems] == ["speech"]
     assert f"{SPEECH_UNAVAILABLE} (" in (announcer.last_problem or "")

@@ -158,7 +158,7 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
         k.take_ticket("autre")
         started = time.monotonic()
         k.wait(lambda: k.screen == "accueil", timeout=6, what="idle return")
-        assert 1.5 <= time.monotonic() - started <= 4.5
+        assert 1.5 <= time.monotonic() - started  # not before the visitor was left alone
         assert tickets(visitor_ctx) == [(1, "autre", False)]
         assert k.app.ticket == {}
     finally:

@@ -367,7 +367,7 @@ def test_wait_idle_times_out_and_stop_drops_the_rest(tmp_path: Path) -> None:
     assert queue.wait_idle(timeout=0.2) is False
     started = time.monotonic()
     queue.stop()  # does not block the caller (the Kivy thread at app stop)
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 1.0  # not the 5 s the chime would still block
     wait_for(lambda: not queue.running, timeout=5)
     assert said == []  # stopping ends the current announcement after its chime
     assert queue.announce(3, 1) is False
