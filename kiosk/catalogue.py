@@ -44,7 +44,38 @@ class Procedure:
     pitfalls: tuple[str, ...]
     url: str
     sources: tuple[str, ...]
-    verified_on: dt.date
+    # None: nobody could check this entry against its official source; every slip then says
+    # "À confirmer avec l'animatrice" instead of a date it did not earn.
+    verified_on: dt.date | None
+    # Per document: the official source makes this paper mandatory (marked on every slip).
+    required: tuple[bool, ...] = ()
+    # Per document and per step: the 1-based number of the entry in `sources` that states it
+    # (0: none named). A verified entry names a source for every paper and every step.
+    document_sources: tuple[int, ...] = ()
+    step_sources: tuple[int, ...] = ()
+
+    @property
+    def to_confirm(self) -> bool:
+        return self.verified_on is None
+
+    def is_required(self, index: int) -> bool:
+        """Whether the document at `index` (0-based) is mandatory according to the source."""
+        return index < len(self.required) and self.required[index]
+
+    def source_of_document(self, index: int) -> str | None:
+        number = self.document_sources[index] if index < len(self.document_sources) else 0
+        return self.sources[number - 1] if number else None
+
+    def source_of_step(self, index: int) -> str | None:
+        number = self.step_sources[index] if index < len(self.step_sources) else 0
+        return self.sources[number - 1] if number else None
+
+    def unsourced(self) -> tuple[str, ...]:
+        """The papers and steps of this entry that name no source ("document 3", "étape 1")."""
+        return tuple([f"document {i}" for i, _ in enumerate(self.documents, 1)
+                      if not self.source_of_document(i - 1)]
+                     + [f"étape {i}" for i, _ in enumerate(self.steps, 1)
+                        if not self.source_of_step(i - 1)])
 
 
 @dataclass(frozen=True)
@@ -85,7 +116,8 @@ class Catalogue:
     def stale(self, today: dt.date, months: int = 12) -> tuple[Procedure, ...]:
         """Procedures whose facts were last checked more than `months` ago."""
         limit = today - dt.timedelta(days=round(months * 365.25 / 12))
-        return tuple(p for p in self.procedures if p.verified_on < limit)
+        return tuple(p for p in self.procedures
+                     if p.verified_on is not None and p.verified_on < limit)
 
     @property
     def _by_id(self) -> dict[str, Procedure]:
@@ -147,6 +179,13 @@ class _Fields:
         return value
 
     def lines(self, field: str, low: int, high: int, max_len: int) -> tuple[str, ...]:
+        return tuple(text for text, _source, _required in
+                     self.items(field, low, high, max_len, extra=set()))
+
+    def items(self, field: str, low: int, high: int, max_len: int, extra: set[str],
+              sources: int = 0) -> tuple[tuple[str, int, bool], ...]:
+        """A list whose lines are texts, or mappings `{text, source, required}` when `extra`
+        allows those keys: (text, source number or 0, required)."""
         if field not in self.data and low == 0:
             return ()
         value = self.data.get(field)
@@ -160,6 +199,24 @@ class _Fields:
             raise self.fail(field, f"{len(value)} lignes, il en faut de {low} à {high}")
         result = []
         for i, item in enumerate(value, 1):
+            source, required = 0, False
+            if isinstance(item, dict) and extra:
+                unknown = [k for k in item if k != LINE_KEY and k not in extra | {"text"}]
+                if unknown:
+                    raise self.fail(field, f"ligne {i} : champ inconnu « {readable(str(unknown[0]), 40)} » "
+                                           f"(permis : text, {', '.join(sorted(extra))})")
+                if "source" in item:
+                    number = item["source"]
+                    if isinstance(number, bool) or not isinstance(number, int) \
+                            or not 1 <= number <= sources:
+                        raise self.fail(field, f"ligne {i} : « source » doit être le numéro d'une "
+                                               f"des {sources} sources (1 à {sources})")
+                    source = number
+                if "required" in item:
+                    if not isinstance(item["required"], bool):
+                        raise self.fail(field, f"ligne {i} : « required » vaut true ou false")
+                    required = item["required"]
+                item = item.get("text")
             if not isinstance(item, str) or not item.strip():
                 raise self.fail(field, f"ligne {i} : doit être un texte non vide")
             item = " ".join(item.split())
@@ -168,7 +225,7 @@ class _Fields:
                 raise self.fail(field, f"ligne {i} : caractère invisible ou de contrôle ({hidden})")
             if len(item) > max_len:
                 raise self.fail(field, f"ligne {i} trop longue ({len(item)} caractères, {max_len} au plus)")
-            result.append(item)
+            result.append((item, source, required))
         return tuple(result)
 
     def date(self, field: str) -> dt.date:
@@ -185,6 +242,8 @@ PROCEDURE_FIELDS = {
     "id", "title", "summary", "typical_minutes", "documents", "steps", "online", "pitfalls",
     "url", "sources", "verified_on",
 }
+DOCUMENT_KEYS = {"source", "required"}
+STEP_KEYS = {"source"}
 
 
 def _load_file(path: Path) -> tuple[Operator, list[Procedure]]:
@@ -210,25 +269,35 @@ def _load_file(path: Path) -> tuple[Operator, list[Procedure]]:
         name = entry.get("id") if isinstance(entry, dict) else None
         f = _Fields(path, entry, f"démarche « {name} »" if name else f"démarche n° {index}")
         f.check_unknown(PROCEDURE_FIELDS)
-        procedures.append(
-            Procedure(
-                id=f.text("id", 64, ID_PATTERN),
-                operator_id=operator.id,
-                title=f.text("title", 48),
-                summary=f.text("summary", 90),
-                typical_minutes=f.integer("typical_minutes", 5, 120),
-                documents=f.lines("documents", 1, 15, 80),
-                steps=f.lines("steps", 1, 10, 80),
-                online=f.text("online", 120),
-                pitfalls=f.lines("pitfalls", 0, 6, 80),
-                url=f.url(entry.get("url"), "url"),
-                sources=tuple(
-                    f.url(s, "sources") for s in f.lines("sources", 1, 12, 300)
-                ),
-                verified_on=f.date("verified_on"),
-            )
-        )
+        procedures.append(_procedure(f, entry, operator.id))
     return operator, procedures
+
+
+def _procedure(f: _Fields, entry: dict[str, Any], operator_id: str) -> Procedure:
+    sources = tuple(f.url(s, "sources") for s in f.lines("sources", 1, 12, 300))
+    documents = f.items("documents", 1, 15, 80, DOCUMENT_KEYS, len(sources))
+    steps = f.items("steps", 1, 10, 80, STEP_KEYS, len(sources))
+    # `verified_on` absent or empty: not checked from here, the slip says "À confirmer".
+    # A line without its source is a warning of `kiosk catalogue check`, not a load error: a
+    # coordinator's catalogue written before sources per line existed must keep the kiosk running.
+    verified_on = f.date("verified_on") if entry.get("verified_on") is not None else None
+    return Procedure(
+        id=f.text("id", 64, ID_PATTERN),
+        operator_id=operator_id,
+        title=f.text("title", 48),
+        summary=f.text("summary", 90),
+        typical_minutes=f.integer("typical_minutes", 5, 120),
+        documents=tuple(text for text, _s, _r in documents),
+        steps=tuple(text for text, _s, _r in steps),
+        online=f.text("online", 120),
+        pitfalls=f.lines("pitfalls", 0, 6, 80),
+        url=f.url(entry.get("url"), "url"),
+        sources=sources,
+        verified_on=verified_on,
+        required=tuple(required for _t, _s, required in documents),
+        document_sources=tuple(source for _t, source, _r in documents),
+        step_sources=tuple(source for _t, source, _r in steps),
+    )
 
 
 PARTNER_FIELDS = {"id", "label", "name"}
