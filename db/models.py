@@ -72,6 +72,8 @@ class Stop(Base):
     commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # False: the place is not confirmed by the coordinator; visitors read it "sous réserve"
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     commune: Mapped[Commune] = relationship(back_populates="stops")
 
