@@ -1,4 +1,6 @@
-"""User-facing texts, one YAML file per language in assets/i18n/ (French first)."""
+"""User-facing texts, one YAML file per language in assets/i18n/: French (fr.yaml) and Kréyòl
+Matinik (gcf.yaml, which also names the catalogue's organisms and procedures by their id: the
+catalogue files themselves are French, the words the operators use)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,11 @@ from kiosk.config import ASSETS_DIR
 from kiosk.yamlfile import LINE_KEY, load_yaml
 
 DEFAULT_LANGUAGE = "fr"
+CREOLE = "gcf"
+VISITOR_LANGUAGES = (DEFAULT_LANGUAGE, CREOLE)  # the order of the kiosk's language button
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
 
 
 @lru_cache(maxsize=4)
@@ -19,17 +26,73 @@ def _texts(language: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def t(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
-    """The text for a dotted key ("ticket.print"), with {placeholders} filled. A missing key
-    shows the key itself rather than crashing a screen (a test checks that none is missing)."""
+def _lookup(key: str, language: str) -> str | None:
     node: Any = _texts(language)
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            return key
+            return None
         node = node[part]
-    if not isinstance(node, str):
+    return node if isinstance(node, str) else None
+
+
+def t(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """The text for a dotted key ("ticket.print"), with {placeholders} filled. A key missing in
+    Créole shows the French text; missing in French, the key itself rather than crashing a
+    screen (tests check that none is missing)."""
+    text = _lookup(key, language)
+    if text is None and language != DEFAULT_LANGUAGE:
+        text = _lookup(key, DEFAULT_LANGUAGE)
+    if text is None:
         return key
-    return node.format(**values) if values else node
+    return text.format(**values) if values else text
+
+
+def translated(key: str, language: str) -> str | None:
+    """The text of `key` in `language` only (no French fallback), None when it has none."""
+    return _lookup(key, language)
+
+
+def other_language(language: str) -> str:
+    """The language the kiosk's language button switches to."""
+    return CREOLE if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE
+
+
+def operator_label(operator: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """The organism's tile label: the catalogue's French, or its Créole from gcf.yaml by id
+    (French when a coordinator's new organism has no Créole yet)."""
+    if language == DEFAULT_LANGUAGE:
+        return str(operator.label)
+    return _lookup(f"catalogue.operators.{operator.id}.label", language) or str(operator.label)
+
+
+def procedure_title(procedure: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    if language == DEFAULT_LANGUAGE:
+        return str(procedure.title)
+    return (_lookup(f"catalogue.procedures.{procedure.id}.title", language)
+            or str(procedure.title))
+
+
+def procedure_summary(procedure: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    if language == DEFAULT_LANGUAGE:
+        return str(procedure.summary)
+    return (_lookup(f"catalogue.procedures.{procedure.id}.summary", language)
+            or str(procedure.summary))
+
+
+def missing_catalogue_texts(catalogue: Any, language: str = CREOLE) -> list[str]:
+    """The gcf.yaml keys the catalogue needs and the file lacks ("catalogue.procedures.x.title"),
+    in catalogue order: what a new procedure or organism still needs translated."""
+    missing = []
+    for operator in catalogue.operators:
+        key = f"catalogue.operators.{operator.id}.label"
+        if not (_lookup(key, language) or "").strip():
+            missing.append(key)
+    for procedure in catalogue.procedures:
+        for part in ("title", "summary"):
+            key = f"catalogue.procedures.{procedure.id}.{part}"
+            if not (_lookup(key, language) or "").strip():
+                missing.append(key)
+    return missing
 
 
 def keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
@@ -49,16 +112,27 @@ def keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
 
 def short_day(day: dt.date, language: str = DEFAULT_LANGUAGE) -> str:
     """"mardi 15 décembre", "lundi 1er février" in plain French (kiosk/french.py: the one place
-    that writes dates; French is the kiosk's only language with texts today)."""
-    return french.day_and_month(day)
+    that writes French dates); "madi 15 désanm" in Créole, from gcf.yaml's dates."""
+    if language == DEFAULT_LANGUAGE or _lookup("dates.day_and_month", language) is None:
+        return french.day_and_month(day)
+    return t("dates.day_and_month", language, date=day.day,
+             day=t(f"dates.days.{_WEEKDAYS[day.weekday()]}", language),
+             month=t(f"dates.months.{_MONTHS[day.month - 1]}", language))
 
 
 def half_label(half: str, language: str = DEFAULT_LANGUAGE) -> str:
     return t(f"halves.{half}", language)
 
 
-def at_commune(name: str) -> str:
-    """"à Ducos", "au François", "aux Trois-Îlets": French contracts à + le/les."""
+def at_commune(name: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """"à Ducos", "au François", "aux Trois-Îlets": French contracts à + le/les. In Créole the
+    commune's name loses its French article: "an Ducos", "an François"."""
+    if language != DEFAULT_LANGUAGE and _lookup("grammar.at_commune", language) is not None:
+        for article in ("Le ", "La ", "Les ", "L'"):
+            if name.startswith(article):
+                name = name[len(article):]
+                break
+        return t("grammar.at_commune", language, name=name)
     if name.startswith("Le "):
         return "au " + name[3:]
     if name.startswith("Les "):
@@ -66,3 +140,45 @@ def at_commune(name: str) -> str:
     if name.startswith("La "):
         return "à la " + name[3:]
     return "à " + name
+
+
+def creole_todo(catalogue: Any, language: str = CREOLE) -> str:
+    """The lines to add under `catalogue:` in gcf.yaml for what the catalogue has and gcf.yaml
+    lacks, the French beside each as a comment: `python -m kiosk.i18n` prints them."""
+    missing = set(missing_catalogue_texts(catalogue, language))
+    lines: list[str] = []
+    operators = [o for o in catalogue.operators
+                 if f"catalogue.operators.{o.id}.label" in missing]
+    if operators:
+        lines.append("  operators:")
+        for operator in operators:
+            lines += [f"    {operator.id}:", f'      label: ""  # {operator.label}']
+    procedures = [p for p in catalogue.procedures
+                  if {f"catalogue.procedures.{p.id}.title",
+                      f"catalogue.procedures.{p.id}.summary"} & missing]
+    if procedures:
+        lines.append("  procedures:")
+        for procedure in procedures:
+            lines += [f"    {procedure.id}:", f'      title: ""  # {procedure.title}',
+                      f'      summary: ""  # {procedure.summary}']
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """`python -m kiosk.i18n`: what gcf.yaml still lacks for the kiosk's catalogue."""
+    from kiosk.catalogue import load_catalogue
+    from kiosk.config import load_settings
+
+    catalogue = load_catalogue(load_settings().effective_catalogue_dir)
+    todo = creole_todo(catalogue)
+    if not todo:
+        print("Toutes les démarches et tous les organismes ont leur texte en créole.")
+        return 0
+    print("# À traduire dans assets/i18n/gcf.yaml, sous « catalogue: » (le français en "
+          "commentaire) :")
+    print(todo)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
