@@ -53,6 +53,9 @@ class Procedure:
     # (0: none named). A verified entry names a source for every paper and every step.
     document_sources: tuple[int, ...] = ()
     step_sources: tuple[int, ...] = ()
+    # Optional heading under which the kiosk may group the procedures of a crowded operator
+    # ("Identité", "Véhicule"...); "" when the entry names none.
+    group: str = ""
 
     @property
     def to_confirm(self) -> bool:
@@ -240,7 +243,7 @@ class _Fields:
 OPERATOR_FIELDS = {"id", "name", "label", "pictogram", "order"}
 PROCEDURE_FIELDS = {
     "id", "title", "summary", "typical_minutes", "documents", "steps", "online", "pitfalls",
-    "url", "sources", "verified_on",
+    "url", "sources", "verified_on", "group",
 }
 DOCUMENT_KEYS = {"source", "required"}
 STEP_KEYS = {"source"}
@@ -297,6 +300,7 @@ def _procedure(f: _Fields, entry: dict[str, Any], operator_id: str) -> Procedure
         required=tuple(required for _t, _s, required in documents),
         document_sources=tuple(source for _t, source, _r in documents),
         step_sources=tuple(source for _t, source, _r in steps),
+        group=f.text("group", 32) if "group" in entry else "",
     )
 
 
@@ -449,3 +453,76 @@ def catalogue_problem(location: Path) -> str | None:
         where, detail = "le catalogue", readable(problem.message, 160)
     return (f"Catalogue : {where} ne peut pas être lu ({detail}) ; "
             "la borne garde la version d'avant.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Review of a catalogue's sources (`kiosk catalogue check`): warnings, never load errors, so that
+# a coordinator's catalogue with a blog among its sources still runs the kiosk.
+
+DOMAINS_FILE = "official-domains.txt"  # not *.yaml: load_catalogue never reads it as an operator
+
+
+def load_official_domains(path: Path) -> tuple[str, ...]:
+    """One domain a line ("service-public.fr"); '#' starts a comment. A domain also covers its
+    subdomains (www.service-public.fr, permisdeconduire.ants.gouv.fr under ants.gouv.fr)."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(str(path), readable(str(exc), 200)) from exc
+    domains = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip().lower()
+        if not line:
+            continue
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", line):
+            raise DataFileError(str(path), f"nom de domaine invalide « {readable(line, 60)} »",
+                                number)
+        domains.append(line)
+    if not domains:
+        raise DataFileError(str(path), "aucun domaine officiel dans ce fichier")
+    return tuple(domains)
+
+
+def domains_for(location: Path) -> tuple[str, ...]:
+    """The official domains kept with a catalogue folder; the shipped list otherwise."""
+    folder = location if location.is_dir() else location.parent
+    own = folder / DOMAINS_FILE
+    return load_official_domains(own if own.is_file() else ASSETS_DIR / "catalogue" / DOMAINS_FILE)
+
+
+def is_official(url: str, domains: tuple[str, ...]) -> bool:
+    host = url.removeprefix("https://").split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+@dataclass(frozen=True)
+class CatalogueWarning:
+    file: str  # the operator's file name ("caf.yaml")
+    procedure_id: str
+    text: str
+
+    def line(self) -> str:
+        return f"Attention : {self.file}, démarche « {self.procedure_id} » : {self.text}"
+
+
+def review(catalogue: Catalogue, domains: tuple[str, ...], today: dt.date,
+           months: int = 12) -> tuple[CatalogueWarning, ...]:
+    """What a careful reader of the catalogue would flag: a source or url outside the official
+    domains, an entry checked more than `months` ago, a paper or a step of a verified entry
+    that names no source. Entries to confirm (no date) are counted by the caller, not warned."""
+    stale = {p.id for p in catalogue.stale(today, months)}
+    warnings: list[CatalogueWarning] = []
+    for p in catalogue.procedures:
+        file = f"{p.operator_id}.yaml"
+        for url in dict.fromkeys((p.url, *p.sources)):  # an url also listed as source: once
+            if not is_official(url, domains):
+                kind = "source" if url in p.sources else "adresse (url)"
+                warnings.append(CatalogueWarning(file, p.id, f"{kind} hors des sites officiels : {url}"))
+        if p.id in stale and p.verified_on is not None:
+            warnings.append(CatalogueWarning(file, p.id, f"vérifiée le {p.verified_on:%d/%m/%Y}, "
+                                                f"plus de {months} mois : à revérifier"))
+        if not p.to_confirm:
+            missing = p.unsourced()
+            if missing:
+                warnings.append(CatalogueWarning(file, p.id, "sans source : " + ", ".join(missing)))
+    return tuple(warnings)

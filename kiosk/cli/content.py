@@ -13,15 +13,22 @@ from kiosk.config import Settings
 
 
 def cmd_catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
-    location = Path(args.path) if args.path else settings.effective_catalogue_dir
-    catalogue = load_catalogue(location)
+    """Validate (errors: exit 2), then review: warnings about sources outside the official
+    domains, entries older than 12 months, unsourced lines of verified entries (exit 0)."""
+    from kiosk.catalogue import domains_for, review
     from kiosk.context import local_now
 
-    stale = catalogue.stale(local_now().date())
+    location = Path(args.path) if args.path else settings.effective_catalogue_dir
+    catalogue = load_catalogue(location)
+    domains = domains_for(location)
     print(f"{location} : {len(catalogue.operators)} organismes, "
           f"{len(catalogue.procedures)} démarches, tout est valide.")
-    for p in stale:
-        print(f"À revérifier : {p.id} (vérifié le {p.verified_on:%d/%m/%Y}, plus de 12 mois).")
+    for warning in review(catalogue, domains, local_now().date()):
+        print(warning.line())
+    to_confirm = [p.id for p in catalogue.procedures if p.to_confirm]
+    verified = len(catalogue.procedures) - len(to_confirm)
+    print(f"{verified} démarches vérifiées (avec une date), {len(to_confirm)} à confirmer "
+          "avec l'animatrice (sans date)" + (f" : {', '.join(to_confirm)}." if to_confirm else "."))
     return 0
 
 
