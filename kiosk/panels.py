@@ -1,0 +1,236 @@
+"""The agglomeration's window: short information panels shown in turn on the kiosk's Accueil.
+
+One small YAML file per panel, and an optional picture beside it, in `<data dir>/panels/` (the
+shipped examples in assets/panels/ show while the coordinator has no folder of her own). An
+animatrice changes a panel by copying a file from a USB key: every file is read again when it
+changed, and checked like the catalogue (`kiosk panels check`):
+
+    title: Ramassage des déchets          # 50 characters at most
+    lines:                                # two or three lines, 80 characters each at most
+      - Ordures ménagères : lundi et jeudi.
+      - Sortez le bac la veille au soir.
+    image: poubelle.png                   # optional: PNG or JPEG beside the file
+    start: 2026-11-01                     # first day shown
+    end: 2026-12-31                       # last day shown
+    communes: [97207]                     # optional: only when the bus is in these communes
+    gcf:                                  # optional: the panel in Créole
+      title: Ramasaj fatras
+      lines: [...]
+
+A wrong file is named with its line and field and left out; the others still show. A panel
+outside its dates is not shown, and neither is one for other communes than today's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.catalogue import _Fields
+from kiosk.config import ASSETS_DIR, Settings
+from kiosk.errors import DataFileError, KioskError, readable
+from kiosk.itinerary import ESPACE_SUD
+from kiosk.yamlfile import key_line, load_yaml
+
+PANELS_FOLDER = "panels"
+TITLE_MAX = 50
+LINE_MAX = 80
+# A picture is drawn in a box of about 300 px on the kiosk: 1920 px and 2 MB are generous for
+# a phone photo reduced once, and keep a 40-megapixel original (a slow decode on the bus PC,
+# 100 MB of texture) off the screen.
+IMAGE_MAX_BYTES = 2_000_000
+IMAGE_MAX_PIXELS = 1920
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+PANEL_FIELDS = {"title", "lines", "image", "start", "end", "communes", "gcf"}
+CREOLE_FIELDS = {"title", "lines"}
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str  # the file's name without .yaml: panels show in the order of their names
+    title: str
+    lines: tuple[str, ...]
+    start: dt.date
+    end: dt.date
+    image: Path | None = None
+    communes: tuple[str, ...] = ()  # INSEE codes; empty: everywhere
+    gcf_title: str | None = None
+    gcf_lines: tuple[str, ...] = ()
+
+    def shown_on(self, day: dt.date, commune_insee: str | None = None) -> bool:
+        if not self.start <= day <= self.end:
+            return False
+        return not self.communes or commune_insee in self.communes
+
+    def texts(self, language: str) -> tuple[str, tuple[str, ...]]:
+        """Title and lines in the kiosk's language; French when the panel has no Créole."""
+        if language == "gcf" and self.gcf_title:
+            return self.gcf_title, self.gcf_lines
+        return self.title, self.lines
+
+
+@dataclass(frozen=True)
+class PanelFolder:
+    folder: Path
+    panels: tuple[Panel, ...]
+    errors: tuple[DataFileError, ...]
+
+    def shown_on(self, day: dt.date, commune_insee: str | None = None) -> tuple[Panel, ...]:
+        return tuple(p for p in self.panels if p.shown_on(day, commune_insee))
+
+
+class _PanelFields(_Fields):
+    """The catalogue's field reader, with the line of the field itself in each error (a panel
+    file is short: the animatrice looks for the line, not for an entry)."""
+
+    def fail(self, field: str, detail: str) -> DataFileError:
+        return DataFileError(str(self.path), f"{self.what}, champ « {field} » : {detail}",
+                             key_line(self.data, field) if field in self.data else self.line)
+
+
+def panels_folder(settings: Settings) -> Path:
+    """The coordinator's own folder in the data dir wins over the shipped examples."""
+    own = settings.data_dir / PANELS_FOLDER
+    return own if own.is_dir() else ASSETS_DIR / PANELS_FOLDER
+
+
+def _image(f: _PanelFields, path: Path) -> Path | None:
+    name = f.data.get("image")
+    if name is None:
+        return None
+    if not isinstance(name, str) or not IMAGE_NAME.fullmatch(name) or ".." in name:
+        raise f.fail("image", f"nom de fichier invalide « {readable(str(name), 60)} » : "
+                              "le nom seul d'une image posée à côté du fichier")
+    if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+        raise f.fail("image", f"« {name} » : image PNG ou JPEG (.png, .jpg) seulement")
+    image = path.parent / name
+    if not image.is_file():
+        raise f.fail("image", f"« {name} » introuvable à côté du fichier")
+    size = image.stat().st_size
+    if size > IMAGE_MAX_BYTES:
+        raise f.fail("image", f"« {name} » trop lourde ({size / 1e6:.1f} Mo ; "
+                              f"{IMAGE_MAX_BYTES // 1_000_000} Mo au plus)")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(image) as picture:
+            width, height = picture.size
+            kind = picture.format
+            if max(width, height) <= IMAGE_MAX_PIXELS and kind in ("PNG", "JPEG"):
+                picture.verify()  # a truncated copy from a USB key fails here, not on screen
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise f.fail("image", f"« {name} » n'est pas une image lisible") from None
+    if kind not in ("PNG", "JPEG"):
+        raise f.fail("image", f"« {name} » : image PNG ou JPEG seulement ({kind})")
+    if max(width, height) > IMAGE_MAX_PIXELS:
+        raise f.fail("image", f"« {name} » trop grande ({width}×{height} pixels ; "
+                              f"{IMAGE_MAX_PIXELS} pixels de côté au plus)")
+    return image
+
+
+def _communes(f: _PanelFields) -> tuple[str, ...]:
+    value = f.data.get("communes")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise f.fail("communes", "une liste de codes INSEE, par exemple [97207]")
+    codes = []
+    for item in value:
+        code = str(item)
+        if code not in ESPACE_SUD:
+            raise f.fail("communes", f"code INSEE inconnu « {readable(code, 20)} » (les 12 "
+                                     "communes de l'Espace Sud, par exemple 97207 pour Ducos)")
+        codes.append(code)
+    return tuple(codes)
+
+
+def load_panel(path: Path) -> Panel:
+    """One panel file, checked; a DataFileError names the file, the line and the field."""
+    data = load_yaml(path)
+    f = _PanelFields(path, data, "panneau")
+    f.check_unknown(PANEL_FIELDS)
+    start, end = f.date("start"), f.date("end")
+    if end < start:
+        raise f.fail("end", f"le {end:%d/%m/%Y} est avant le début ({start:%d/%m/%Y})")
+    gcf_title: str | None = None
+    gcf_lines: tuple[str, ...] = ()
+    if "gcf" in data:
+        g = _PanelFields(path, data["gcf"], "panneau en créole (gcf)")
+        g.check_unknown(CREOLE_FIELDS)
+        gcf_title = g.text("title", TITLE_MAX)
+        gcf_lines = g.lines("lines", 2, 3, LINE_MAX)
+    return Panel(
+        id=path.stem, title=f.text("title", TITLE_MAX), lines=f.lines("lines", 2, 3, LINE_MAX),
+        start=start, end=end, image=_image(f, path), communes=_communes(f),
+        gcf_title=gcf_title, gcf_lines=gcf_lines,
+    )
+
+
+def load_panels(folder: Path) -> PanelFolder:
+    """Every *.yaml of the folder, in name order. A bad file is set aside with its error; the
+    good ones still show (one wrong copy must not empty the window). A missing folder has no
+    panels and no error: panels are optional."""
+    if not folder.exists():
+        return PanelFolder(folder, (), ())
+    if not folder.is_dir():
+        return PanelFolder(folder, (), (DataFileError(str(folder), "ce n'est pas un dossier"),))
+    panels: list[Panel] = []
+    errors: list[DataFileError] = []
+    try:
+        files = sorted(folder.glob("*.yaml"))
+    except OSError as exc:
+        return PanelFolder(folder, (), (DataFileError(str(folder), f"illisible ({exc.strerror})"),))
+    for path in files:
+        try:
+            panels.append(load_panel(path))
+        except DataFileError as exc:
+            errors.append(exc)
+        except (KioskError, OSError) as exc:
+            errors.append(DataFileError(str(path), readable(str(exc), 200)))
+    return PanelFolder(folder, tuple(panels), tuple(errors))
+
+
+Stamp = tuple[tuple[str, float, int], ...]
+_cache: dict[Path, tuple[Stamp, PanelFolder]] = {}
+
+
+def _stamp(folder: Path) -> Stamp:
+    stamp = []
+    try:
+        paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError:
+        return ()
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        stamp.append((path.name, info.st_mtime, info.st_size))
+    return tuple(stamp)
+
+
+def cached_panels(folder: Path) -> PanelFolder:
+    """The folder read again only when one of its files (YAML or picture) changed: the kiosk
+    asks every rotation, and a USB copy of a new panel shows at the next turn."""
+    stamp = _stamp(folder)
+    known = _cache.get(folder)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    loaded = load_panels(folder)
+    _cache[folder] = (stamp, loaded)
+    return loaded
+
+
+def panel_json(panel: Panel, day: dt.date, commune_insee: str | None = None) -> dict[str, Any]:
+    return {
+        "file": f"{panel.id}.yaml", "title": panel.title, "lines": list(panel.lines),
+        "image": panel.image.name if panel.image else None, "start": panel.start.isoformat(),
+        "end": panel.end.isoformat(), "communes": list(panel.communes),
+        "gcf": ({"title": panel.gcf_title, "lines": list(panel.gcf_lines)}
+                if panel.gcf_title else None),
+        "shown": panel.shown_on(day, commune_insee),
+    }
