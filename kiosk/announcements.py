@@ -34,6 +34,18 @@ HISTORY_LIMIT = 500  # a kiosk runs all day: keep the recent phases only
 SPEECH_UNAVAILABLE = "synthèse vocale indisponible"
 
 
+# Martinique Creole (GEREC) writes /e/ "é" where Haitian Creole writes "e": espeak-ng's Haitian
+# voice spells out "é" letter by letter ("e acute"); an elision "nimewo'w" is one word to it.
+_HAITIAN_SPELLING = str.maketrans({"é": "e", "É": "E", "ê": "è", "à": "a", "â": "a", "î": "i",
+                                   "ô": "o", "û": "ou", "'": "", "’": ""})
+
+
+def for_voice(text: str, voice: str) -> str:
+    """The text as the espeak-ng voice `voice` reads it best: the Créole respelled the Haitian
+    way for the "ht" voice; unchanged for the others."""
+    return text.translate(_HAITIAN_SPELLING) if voice == "ht" else text
+
+
 @dataclass(frozen=True)
 class Announcement:
     number: int
@@ -53,6 +65,7 @@ class Reading:
     go before it, and a newer reading replaces one still waiting."""
 
     text: str
+    voice: str | None = None  # espeak-ng voice of this text ("ht": Créole); None: the French one
     chime = False
 
     def spoken_text(self) -> str:
@@ -94,14 +107,16 @@ class Speech:
             return self.to_wav(text, path, timeout)
         return self._run([], text, timeout)
 
-    def to_wav(self, text: str, path: Path, timeout: float = SPEECH_TIMEOUT) -> bool:
-        """Write the spoken `text` into the wav file `path`; True when a non-empty file is there."""
+    def to_wav(self, text: str, path: Path, timeout: float = SPEECH_TIMEOUT,
+               voice: str | None = None) -> bool:
+        """Write the spoken `text` into the wav file `path`, in `voice` (this Speech's own by
+        default); True when a non-empty file is there."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return self._failed(f"dossier {path.parent} inaccessible ({exc.strerror or exc})")
-        if not self._run(["-w", str(path)], text, timeout):
+        if not self._run(["-w", str(path)], text, timeout, voice):
             return False
         try:
             size = path.stat().st_size
@@ -120,8 +135,10 @@ class Speech:
             except OSError:
                 pass
 
-    def _run(self, extra: list[str], text: str, timeout: float) -> bool:
-        command = [self.binary, "-v", self.voice, "-s", str(self.speed), *extra, "--", text]
+    def _run(self, extra: list[str], text: str, timeout: float, voice: str | None = None) -> bool:
+        voice = voice or self.voice
+        command = [self.binary, "-v", voice, "-s", str(self.speed), *extra, "--",
+                   for_voice(text, voice)]
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.PIPE)
@@ -175,7 +192,7 @@ class Problem(NamedTuple):
 
 
 PlayChime = Callable[[], bool]
-Speak = Callable[[str], bool]
+Speak = Callable[..., bool]  # speak(text) in the default voice, speak(text, voice) in another
 
 
 class AnnouncementQueue:
@@ -218,14 +235,15 @@ class AnnouncementQueue:
             self._cond.notify_all()
         return True
 
-    def read(self, text: str) -> bool:
+    def read(self, text: str, voice: str | None = None) -> bool:
         """Queue a screen read aloud, replacing any reading not started yet (a visitor tapping
-        "Écouter" twice, or on two screens, hears the latest one once)."""
+        "Écouter" twice, or on two screens, hears the latest one once). `voice`: the espeak-ng
+        voice of a text not in French ("ht" for the Créole)."""
         with self._cond:
             if self._stopping or not text.strip():
                 return False
             self._pending = deque(i for i in self._pending if not isinstance(i, Reading))
-            self._pending.append(Reading(text))
+            self._pending.append(Reading(text, voice))
             self._cond.notify_all()
         return True
 
@@ -323,7 +341,10 @@ class AnnouncementQueue:
                 if announcement.chime:
                     self._phase("chime", text, self._play_chime)
                 if not self._stopping:
-                    self._phase("speech", text, functools.partial(self._speak, text))
+                    voice = getattr(announcement, "voice", None)
+                    speak = (functools.partial(self._speak, text, voice) if voice
+                             else functools.partial(self._speak, text))
+                    self._phase("speech", text, speak)
             finally:
                 with self._cond:
                     self.announced += 1

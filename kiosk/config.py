@@ -42,6 +42,9 @@ class Settings:
     # where each app shows: "fullscreen", or "WIDTHxHEIGHT+LEFT+TOP" for a borderless window
     visitor_display: str = "fullscreen"
     staff_display: str = "fullscreen"
+    # "Kouté" on the Créole screens: "ht" reads the Créole text with espeak-ng's Haitian Creole
+    # voice (the closest offline one); "fr" reads the French text with the French voice
+    creole_voice: str = "ht"
     config_file: Path | None = None
 
     @property
@@ -79,10 +82,12 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "staff_exit_pin": str,
     "visitor_display": str,
     "staff_display": str,
+    "creole_voice": str,
 }
 
 _PATH_KEYS = {"data_dir", "catalogue_dir", "itinerary_dir"}
 STAFF_EXIT_PIN = re.compile(r"[0-9]{4,8}")
+CREOLE_VOICES = ("ht", "fr")
 DISPLAY_PATTERN = re.compile(r"^(fullscreen|\d{3,5}x\d{3,5}\+\d{1,5}\+\d{1,5})$")
 
 
@@ -129,6 +134,9 @@ def _from_file(path: Path) -> dict[str, Any]:
         if key == "staff_exit_pin" and value and not STAFF_EXIT_PIN.fullmatch(value):
             # the kiosk's exit pad has digits only: any other character locks staff out
             raise DataFileError(str(path), "« staff_exit_pin » : 4 à 8 chiffres", line)
+        if key == "creole_voice" and value not in CREOLE_VOICES:
+            raise DataFileError(str(path), "« creole_voice » : « ht » (voix créole haïtienne) "
+                                           "ou « fr » (le texte français)", line)
         if key == "printer" and value not in ("file", "cups"):
             raise DataFileError(str(path), "« printer » : « file » ou « cups »", line)
         if key in _PATH_KEYS:

@@ -165,12 +165,12 @@ class SpokenAloud:
         self.last_error: str | None = None
         self.cut: Callable[[], bool] = lambda: False  # the reading was cut while being rendered
 
-    def __call__(self, text: str) -> bool:
+    def __call__(self, text: str, voice: str | None = None) -> bool:
         if self._closed:
             return False
         path = self.folder / f"voice-{next(self._numbers):04d}.wav"
         try:
-            if not self.speech.to_wav(text, path):
+            if not self.speech.to_wav(text, path, voice=voice):
                 self.last_error = self.speech.last_error
                 return False
             if self.cut():
@@ -189,7 +189,7 @@ class SpokenAloud:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _silent(_text: str) -> bool:
+def _silent(_text: str, _voice: str | None = None) -> bool:
     return False  # no espeak-ng: the chime alone
 
 

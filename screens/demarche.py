@@ -6,6 +6,7 @@ from kivy.app import App
 from kivy.factory import Factory
 from kivy.uix.screenmanager import Screen
 
+from kiosk import i18n
 from screens.widgets import BigButton
 
 
@@ -22,7 +23,8 @@ class DemarcheScreen(Screen):
     def on_pre_enter(self, *_args: object) -> None:
         app = App.get_running_app()
         operator = app.catalogue.operator(app.operator_id)
-        self.ids.nav.title = operator.label if operator else app.t("demarche.title")
+        self.ids.nav.title = (i18n.operator_label(operator, app.language) if operator
+                              else app.t("demarche.title"))
         procedures = app.catalogue.procedures_of(app.operator_id)
         while len(self._rows) < len(procedures):
             row = BigButton(font_px=42)
@@ -33,8 +35,8 @@ class DemarcheScreen(Screen):
         for row, procedure in zip(self._rows, procedures, strict=False):
             row.name = f"procedure:{procedure.id}"
             row.value = procedure.id
-            row.text = procedure.title
-            row.sub = procedure.summary
+            row.text = i18n.procedure_title(procedure, app.language)
+            row.sub = i18n.procedure_summary(procedure, app.language)
             row.latched = False
             rows.add_widget(row)
         self._arrange()

@@ -114,7 +114,8 @@ def run_visitor(settings, display: Display) -> None:  # type: ignore[no-untyped-
     service = VisitorService(ctx)
     run(service, KioskOptions(idle_seconds=settings.idle_seconds,
                               ticket_seconds=settings.ticket_seconds,
-                              staff_pin=settings.staff_exit_pin))
+                              staff_pin=settings.staff_exit_pin,
+                              creole_voice=settings.creole_voice))
 
 
 def run_staff(settings, display: Display) -> None:  # type: ignore[no-untyped-def]

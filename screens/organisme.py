@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
+from kiosk import i18n
 from screens import theme
 from screens.widgets import BigButton
 
@@ -19,15 +20,23 @@ class OrganismeScreen(Screen):
         for operator in operators:
             other = operator.id == "autre"
             tile = BigButton(
-                name=f"operator:{operator.id}", text=operator.label, vertical=True,
+                name=f"operator:{operator.id}", text=i18n.operator_label(operator, app.language),
+                vertical=True,
                 icon=app.pictogram(operator.pictogram), icon_px=120, font_px=40,
                 bg=theme.ACTION if other else theme.PRIMARY,
                 bg_pressed=theme.ACTION_PRESSED if other else theme.PRIMARY_PRESSED,
             )
             tile.bind(on_release=lambda _b, op=operator.id: app.choose_operator(op))
             grid.add_widget(tile)
-        app.bind(zoom=self._arrange)
+        app.bind(zoom=self._arrange, language=self._name_tiles)
         self._arrange()
+
+    def _name_tiles(self, *_args: object) -> None:
+        app = App.get_running_app()
+        for tile in self.ids.tiles.children:
+            operator = app.catalogue.operator(tile.name.removeprefix("operator:"))
+            if operator is not None:
+                tile.text = i18n.operator_label(operator, app.language)
 
     def _arrange(self, *_args: object) -> None:
         """Large text: three columns of wide tiles, the pictogram beside the words (the words

@@ -65,6 +65,9 @@ class KioskOptions:
     ticket_seconds: int = 120
     after_print_seconds: int = 30
     warn_seconds: int = 15  # the warning shows this long before a screen closes by itself
+    # "Kouté" on the Créole screens: the Créole text in espeak-ng's Haitian Creole voice ("ht",
+    # the closest offline voice), or the French text in the French voice ("fr")
+    creole_voice: str = "ht"
 
 
 class _KeepRunning(ExceptionHandler):
@@ -131,6 +134,7 @@ class VisitorApp(BoardApp):
         self._last_ticket: dict[str, Any] = {}
         self._last_ticket_until = 0.0
         self._readings: list[str] = []  # texts "Écouter" asked for, to tell their failures
+        self._board: Any = None  # the last board, to write its texts again in another language
 
     def toggle_zoom(self) -> None:
         self.zoom = 1.0 if self.zoom > 1.0 else LARGE_TEXT_ZOOM
@@ -141,8 +145,26 @@ class VisitorApp(BoardApp):
         super().on_zoom(*args)
 
     def _visitor_gone(self) -> None:
-        """The next visitor starts with the normal text: large text was the last one's choice."""
+        """The next visitor starts with the normal text and in French: large text and Créole
+        were the last one's choice."""
         self.zoom = 1.0
+        self.language = i18n.DEFAULT_LANGUAGE
+
+    def toggle_language(self) -> None:
+        """The language button on Accueil: French <-> Kréyòl, one tap."""
+        self.language = i18n.other_language(self.language)
+
+    def on_language(self, *_args: Any) -> None:
+        # the texts made in Python follow; the kv ones re-evaluate by themselves
+        if self._board is not None:
+            self._board_texts(self._board)
+        if self.warning is not None:
+            self.warning.title = self.t("idle.title")
+            self.warning.text = self.t("idle.keep")
+        if self.sound_note is not None:
+            self.sound_note.text = self.t("read.broken")
+        if self.ticket:
+            self.ticket_title = self._title_of(self.ticket["procedure_id"])
 
     # ------------------------------------------------------------ building
 
@@ -236,8 +258,9 @@ class VisitorApp(BoardApp):
         if self.manager is None or self.manager.current == "accueil":
             if self.warning is not None:
                 self.warning.shown = False
-            if self.zoom > 1 and time.monotonic() - self.last_touch >= self.options.idle_seconds:
-                self._visitor_gone()  # asked for large text on Accueil, then went away
+            chose = self.zoom > 1 or self.language != i18n.DEFAULT_LANGUAGE
+            if chose and time.monotonic() - self.last_touch >= self.options.idle_seconds:
+                self._visitor_gone()  # asked for large text or Créole on Accueil, then went away
             return
         patience = self.patience()
         idle = time.monotonic() - self.last_touch
@@ -346,21 +369,8 @@ class VisitorApp(BoardApp):
         self._announced_from_start = True
         self._revision = board.revision
         self.is_open = board.is_open
-        if board.stop_name:
-            self.stop_text = self.t("accueil.today", stop=board.stop_name,
-                                    at_commune=i18n.at_commune(board.commune_name or ""))
-        else:
-            self.stop_text = self.t("accueil.no_stop")
-        self.passages_title = (
-            self.t("accueil.next_here", at_commune=i18n.at_commune(board.commune_name or ""))
-            if board.next_passages else "")
-        self.passages = [
-            self.t("accueil.passage", day=i18n.short_day(p.day, self.language),
-                   half=i18n.half_label(p.half, self.language), stop=p.stop_name)
-            for p in board.next_passages
-        ]
-        self.calls = [self.t("accueil.call", number=c.number, desk=c.desk)
-                      for c in board.last_calls[:3]]
+        self._board = board
+        self._board_texts(board)
         if self._last_ticket and any(c.number == self._last_ticket["number"]
                                      for c in board.last_calls):
             self._forget_last_ticket()  # called: the screen and the voice say where to go
@@ -372,6 +382,28 @@ class VisitorApp(BoardApp):
             for call in fresh:
                 self._banners.append((call.number, call.desk, call.recall))
             self._next_banner()
+
+    def _stop_text(self, board: Any, language: str) -> str:
+        if board is None or not board.stop_name:
+            return i18n.t("accueil.no_stop", language)
+        return i18n.t("accueil.today", language, stop=board.stop_name,
+                      at_commune=i18n.at_commune(board.commune_name or "", language))
+
+    def _board_texts(self, board: Any) -> None:
+        """Accueil's texts from the board, in the visitor's language."""
+        language = self.language
+        self.stop_text = self._stop_text(board, language)
+        self.passages_title = (
+            self.t("accueil.next_here",
+                   at_commune=i18n.at_commune(board.commune_name or "", language))
+            if board.next_passages else "")
+        self.passages = [
+            self.t("accueil.passage", day=i18n.short_day(p.day, language),
+                   half=i18n.half_label(p.half, language), stop=p.stop_name)
+            for p in board.next_passages
+        ]
+        self.calls = [self.t("accueil.call", number=c.number, desk=c.desk)
+                      for c in board.last_calls[:3]]
 
     def _next_banner(self, *_args: Any) -> None:
         if self.banner is None or (self._banner_event is not None and self.banner.shown):
@@ -443,7 +475,7 @@ class VisitorApp(BoardApp):
             "procedure_id": issued.procedure_id,
             "operator_id": issued.operator_id,
             "stopover_id": issued.stopover_id,
-            "title": procedure.title if procedure else "",
+            "title": i18n.procedure_title(procedure, self.language) if procedure else "",
             "ahead": issued.people_ahead,
             "low": issued.wait.low,
             "high": issued.wait.high,
@@ -458,7 +490,7 @@ class VisitorApp(BoardApp):
     def _show_ticket(self, ticket: dict[str, Any]) -> None:
         self.ticket = ticket
         self.ticket_number = str(ticket["number"])
-        self.ticket_title = ticket["title"]
+        self.ticket_title = self._title_of(ticket["procedure_id"]) or ticket["title"]
         self.ticket_priority = ticket["priority"]
         self.ticket_printed = ticket["printed"]
         self.wait_note = self.wait_text(ticket) if ticket.get("past_closing") else ""
@@ -466,6 +498,10 @@ class VisitorApp(BoardApp):
         self.ahead_line = f"{self.ahead_text(ticket)}{wait}"
         self.notice = ""
         self.go("ticket")
+
+    def _title_of(self, procedure_id: str) -> str:
+        procedure = self.catalogue.procedure(procedure_id)
+        return i18n.procedure_title(procedure, self.language) if procedure else ""
 
     def _ticket_failed(self, flow: int, exc: BaseException) -> None:
         self.busy = False
@@ -483,10 +519,21 @@ class VisitorApp(BoardApp):
         """The "Écouter" button: say what the current screen shows and asks, after any call.
         When the kiosk cannot speak (no espeak-ng, no audio output), the visitor is told on the
         screen (the poll sees the failed reading in the announcer's problems)."""
-        text = self.spoken_screen()
+        language, voice = self.reading_voice()
+        text = self.spoken_screen(language)
         self._readings = [*self._readings[-4:], text]
-        if not self.announcer.read(text):
+        if not self.announcer.read(text, voice=voice):
             self._sound_failed()
+
+    def reading_voice(self) -> tuple[str, str | None]:
+        """(language of the text read, espeak-ng voice; None: the French default). In Créole,
+        the setting `creole_voice` chooses: the Créole text in the Haitian Creole voice ("ht"),
+        or the French text in the French voice ("fr")."""
+        if self.language == i18n.DEFAULT_LANGUAGE:
+            return i18n.DEFAULT_LANGUAGE, None
+        if self.options.creole_voice == "fr":
+            return i18n.DEFAULT_LANGUAGE, None
+        return self.language, self.options.creole_voice
 
     def _sound_failed(self) -> None:
         if self.sound_note is None:
@@ -501,47 +548,59 @@ class VisitorApp(BoardApp):
         if self.sound_note is not None:
             self.sound_note.shown = False
 
-    def spoken_screen(self) -> str:
-        """The current screen in words for the ear (no "N°", no "/")."""
+    def spoken_screen(self, language: str | None = None) -> str:
+        """The current screen in words for the ear (no "N°", no "/"), in `language` (the
+        screen's by default)."""
+        lang = language or self.language
+
+        def t(key: str, **values: Any) -> str:
+            return i18n.t(key, lang, **values)
+
         screen = self.manager.current if self.manager is not None else "accueil"
         if screen == "organisme":
-            names = ", ".join(o.label for o in self.catalogue.operators if o.id != "autre")
-            return self.t("read.organisme", names=names)
+            names = ", ".join(i18n.operator_label(o, lang)
+                              for o in self.catalogue.operators if o.id != "autre")
+            return t("read.organisme", names=names)
         if screen == "demarche":
             operator = self.catalogue.operator(self.operator_id)
-            names = ", ".join(p.title for p in self.catalogue.procedures_of(self.operator_id))
-            return self.t("read.demarche", operator=operator.label if operator else "", names=names)
+            names = ", ".join(i18n.procedure_title(p, lang)
+                              for p in self.catalogue.procedures_of(self.operator_id))
+            return t("read.demarche", names=names,
+                     operator=i18n.operator_label(operator, lang) if operator else "")
         if screen == "ticket" and self.ticket:
-            return self.t("read.ticket", number=self.ticket["number"],
-                          ahead=self.ahead_text(self.ticket),
-                          wait=self.wait_text(self.ticket).rstrip("."))
+            return t("read.ticket", number=self.ticket["number"],
+                     ahead=self.ahead_text(self.ticket, lang),
+                     wait=self.wait_text(self.ticket, lang).rstrip("."))
         if screen == "qr":
-            return self.t("read.qr")
-        parts = [self.t("accueil.welcome") + ".", self.stop_text + "."]
-        parts.append(self.t("read.accueil") if self.is_open else self.t("read.closed"))
+            return t("read.qr")
+        parts = [t("accueil.welcome") + ".", self._stop_text(self._board, lang) + "."]
+        parts.append(t("read.accueil") if self.is_open else t("read.closed"))
         if self._spoken_calls:
-            parts.append(self.t("read.calls", calls=", ".join(
-                self.t("read.call", number=number, desk=desk) for number, desk in self._spoken_calls)))
+            parts.append(t("read.calls", calls=", ".join(
+                t("read.call", number=number, desk=desk) for number, desk in self._spoken_calls)))
         return " ".join(parts)
 
-    def ahead_text(self, ticket: dict[str, Any]) -> str:
+    def ahead_text(self, ticket: dict[str, Any], language: str | None = None) -> str:
+        lang = language or self.language
         ahead = ticket.get("ahead", 0)
         if ahead == 0:
-            return self.t("ticket.ahead_none")
+            return i18n.t("ticket.ahead_none", lang)
         if ahead == 1:
-            return self.t("ticket.ahead_one")
-        return self.t("ticket.ahead_many", count=ahead)
+            return i18n.t("ticket.ahead_one", lang)
+        return i18n.t("ticket.ahead_many", lang, count=ahead)
 
-    def wait_text(self, ticket: dict[str, Any]) -> str:
+    def wait_text(self, ticket: dict[str, Any], language: str | None = None) -> str:
+        lang = language or self.language
         if not ticket:
             return ""
         if ticket.get("past_closing"):
-            return self.t(f"ticket.past_closing.{ticket['half']}", hour=ticket["closes_at"])
+            return i18n.t(f"ticket.past_closing.{ticket['half']}", lang,
+                          hour=ticket["closes_at"])
         if not ticket.get("known", True):
-            return self.t("ticket.wait_unknown")
+            return i18n.t("ticket.wait_unknown", lang)
         if ticket.get("low", 0) == 0:
-            return self.t("ticket.wait_short", high=ticket.get("high", 5))
-        return self.t("ticket.wait", low=ticket["low"], high=ticket["high"])
+            return i18n.t("ticket.wait_short", lang, high=ticket.get("high", 5))
+        return i18n.t("ticket.wait", lang, low=ticket["low"], high=ticket["high"])
 
     def print_list(self) -> None:
         if self.busy or not self.ticket:

@@ -348,7 +348,8 @@ def test_listen_reads_each_screen_aloud_after_the_calls(kiosk_app, visitor_ctx):
     k.app._banner_done(0)
     queued: list[str] = []
     real_read = announcer.read
-    announcer.read = lambda text: queued.append(text) or real_read(text)  # type: ignore[method-assign]
+    announcer.read = (  # type: ignore[method-assign]
+        lambda text, voice=None: queued.append(text) or real_read(text, voice=voice))
 
     def listen() -> str:
         k.tap("listen")
