@@ -33,6 +33,7 @@ from kiosk.vocabulary import (  # the one part of the core that db/ reads: plain
     AGE_BANDS,
     CHANNELS,
     DESK_STATUSES,
+    FEEDBACK_ANSWERS,
     GENDERS,
     HALVES,
     OUTCOMES,
@@ -237,6 +238,18 @@ class Event(Base):
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Feedback(Base):
+    """One "Votre avis" answer at the kiosk: anonymous, tied to the stopover only."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (CheckConstraint(_in("answer", FEEDBACK_ANSWERS), name="answer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stopover_id: Mapped[int] = mapped_column(ForeignKey("stopovers.id"), index=True)
+    answer: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class QueueRevision(Base):

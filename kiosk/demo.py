@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -39,12 +40,31 @@ def _demo_history(ctx: Context) -> str:
             f"au {french.short_date(report.end)}.\n")
 
 
+def demo_panels(data_dir: Path) -> str:
+    """The demo's own panels folder, made once: the shipped panels and a sample of a local
+    one, so that the window on Accueil shows what a coordinator would add."""
+    from kiosk.config import ASSETS_DIR
+    from kiosk.files import write_private
+    from kiosk.panels import PANELS_FOLDER
+
+    folder = data_dir / PANELS_FOLDER
+    if folder.exists():
+        return ""
+    folder.mkdir(mode=0o700, parents=True)
+    shipped = ASSETS_DIR / PANELS_FOLDER
+    for source in (*sorted(shipped.glob("*.*")), *sorted((shipped / "demo").glob("*.*"))):
+        if source.suffix in (".yaml", ".png", ".jpg"):
+            write_private(folder / source.name, source.read_bytes())
+    return f"Panneaux d'information de démonstration : {folder}."
+
+
 def seed_demo(ctx: Context) -> str:
     """Initialise the database and, unless a stopover is already open, open today's stopover
     and fill it with a few tickets: some waiting, one called, one in service, one finished.
     A database without any closed stopover first gets a year of history (seed_history)."""
     report = services.init_database(ctx)
-    accounts = _demo_staff(ctx)
+    panels = demo_panels(ctx.settings.data_dir)
+    accounts = _demo_staff(ctx) + (f"\n{panels.rstrip()}" if panels else "")
     snapshot = views.queue_snapshot(ctx)
     if snapshot.stopover is not None:
         return (f"Base prête ({report.procedures} démarches). Escale déjà ouverte : "

@@ -21,6 +21,7 @@ from db.models import (
     Demande,
     Desk,
     Event,
+    Feedback,
     QueueRevision,
     ScheduleSlot,
     Staff,
@@ -57,6 +58,7 @@ from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,
     DESK_STATUSES,
+    FEEDBACK_ANSWERS,
     GENDERS,
     OUTCOMES,
     RESIDENCE_ANSWERS,
@@ -873,3 +875,35 @@ def set_desk_status(ctx: Context, desk_id: int, status: str,
         desk.status = status
         log_event(session, ctx, f"desk_{status}", desk_id=desk_id, staff_id=staff_id)
         return status
+
+
+# ---------------------------------------------------------------- the visitors' opinion
+
+# A visitor's finger may tap twice, or tap a second face at once to "correct" the first: the
+# kiosk is anonymous, so "the same visitor" can only mean "the same kiosk, a moment later".
+FEEDBACK_REPEAT_SECONDS = 20
+
+
+def record_feedback(ctx: Context, answer: str,
+                    repeat_seconds: int = FEEDBACK_REPEAT_SECONDS) -> bool:
+    """Record one "Votre avis" answer (vocabulary.FEEDBACK_ANSWERS) for the open stopover,
+    anonymous: the stopover and the time only. Not recorded, and False returned, when no
+    stopover is open or when an answer was recorded at this stopover less than
+    `repeat_seconds` ago (a second tap of the same visitor). True when it counted.
+    Not a queue write: the revision is left alone (no screen needs to redraw)."""
+    if answer not in FEEDBACK_ANSWERS:
+        raise KioskError(f"Avis « {answer} » invalide ({', '.join(FEEDBACK_ANSWERS)}).")
+    now = ctx.now()
+    with ctx.sessions.begin() as session:
+        # the stopover's row lock serialises two taps on PostgreSQL (SQLite: BEGIN IMMEDIATE)
+        stopover_id = session.scalar(
+            select(Stopover.id).where(Stopover.closed_at.is_(None)).with_for_update())
+        if stopover_id is None:
+            return False
+        latest = session.scalar(select(func.max(Feedback.created_at))
+                                .where(Feedback.stopover_id == stopover_id))
+        # abs: a clock set back (the PC's time corrected) must not silence the kiosk for hours
+        if latest is not None and abs(now - latest) < dt.timedelta(seconds=repeat_seconds):
+            return False
+        session.add(Feedback(stopover_id=stopover_id, answer=answer, created_at=now))
+        return True

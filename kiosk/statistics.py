@@ -55,6 +55,7 @@ from kiosk import french
 from kiosk.context import Context
 from kiosk.domain import ACTIVE_STATES, Outcome, State
 from kiosk.errors import KioskError
+from kiosk.feedback import FeedbackReport, StopoverPlace, answers_by_stopover, summarise
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,
@@ -513,6 +514,8 @@ class Report:
     residence_vs_stop: tuple[Tally, ...]
     stopovers: tuple[StopoverRow, ...] = field(default=())
     withdrawn: int = 0  # tickets withdrawn at once by the visitor: not visits, counted apart
+    # "Votre avis" answers per commune and stop, beside the visits served (kiosk/feedback.py)
+    feedback: FeedbackReport = field(default_factory=lambda: summarise((), {}))
 
     def as_json(self) -> dict[str, Any]:
         t = self.totals
@@ -539,6 +542,7 @@ class Report:
             "comparison": {"previous": self.previous.as_json(),
                            "year_before": self.year_before.as_json()},
             "breakdowns": breakdowns,
+            "feedback": self.feedback.as_json(),
         }
 
 
@@ -718,6 +722,7 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
         service = _durations(session, scope, Ticket.service_seconds).get("all", Durations())
         service_by_operator = _durations(session, scope, Ticket.service_seconds,
                                          Ticket.operator_id)
+        answers = answers_by_stopover(session, scope.stopover_ids())
         withdrawn = session.scalar(
             select(func.count()).select_from(Ticket)
             .where(Ticket.stopover_id.in_(scope.stopover_ids()),
@@ -827,8 +832,12 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
         if outcome == Outcome.REDIRECTED:
             redirected[partner_name] = redirected.get(partner_name, 0) + n
 
+    feedback = summarise((StopoverPlace(s.id, s.commune_insee, s.commune, s.stop_id,
+                                        s.stop_label, s.counts.served) for s in aggregates),
+                         answers)
+
     return Report(
-        withdrawn=int(withdrawn),
+        withdrawn=int(withdrawn), feedback=feedback,
         period=period, commune=chosen, generated_at=ctx.now(), totals=totals, wait=wait,
         service=service, previous=previous, year_before=year_before,
         by_commune=by_commune, by_stop=by_stop, by_half=by_half, by_month=by_month,

@@ -67,6 +67,14 @@ RESIDENCE_ANSWERS: Final = _vocabulary(
     (RESIDENCE_UNSAID, "non dit"),
 )
 
+# "Votre avis" on the kiosk's Accueil: one tap on one of three faces, anonymous, tied to the
+# stopover only (kiosk/services.record_feedback).
+FEEDBACK_ANSWERS: Final = _vocabulary(
+    ("content", "content"),
+    ("moyen", "moyen"),
+    ("pas_content", "pas content"),
+)
+
 # What "not recorded" reads like in reports (a profile field left empty, a pre-0003 channel).
 NOT_RECORDED: Final = "non renseigné"
 

@@ -11,12 +11,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from kiosk.cli import apps, backup, content, export, history, queue, staff_user, stats
+from kiosk.cli import (
+    apps,
+    backup,
+    content,
+    export,
+    feedback,
+    history,
+    panels,
+    queue,
+    staff_user,
+    stats,
+)
 from kiosk.cli.common import PROG, Parser
 from kiosk.config import load_settings
 from kiosk.errors import KioskError, readable
 
-GROUPS = (queue, content, apps, staff_user, history, stats, export, backup)
+GROUPS = (queue, content, apps, staff_user, history, stats, export, backup, feedback, panels)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -127,6 +127,10 @@ def summary(report: dict[str, Any]) -> str:
         if partners:
             lines.append("  Orientées vers : " + ", ".join(
                 f"{p['label']} {_n(p['demandes'])}" for p in partners))
+    if "feedback" in report:
+        from kiosk.cli.feedback import feedback_lines
+
+        lines += ["", *feedback_lines(report["feedback"], top=TOP)]
     return "\n".join(lines)
 
 

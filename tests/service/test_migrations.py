@@ -44,7 +44,7 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path, database_facto
     url = database_factory()
     engine = make_engine(url)
     with engine.begin() as conn:  # start from an empty schema at the first revision
-        for table in ("demandes", "events", "tickets", "stopovers", "schedule", "desks", "staff",
+        for table in ("feedback", "demandes", "events", "tickets", "stopovers", "schedule", "desks", "staff",
                       "stops", "communes", "queue_revision", "alembic_version"):
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     command.upgrade(config_of(engine), "0001")
@@ -79,7 +79,7 @@ def test_0003_completes_existing_visits_from_the_event_log(database_factory):
     url = database_factory()
     engine = make_engine(url)
     with engine.begin() as conn:
-        for table in ("demandes", "events", "tickets", "stopovers", "schedule", "desks", "staff",
+        for table in ("feedback", "demandes", "events", "tickets", "stopovers", "schedule", "desks", "staff",
                       "stops", "communes", "queue_revision", "alembic_version"):
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     command.upgrade(config_of(engine), "0002")
