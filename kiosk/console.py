@@ -371,6 +371,7 @@ class StaffService:
         does, said in words; an error names the file, the line when known, and the field."""
         from kiosk.catalogue import load_catalogue
         from kiosk.itinerary import load_itinerary
+        from kiosk.planning import closures_path
 
         self._coordinator(staff_id)
         settings = self.ctx.settings
@@ -389,7 +390,8 @@ class StaffService:
                          f"(plus de 12 mois) : {names}.")
             catalogue_line = CheckLine(True, text)
         try:
-            itinerary = load_itinerary(settings.effective_itinerary_dir)
+            itinerary = load_itinerary(settings.effective_itinerary_dir,
+                                       closures_path(settings.data_dir))
         except KioskError as exc:
             itinerary_line = CheckLine(False, f"Itinéraire : erreur dans {exc.message}")
         else:

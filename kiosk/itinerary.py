@@ -11,6 +11,7 @@ from typing import Any
 from kiosk.catalogue import ID_PATTERN
 from kiosk.domain import Half
 from kiosk.errors import DataFileError, readable
+from kiosk.planning import days_off, load_closures, parse_place
 from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 
 INSEE_PATTERN = re.compile(r"^97[0-9]{3}$")
@@ -26,11 +27,27 @@ ESPACE_SUD: dict[str, str] = {
 }
 
 
+UNCONFIRMED = "sous réserve"
+
+
+def shown_name(name: str, confirmed: bool) -> str:
+    """A stop's place as visitors read it: "Génipa, place du quartier (sous réserve)" while the
+    coordinator has not confirmed the place."""
+    return name if confirmed else f"{name} ({UNCONFIRMED})"
+
+
 @dataclass(frozen=True)
 class StopDef:
     id: str
     name: str
     commune_insee: str
+    per_month: int = 1  # passages a month the planner gives it: 0 (kept for history), 1 or 2
+    confirmed: bool = True  # False: the coordinator has not confirmed the place yet
+    place: tuple[int, int] | None = None  # (nth, weekday): "place: 4e jeudi" for the planner
+
+    @property
+    def shown_name(self) -> str:
+        return shown_name(self.name, self.confirmed)
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,9 @@ class SlotDef:
 class Itinerary:
     communes: tuple[CommuneDef, ...]
     schedule: tuple[SlotDef, ...]
+
+    def stop(self, stop_id: str) -> StopDef | None:
+        return next((s for c in self.communes for s in c.stops if s.id == stop_id), None)
 
 
 def _fail(path: Path, where: str, field: str, detail: str, entry: Any) -> DataFileError:
@@ -88,7 +108,19 @@ def _check_fields(path: Path, entry: Any, where: str, allowed: set[str]) -> None
             raise _fail(path, where, str(key), "champ inconnu", entry)
 
 
-def load_itinerary(folder: Path) -> Itinerary:
+def _flag(path: Path, entry: Any, where: str, field: str, default: bool) -> bool:
+    value = entry.get(field, default)
+    if not isinstance(value, bool):
+        raise _fail(path, where, field, "« true » ou « false »", entry)
+    return value
+
+
+def load_itinerary(folder: Path, closures: Path | None = None,
+                   check_days_off: bool = True) -> Itinerary:
+    """The communes, their stops and the schedule of `folder`; a half-day on a public holiday, a
+    carnival day or one of the coordinator's closures (the file `closures`, see
+    kiosk.planning.load_closures) is refused with the file, the line and the day (unless
+    `check_days_off` is false: the planner reads the schedule it is about to replace)."""
     communes_path, schedule_path = folder / "communes.yaml", folder / "schedule.yaml"
     communes: list[CommuneDef] = []
     stop_ids: set[str] = set()
@@ -116,17 +148,37 @@ def load_itinerary(folder: Path) -> Itinerary:
             raise _fail(communes_path, where, "stops", "il faut au moins un arrêt", entry)
         for s_index, stop in enumerate(raw_stops, 1):
             s_where = f"{where}, arrêt n° {s_index}"
-            _check_fields(communes_path, stop, s_where, {"id", "name"})
+            _check_fields(communes_path, stop, s_where, {"id", "name", "per_month", "confirmed",
+                                                         "place"})
             stop_id = _text(communes_path, stop, s_where, "id", ID_PATTERN, 64)
             if stop_id in stop_ids:
                 raise _fail(communes_path, s_where, "id", f"arrêt « {stop_id} » en double", stop)
             stop_ids.add(stop_id)
-            stops.append(StopDef(stop_id, _text(communes_path, stop, s_where, "name"), insee))
+            per_month = stop.get("per_month", 1)
+            if isinstance(per_month, bool) or per_month not in (0, 1, 2):
+                raise _fail(communes_path, s_where, "per_month", "0, 1 ou 2 passages par mois",
+                            stop)
+            stop_name = _text(communes_path, stop, s_where, "name")
+            place = None
+            if "place" in stop:
+                place = parse_place(str(stop["place"]))
+                if place is None or place[1] > 4 or (per_month == 2 and place[0] > 2):
+                    raise _fail(communes_path, s_where, "place", "un jour du mois comme "
+                                "« 2e mardi » (1er à 4e, lundi à vendredi ; 1er ou 2e pour "
+                                "deux passages)", stop)
+            stops.append(StopDef(stop_id, stop_name, insee, int(per_month),
+                                 _flag(communes_path, stop, s_where, "confirmed", True), place))
         communes.append(CommuneDef(insee, name, tuple(stops)))
 
     schedule: list[SlotDef] = []
     taken: set[tuple[dt.date, str]] = set()
-    for index, entry in enumerate(_list(schedule_path, load_yaml(schedule_path), "schedule"), 1):
+    entries = _list(schedule_path, load_yaml(schedule_path), "schedule")
+    dates: list[dt.date] = [e["day"] for e in entries if isinstance(e, dict)
+                            and isinstance(e.get("day"), dt.date)
+                            and not isinstance(e.get("day"), dt.datetime)]
+    off = days_off(min(dates), max(dates), load_closures(closures) if closures else None) \
+        if dates and check_days_off else {}
+    for index, entry in enumerate(entries, 1):
         where = f"demi-journée n° {index}"
         _check_fields(schedule_path, entry, where, {"day", "half", "stop"})
         day = entry.get("day")
@@ -141,6 +193,10 @@ def load_itinerary(folder: Path) -> Itinerary:
                         f"arrêt inconnu « {readable(str(stop_id), 60)} »", entry)
         if (day, half) in taken:
             raise _fail(schedule_path, where, "day", f"{day} {half} est déjà prévu", entry)
+        if day in off:
+            raise _fail(schedule_path, where, "day",
+                        f"{day} : {off[day].describe()}, le bus ne circule pas ce jour-là "
+                        "(« kiosk itinerary plan » refait le calendrier)", entry)
         taken.add((day, half))
         schedule.append(SlotDef(day, str(half), str(stop_id)))
     schedule.sort(key=lambda s: (s.day, s.half != Half.MORNING))

@@ -54,6 +54,7 @@ from kiosk.errors import (
     VisitsInProgress,
 )
 from kiosk.itinerary import load_itinerary
+from kiosk.planning import closures_path
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,
@@ -253,13 +254,14 @@ def init_database(ctx: Context) -> InitReport:
     that vanished from the itinerary are kept (old stopovers point at them) but marked inactive."""
     upgrade(ctx.engine)
     catalogue = ctx.catalogue
-    itinerary = load_itinerary(ctx.settings.effective_itinerary_dir)
+    itinerary = load_itinerary(ctx.settings.effective_itinerary_dir,
+                               closures_path(ctx.settings.data_dir))
     with ctx.sessions.begin() as session:
         _upsert(session, Commune, [{"insee": c.insee, "name": c.name}
                                    for c in itinerary.communes], "insee")
         stops = [s for c in itinerary.communes for s in c.stops]
         _upsert(session, Stop, [{"id": s.id, "commune_insee": s.commune_insee, "name": s.name,
-                                 "active": True} for s in stops], "id")
+                                 "active": True, "confirmed": s.confirmed} for s in stops], "id")
         session.execute(
             update(Stop).where(Stop.id.not_in([s.id for s in stops])).values(active=False)
         )

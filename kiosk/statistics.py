@@ -870,6 +870,21 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
     )
 
 
+def stopover_rows(ctx: Context, period: Period) -> tuple[StopoverRow, ...]:
+    """One row per stopover of the period with its counts and largest queue, without the rest
+    of the report: what the itinerary's review (`kiosk itinerary review`) and the expected
+    attendance of a planned half-day roll up by stop, weekday and month."""
+    dialect = ctx.engine.dialect.name
+    scope = _Scope(period, None)
+    with ctx.read() as session:
+        aggregates = _stopover_aggregates(session, scope, dialect)
+        peaks = _peak_queues(session, scope)
+    return tuple(
+        StopoverRow(s.id, s.day, s.half, s.stop_id, s.stop_label, s.commune_insee, s.commune,
+                    s.counts, peaks.get(s.id, 0))
+        for s in aggregates)
+
+
 # ---------------------------------------------------------------- anonymous rows
 
 

@@ -24,6 +24,7 @@ from db.models import (
 )
 from kiosk.context import Context
 from kiosk.domain import State
+from kiosk.itinerary import shown_name
 from kiosk.services import DEVICES, StopoverInfo, stopover_info
 from kiosk.vocabulary import OUTCOMES
 
@@ -232,23 +233,34 @@ class Passage:
     day: dt.date
     half: str
     stop_id: str
-    stop_name: str
+    stop_name: str  # as visitors read it: "… (sous réserve)" while the place is not confirmed
     commune_insee: str
     commune_name: str
+    confirmed: bool = True
 
 
 def _passages(ctx: Context, *conditions: Any, limit: int) -> tuple[Passage, ...]:
     with ctx.read() as session:
         rows = session.execute(
             select(ScheduleSlot.day, ScheduleSlot.half, Stop.id, Stop.name, Commune.insee,
-                   Commune.name.label("commune_name"))
+                   Commune.name.label("commune_name"), Stop.confirmed)
             .join(Stop, Stop.id == ScheduleSlot.stop_id)
             .join(Commune, Commune.insee == Stop.commune_insee)
             .where(*conditions)
             .order_by(ScheduleSlot.day, ScheduleSlot.half.desc())  # morning before afternoon
             .limit(limit)
         ).all()
-    return tuple(Passage(r.day, r.half, r.id, r.name, r.insee, r.commune_name) for r in rows)
+    return tuple(Passage(r.day, r.half, r.id, shown_name(r.name, r.confirmed), r.insee,
+                         r.commune_name, r.confirmed) for r in rows)
+
+
+def planned_passages(ctx: Context, start: dt.date, end: dt.date,
+                     commune_insee: str | None = None) -> tuple[Passage, ...]:
+    """Every planned half-day from `start` to `end` (one commune's, or all): the calendars."""
+    conditions = [ScheduleSlot.day >= start, ScheduleSlot.day <= end]
+    if commune_insee is not None:
+        conditions.append(Stop.commune_insee == commune_insee)
+    return _passages(ctx, *conditions, limit=100_000)
 
 
 def today_stop(ctx: Context, today: dt.date | None = None) -> Passage | None:
@@ -281,12 +293,12 @@ def itinerary_listing(ctx: Context, after: dt.date | None = None,
     with ctx.read() as session:
         communes = session.execute(select(Commune.insee, Commune.name).order_by(Commune.name)).all()
         stops = session.execute(
-            select(Stop.commune_insee, Stop.id, Stop.name).where(Stop.active.is_(True))
-            .order_by(Stop.id)
+            select(Stop.commune_insee, Stop.id, Stop.name, Stop.confirmed)
+            .where(Stop.active.is_(True)).order_by(Stop.id)
         ).all()
     by_commune: dict[str, list[tuple[str, str]]] = {}
-    for insee, stop_id, name in stops:
-        by_commune.setdefault(insee, []).append((stop_id, name))
+    for insee, stop_id, name, confirmed in stops:
+        by_commune.setdefault(insee, []).append((stop_id, shown_name(name, confirmed)))
     return tuple(
         CommuneListing(
             insee, name, tuple(by_commune.get(insee, [])),

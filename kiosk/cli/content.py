@@ -9,6 +9,7 @@ from typing import Any
 from kiosk import services, views
 from kiosk.catalogue import load_catalogue
 from kiosk.cli.common import FILE_PATH, TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
+from kiosk.cli.itinerary import register_actions
 from kiosk.config import Settings
 
 
@@ -117,6 +118,7 @@ def register(sub: Any) -> None:
     p = it.add_parser("list", help="lister communes, arrêts et prochains passages")
     json_flag(p)
     p.set_defaults(run=cmd_itinerary_list)
+    register_actions(it)  # plan, export, review: kiosk/cli/itinerary.py
 
     p = sub.add_parser("checklist", help="liste des papiers d'une démarche : ticket, A4 ou QR code")
     p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
