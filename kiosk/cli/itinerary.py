@@ -231,8 +231,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             cal.write_png(passages, out, start, bus_contact(settings),
                           commune[1] if commune else "tout l'Espace Sud")
         else:
+            off = planning.days_off(start, end, planning.load_closures(
+                planning.closures_path(settings.data_dir)))
             cal.write_pdf(passages, out, start, end, bus_contact(settings), args.paper, commune,
-                          staff_note)
+                          staff_note, {d: o.reason for d, o in off.items()})
     finally:
         ctx.dispose()
     emit(args, {"out": str(out), "format": args.format, "passages": len(passages),
@@ -244,8 +246,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------- review
 
 
-def review_rows(ctx: Any, period: Period, under: float, over: float,
-                unserved_over: float) -> list[dict[str, Any]]:
+def review_rows(ctx: Any, period: Period, under: float | None, over: float | None,
+                unserved_over: float) -> tuple[list[dict[str, Any]], float, float]:
     """Per stop: half-days served, visitors and demandes per half-day, people unserved at
     closing, the trend against the previous period of the same length, and a mark when the stop
     is under or over the thresholds (so that the coordinator changes its frequency)."""
@@ -265,6 +267,11 @@ def review_rows(ctx: Any, period: Period, under: float, over: float,
         return found
 
     current, previous = roll(now), roll(before)
+    # without thresholds given: half and one and a half times the median stop of the period
+    rates = sorted(v[1] / v[0] for v in current.values() if v[0])
+    median = rates[len(rates) // 2] if rates else 0.0
+    under = round(median / 2, 1) if under is None else under
+    over = round(median * 1.5, 1) if over is None else over
     labels = {r.stop_id: (r.stop_label, r.commune) for r in (*now, *before)}
     result = []
     for stop_id in sorted(set(current) | set(names), key=lambda s: (names.get(s, labels.get(
@@ -290,7 +297,7 @@ def review_rows(ctx: Any, period: Period, under: float, over: float,
             "previous_visitors_per_half_day": round(old_per, 1) if old_per else None,
             "trend": trend, "mark": mark,
         })
-    return result
+    return result, under, over
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
@@ -298,12 +305,12 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     period = Period.between(start, end)
     ctx = open_database(settings)
     try:
-        rows = review_rows(ctx, period, args.under, args.over, args.unserved)
+        rows, under, over = review_rows(ctx, period, args.under, args.over, args.unserved)
     finally:
         ctx.dispose()
     lines = [f"Arrêts {period.label} (comparé aux {period.days} jours d'avant) ; seuils : moins "
-             f"de {french.number(args.under, 1)} visiteurs par demi-journée = « sous », plus de "
-             f"{french.number(args.over, 1)} ou plus de {french.number(args.unserved, 1)} non "
+             f"de {french.number(under, 1)} visiteurs par demi-journée = « sous », plus de "
+             f"{french.number(over, 1)} ou plus de {french.number(args.unserved, 1)} non "
              "reçus = « au-dessus »."]
     lines.append(f"{'commune – arrêt':<52} {'demi-j.':>7} {'visit./dj':>9} {'dem./dj':>8} "
                  f"{'non reçus':>9} {'tendance':>9}  repère")
@@ -319,7 +326,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
                      f"{french.signed_percent(r['trend']):>9}  {r['mark'] or ''}")
     emit(args, {"from": start.isoformat(), "to": end.isoformat(),
                 "previous": period.previous().as_json(),
-                "thresholds": {"under": args.under, "over": args.over,
+                "thresholds": {"under": under, "over": over,
                                "unserved": args.unserved},
                 "stops": rows}, "\n".join(lines))
     return 0
@@ -363,10 +370,12 @@ def register_actions(it: Any) -> None:
     p = it.add_parser("review", help="fréquentation de chaque arrêt, pour ajuster le planning")
     p.add_argument("--from", dest="start", required=True, metavar="DATE")
     p.add_argument("--to", required=True, metavar="DATE")
-    p.add_argument("--under", type=_threshold, default=8.0, metavar="N",
-                   help="repère « sous » : moins de N visiteurs par demi-journée (8)")
-    p.add_argument("--over", type=_threshold, default=30.0, metavar="N",
-                   help="repère « au-dessus » : plus de N visiteurs par demi-journée (30)")
+    p.add_argument("--under", type=_threshold, metavar="N",
+                   help="repère « sous » : moins de N visiteurs par demi-journée "
+                        "(défaut : la moitié de l'arrêt médian)")
+    p.add_argument("--over", type=_threshold, metavar="N",
+                   help="repère « au-dessus » : plus de N visiteurs par demi-journée "
+                        "(défaut : une fois et demie l'arrêt médian)")
     p.add_argument("--unserved", type=_threshold, default=3.0, metavar="N",
                    help="repère « au-dessus » aussi : plus de N non reçus par demi-journée (3)")
     json_flag(p)

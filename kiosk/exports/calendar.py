@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import io
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from icalendar import Event
@@ -172,7 +172,7 @@ def _wrap(text: str, font: str, size: float, width: float, lines: int) -> list[s
 
 def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading: str,
                  contact: str, page_w: float, page_h: float, one_commune: bool,
-                 staff_note: StaffNote | None) -> None:
+                 staff_note: StaffNote | None, off: Mapping[dt.date, str]) -> None:
     from reportlab.pdfgen.canvas import Canvas
 
     assert isinstance(c, Canvas)
@@ -228,6 +228,11 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
             c.setFillColorRGB(*(INK if found else MID))
             c.setFont(FONT_BOLD, 20)
             c.drawString(x + 2.5 * MM, y - 9 * MM, french.day_number(day.day))
+            if day in off and not found:  # why the bus does not come: people ask
+                c.setFont(FONT, 11)
+                for k, line in enumerate(_wrap(f"Pas de bus : {off[day]}", FONT, 11,
+                                               col_w - 5 * MM, 3)):
+                    c.drawString(x + 2.5 * MM, y - 16 * MM - k * 13, line)
             inner = col_w - 5 * MM
             line_y = y - 16 * MM
             for p in found[:2]:
@@ -250,6 +255,7 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
                     for line in _wrap(staff_note(p), FONT, 10, inner, 2):
                         c.drawString(x + 2.5 * MM, line_y, line)
                         line_y -= 12
+        y -= row_h
     # the footer: the bus's contact, what "sous réserve" means
     c.setFillColorRGB(*INK)
     c.setStrokeColorRGB(*LIGHT)
@@ -272,7 +278,8 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
 
 def write_pdf(passages: Sequence[Passage], out: Path, start: dt.date, end: dt.date,
               contact: str, paper: str = "a4", commune: tuple[str, str] | None = None,
-              staff_note: StaffNote | None = None) -> Path:
+              staff_note: StaffNote | None = None,
+              off: Mapping[dt.date, str] | None = None) -> Path:
     """Monthly posters: for each month, the whole territory then one page per commune (only
     that commune's page when `commune` is given). A3 is the same page enlarged."""
     from reportlab.lib.pagesizes import A3, A4
@@ -300,7 +307,8 @@ def write_pdf(passages: Sequence[Passage], out: Path, start: dt.date, end: dt.da
         for heading, shown, one in pages:
             c.saveState()
             c.scale(scale, scale)
-            _poster_page(c, month, shown, heading, contact, A4[0], A4[1], one, staff_note)
+            _poster_page(c, month, shown, heading, contact, A4[0], A4[1], one, staff_note,
+                         off or {})
             c.restoreState()
             c.showPage()
     c.save()
