@@ -45,6 +45,10 @@ class Settings:
     # "Kouté" on the Créole screens: "ht" reads the Créole text with espeak-ng's Haitian Creole
     # voice (the closest offline one); "fr" reads the French text with the French voice
     creole_voice: str = "ht"
+    # on every checklist (receipt, A4, phone codes): the bus's phone, none until the coordinator
+    # sets it, and where its calendar of passages is posted
+    bus_phone: str = ""
+    bus_calendar: str = "en mairie et sur espacesud.fr"
     config_file: Path | None = None
 
     @property
@@ -82,12 +86,15 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "staff_exit_pin": str,
     "visitor_display": str,
     "staff_display": str,
+    "bus_phone": str,
+    "bus_calendar": str,
     "creole_voice": str,
 }
 
 _PATH_KEYS = {"data_dir", "catalogue_dir", "itinerary_dir"}
 STAFF_EXIT_PIN = re.compile(r"[0-9]{4,8}")
 CREOLE_VOICES = ("ht", "fr")
+BUS_PHONE = re.compile(r"\+?[0-9][0-9 .]{2,18}[0-9]")
 DISPLAY_PATTERN = re.compile(r"^(fullscreen|\d{3,5}x\d{3,5}\+\d{1,5}\+\d{1,5})$")
 
 
@@ -137,6 +144,11 @@ def _from_file(path: Path) -> dict[str, Any]:
         if key == "creole_voice" and value not in CREOLE_VOICES:
             raise DataFileError(str(path), "« creole_voice » : « ht » (voix créole haïtienne) "
                                            "ou « fr » (le texte français)", line)
+        if key == "bus_phone" and value and not BUS_PHONE.fullmatch(value):
+            raise DataFileError(str(path), "« bus_phone » : un numéro de téléphone, par exemple "
+                                           "« 05 96 00 00 00 »", line)
+        if key == "bus_calendar" and len(value) > 80:
+            raise DataFileError(str(path), "« bus_calendar » : 80 caractères au plus", line)
         if key == "printer" and value not in ("file", "cups"):
             raise DataFileError(str(path), "« printer » : « file » ou « cups »", line)
         if key in _PATH_KEYS:

@@ -9,6 +9,7 @@ kiosk/qr.py, French dates in kiosk/french.py, the owner-only file writer in kios
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -20,6 +21,9 @@ from typing import Any
 from kiosk import french
 from kiosk.catalogue import Operator, Procedure
 from kiosk.files import write_private
+from kiosk.french import NBSP
+from kiosk.i18n import at_commune
+from kiosk.itinerary import UNCONFIRMED
 from kiosk.pdf_layout import (
     AUTHOR,
     CREATOR,
@@ -31,91 +35,215 @@ from kiosk.pdf_layout import (
     register_fonts,
     text_width,
 )
-from kiosk.qr import qr_modules
+from kiosk.qr import capacity_bytes, qr_modules
+from kiosk.vocabulary import HALVES
 
-SHORTENED = "Liste raccourcie : demandez la liste complète au bus PLUS."
+TO_CONFIRM = "À confirmer avec l'animatrice"
+REQUIRED = "(obligatoire)"
+DEFAULT_CALENDAR = "en mairie et sur espacesud.fr"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A planned half-day of the bus: when, and where (the stop and its commune). `confirmed`
+    False: the coordinator has not confirmed the place yet, the slip says "sous réserve"."""
+
+    day: dt.date
+    half: str  # "morning" | "afternoon"
+    stop_name: str
+    commune_name: str | None = None
+    confirmed: bool = True
 
 
 @dataclass(frozen=True)
 class Slip:
-    """The visit the checklist is printed for: ticket, time, where the bus is, when it comes back."""
+    """The visit the checklist is printed for: ticket, time, where the bus is, when and where it
+    comes back, and how to reach the bus (phone, where its calendar is posted)."""
 
     number: int | None
     printed_at: dt.datetime
     stop_name: str | None
     commune_name: str | None
-    next_passages: tuple[tuple[dt.date, str, str], ...] = ()  # (day, "morning"|"afternoon", stop)
+    # Visit, or (day, "morning"|"afternoon", stop name) for a stop of this slip's commune
+    next_passages: tuple[Visit | tuple[dt.date, str, str], ...] = ()
+    bus_phone: str = ""
+    calendar: str = DEFAULT_CALENDAR
+
+    @property
+    def visits(self) -> tuple[Visit, ...]:
+        return tuple(p if isinstance(p, Visit) else Visit(p[0], p[1], p[2], self.commune_name)
+                     for p in self.next_passages)
 
 
 def _where(slip: Slip) -> str | None:
     if slip.stop_name and slip.commune_name:
-        return f"{slip.stop_name} ({slip.commune_name})"
-    return slip.stop_name or slip.commune_name
+        return f"{slip.stop_name} ({_joined(slip.commune_name)})"
+    return slip.stop_name or (_joined(slip.commune_name) if slip.commune_name else None)
 
 
-# ---------------------------------------------------------------- phone text
+def _joined(name: str) -> str:
+    """A name that no line break may cut ("Le Marin", "Les Trois-Îlets")."""
+    return name.replace(" ", NBSP)
 
 
-def phone_text(procedure: Procedure, operator: Operator, slip: Slip, limit: int = 1000) -> str:
-    """The checklist as plain text for a phone camera, at most `limit` bytes of UTF-8.
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_NUMBER_SPACES = re.compile(rf"(?<=\d) (?=\d|h\b|€|%|{_MONTHS})|(?<=\bh) (?=\d)|(?<=\bn°) ")
 
-    When too long: pitfalls go first (from the last), then steps, then trailing documents, then
-    the optional lines; a last line then says the list was shortened. The title, the ticket
-    number and the official link always stay.
-    """
-    docs, steps, pits = list(procedure.documents), list(procedure.steps), list(procedure.pitfalls)
+
+def keep_numbers(text: str) -> str:
+    """No line break inside a number: "05 96 12 34 56", "9 h 05", "15 décembre", "100 €"."""
+    return _NUMBER_SPACES.sub(NBSP, text)
+
+
+def passage_line(visit: Visit, joined: bool = False) -> str:
+    """"mardi 15 décembre, matin : au Marin, Duprey, parking du quartier": when, and the place by
+    its commune and stop (two stops of one commune are told apart)."""
+    when = f"{french.day_and_month(visit.day)}, {HALVES.get(visit.half, visit.half)}"
+    commune = at_commune(visit.commune_name) if visit.commune_name else ""
+    if joined:  # a printed line never breaks inside "au Marin"
+        commune = commune.replace(" ", NBSP)
+    place = f"{commune}, {visit.stop_name}" if commune else visit.stop_name
+    # the read model may have said it in the stop's name already (itinerary.shown_name)
+    reserve = "" if visit.confirmed or UNCONFIRMED in visit.stop_name else f" ({UNCONFIRMED})"
+    return f"{when} : {place}{reserve}"
+
+
+def checked_line(procedure: Procedure) -> str:
+    """"Vérifié le 20/11/2026", or "À confirmer avec l'animatrice" for an entry nobody could
+    check against its official source: a slip never carries a date it did not earn."""
+    if procedure.verified_on is None:
+        return TO_CONFIRM
+    return f"Vérifié le {procedure.verified_on:%d/%m/%Y}"
+
+
+def contact_lines(slip: Slip) -> list[str]:
+    """How to reach the bus after the visit: its phone (when the coordinator set one) and where
+    its calendar is posted."""
+    lines = [f"Téléphone du bus PLUS : {slip.bus_phone}"] if slip.bus_phone else []
+    if slip.calendar:
+        lines.append(f"Calendrier des passages : {slip.calendar}")
+    return lines
+
+
+def document_line(procedure: Procedure, index: int) -> str:
+    """A paper to bring, "(obligatoire)" after it when the official source makes it so."""
+    text = procedure.documents[index]
+    return f"{text} {REQUIRED}" if procedure.is_required(index) else text
+
+
+# ---------------------------------------------------------------- phone codes
+
+PHONE_CODE_BYTES = capacity_bytes()  # what one code the kiosk shows may hold (kiosk/qr.py)
+
+
+def _phone_header(procedure: Procedure, operator: Operator, slip: Slip) -> list[str]:
+    lines = [HEADER, procedure.title, operator.name]
+    when = french.date_and_time(slip.printed_at)
+    lines.append(f"Ticket n° {slip.number} – {when}" if slip.number is not None else when)
     where = _where(slip)
-    extras = {"date": True, "where": where is not None, "online": True,
-              "passages": bool(slip.next_passages), "verified": True}
-
-    def render(shortened: bool) -> str:
-        lines = [HEADER, procedure.title, operator.name]
-        ticket = f"Ticket n° {slip.number}" if slip.number is not None else ""
-        if extras["date"]:
-            ticket = f"{ticket} – {french.date_and_time(slip.printed_at)}" if ticket else \
-                french.date_and_time(slip.printed_at)
-        if ticket:
-            lines.append(ticket)
-        if extras["where"]:
-            lines.append(f"Arrêt : {where}")
-        if docs:
-            lines += ["", "Papiers à apporter :"] + [f"- {d}" for d in docs]
-        if steps:
-            lines += ["", "Étapes :"] + [f"{i}. {s}" for i, s in enumerate(steps, 1)]
-        if extras["online"]:
-            lines += ["", f"À faire en ligne : {procedure.online}"]
-        if pits:
-            lines += ["", "Attention :"] + [f"- {p}" for p in pits]
-        lines += ["", f"Site officiel : {procedure.url}"]
-        if extras["passages"]:
-            lines += ["", "Prochains passages du bus ici :"]
-            lines += [f"- {french.passage(*p)}" for p in slip.next_passages]
-        if extras["verified"]:
-            lines += ["", f"Vérifié le {procedure.verified_on:%d/%m/%Y}"]
-        if shortened:
-            lines += ["", SHORTENED]
-        return "\n".join(lines)
-
-    def fits(text: str) -> bool:
-        return len(text.encode("utf-8")) <= limit
-
-    text = render(False)
-    if fits(text):
-        return text
-    for items in (pits, steps, docs):
-        while items:
-            items.pop()
-            text = render(True)
-            if fits(text):
-                return text
-    for key in ("verified", "passages", "online", "where", "date"):
-        extras[key] = False
-        text = render(True)
-        if fits(text):
-            return text
-    raise ValueError(f"limite de {limit} octets trop petite pour le titre, le numéro et le lien")
+    if where:
+        lines.append(f"Arrêt : {where}".replace(NBSP, " "))
+    return lines
 
 
+def _phone_sections(procedure: Procedure, slip: Slip) -> list[tuple[str, list[str]]]:
+    """(heading, lines) in the order that matters to the visitor: papers, warnings, steps, the
+    link, next passages, how to reach the bus, the date the entry was checked."""
+    sections = [("Papiers à apporter", [f"- {document_line(procedure, i)}"
+                                        for i in range(len(procedure.documents))])]
+    if procedure.pitfalls:
+        sections.append(("Attention", [f"- {p}" for p in procedure.pitfalls]))
+    sections.append(("Étapes", [f"{i}. {s}" for i, s in enumerate(procedure.steps, 1)]))
+    sections.append(("", [f"À faire en ligne : {procedure.online}",
+                          f"Site officiel : {procedure.url}"]))
+    if slip.next_passages:
+        sections.append(("Prochains passages du bus",
+                         [f"- {passage_line(v)}" for v in slip.visits]))
+    sections.append(("", [*contact_lines(slip), checked_line(procedure)]))
+    return sections
+
+
+def _size(lines: Sequence[str]) -> int:
+    return len("\n".join(lines).encode("utf-8"))
+
+
+def _pack(first: list[str], later: list[str], sections: list[tuple[str, list[str]]],
+          limit: int, keep_whole: bool) -> list[list[str]]:
+    """Lay the sections out over codes (placeholder markers "9" of the final length)."""
+    reserve = len(b"\n\nSuite dans le code 9.")
+    codes: list[list[str]] = [list(first)]
+
+    def fits(extra: Sequence[str]) -> bool:
+        return _size([*codes[-1], *extra]) + reserve <= limit
+
+    def fresh() -> bool:
+        return len(codes[-1]) == len(first if len(codes) == 1 else later)
+
+    for index, (heading, lines) in enumerate(sections):
+        block = ["", *([f"{heading} :"] if heading else []), *lines]
+        if fits(block):
+            codes[-1] += block
+            continue
+        if (index == 0 or keep_whole) and not fresh():
+            codes.append(list(later))
+            if fits(block):  # the list whole in the next code rather than cut
+                codes[-1] += block
+                continue
+        pending, started = list(lines), False
+        while pending:
+            title = [f"{heading} (suite) :" if started else f"{heading} :"] if heading else []
+            take = 0
+            while take < len(pending) and fits(["", *title, *pending[:take + 1]]):
+                take += 1
+            if take == 0:
+                if fresh():
+                    raise ValueError(f"ligne trop longue pour un QR code ({limit} octets) : "
+                                     f"{pending[0][:60]}")
+                codes.append(list(later))
+                continue
+            codes[-1] += ["", *title, *pending[:take]]
+            pending, started = pending[take:], True
+            if pending:
+                codes.append(list(later))
+    return codes
+
+
+def phone_codes(procedure: Procedure, operator: Operator, slip: Slip,
+                limit: int = PHONE_CODE_BYTES) -> tuple[str, ...]:
+    """The checklist as plain text for a phone camera, in as many codes as it takes, each at most
+    `limit` bytes of UTF-8: nothing is ever left out.
+
+    One code when it fits. Otherwise "Code 1 sur 2" after the header and "Suite dans le code 2."
+    at the end of each code but the last; the papers stay whole in the first code (unless they
+    alone exceed a code); a warnings or steps list cut between codes goes on under its heading
+    with "(suite)". Raises ValueError when a single line cannot fit in a code.
+    """
+    header = _phone_header(procedure, operator, slip)
+    sections = _phone_sections(procedure, slip)
+    whole = list(header)
+    for heading, lines in sections:
+        whole += ["", *([f"{heading} :"] if heading else []), *lines]
+    if _size(whole) <= limit:
+        return ("\n".join(whole),)
+
+    first = [*header, "Code 1 sur 9 : la suite est dans le code 2."]
+    later = [f"{HEADER} – {procedure.title}", "Code 9 sur 9 (suite)"]
+    # fewest codes first; for as many, lists moved whole to the next code rather than cut
+    codes = min((_pack(first, later, sections, limit, keep) for keep in (True, False)), key=len)
+    count = len(codes)
+    if count > 9:
+        raise ValueError(f"liste trop longue pour {count} QR codes")
+    texts = []
+    for number, lines in enumerate(codes, 1):
+        lines = list(lines)
+        if number == 1:
+            lines[len(header)] = f"Code 1 sur {count} : la suite est dans le code 2."
+        else:
+            lines[1] = f"Code {number} sur {count} (suite)"
+        if number < count:
+            lines += ["", f"Suite dans le code {number + 1}."]
+        texts.append("\n".join(lines))
+    return tuple(texts)
 
 
 # ---------------------------------------------------------------- layout
@@ -170,6 +298,7 @@ class _Style:
     margin_top: float
     margin_bottom: float
     body: float
+    paper: float  # the papers to bring: what the visitor reads most, never under 11 pt
     small: float
     heading: float
     section: float
@@ -179,21 +308,36 @@ class _Style:
     qr: float
     space: float
     page_numbers: bool
+    qr_beside: bool = False  # the link's QR on the right of the link, not under it
 
     @property
     def width(self) -> float:
         return self.page_width - 2 * self.margin_x
 
 
+# 80 mm paper, 72 mm printable: 4 mm margins each side.
 RECEIPT = _Style(
     page_width=80 * MM, page_height=None, margin_x=4 * MM, margin_top=4 * MM,
-    margin_bottom=5 * MM, body=9.5, small=9, heading=12, section=11, number=40, title=12,
-    leading=1.22, qr=30 * MM, space=2.2 * MM, page_numbers=False,
+    margin_bottom=5 * MM, body=10.5, paper=12, small=10, heading=12, section=12, number=40,
+    title=13, leading=1.22, qr=30 * MM, space=2.2 * MM, page_numbers=False,
 )
 A4 = _Style(
-    page_width=210 * MM, page_height=297 * MM, margin_x=20 * MM, margin_top=18 * MM,
-    margin_bottom=18 * MM, body=12.5, small=11, heading=16, section=15, number=56, title=17,
-    leading=1.3, qr=42 * MM, space=4 * MM, page_numbers=True,
+    page_width=210 * MM, page_height=297 * MM, margin_x=20 * MM, margin_top=16 * MM,
+    margin_bottom=14 * MM, body=12.5, paper=13.5, small=11, heading=16, section=15, number=48,
+    title=17, leading=1.3, qr=36 * MM, space=3.5 * MM, page_numbers=True, qr_beside=True,
+)
+# A long guide takes the first of these that fits it on one sheet (a4_pdf).
+A4_STYLES = (
+    A4,
+    dataclasses.replace(A4, margin_x=16 * MM, margin_top=13 * MM, margin_bottom=12 * MM,
+                        body=11.5, paper=12.5, small=10.5, heading=14, section=13.5, number=36,
+                        title=15, leading=1.22, qr=32 * MM, space=2.8 * MM),
+    dataclasses.replace(A4, margin_x=13 * MM, margin_top=11 * MM, margin_bottom=10 * MM,
+                        body=10.5, paper=11.5, small=10, heading=13, section=12.5, number=30,
+                        title=14, leading=1.17, qr=30 * MM, space=2.2 * MM),
+    dataclasses.replace(A4, margin_x=12 * MM, margin_top=10 * MM, margin_bottom=9 * MM,
+                        body=10, paper=11, small=9.5, heading=12, section=12, number=26,
+                        title=13, leading=1.13, qr=28 * MM, space=1.8 * MM),
 )
 
 
@@ -229,7 +373,7 @@ def _wrap(runs: Sequence[tuple[str, str]], size: float, width: float) -> list[li
     line: list[tuple[str, str]] = []
     used = 0.0
     for font, text in runs:
-        for word in french_spaces(text).split(" "):
+        for word in keep_numbers(french_spaces(text)).split(" "):
             if not word:
                 continue
             word_width = _width(word, font, size)
@@ -287,12 +431,13 @@ class _Layout:
         self.space(s.space)
         self.lines([(FONT_BOLD, title)], s.section, keep_with_next=True)
 
-    def item(self, text: str, marker: str | None = None, box: bool = False) -> None:
+    def item(self, runs: Sequence[tuple[str, str]], marker: str | None = None,
+             box: bool = False, size: float | None = None) -> None:
         """A list entry with a hanging indent after a drawn checkbox or a marker ("1.", "•")."""
         s = self.style
-        size = s.body
+        size = size or s.body
         indent = size * 1.55 if box else _width("10. ", FONT_BOLD, size)
-        made = self.lines([(FONT, text)], size, indent=indent)
+        made = self.lines(runs, size, indent=indent)
         for block in made[:-1]:  # an entry is never cut by a page break
             block.keep_with_next = True
         first = made[0]
@@ -306,10 +451,33 @@ class _Layout:
         # a little air between entries so that each checkbox line reads as one thing
         self.space(size * 0.25)
 
-    def qr(self, text: str) -> None:
+    def link(self, url: str) -> None:
+        """"Site officiel", the link, and its QR code: under the link on the receipt; on its
+        right on A4, where height is what a single sheet lacks."""
         s = self.style
-        modules = qr_modules(text)
-        self.blocks.append(_Block(s.qr, [_Qr((s.page_width - s.qr) / 2, 0.0, s.qr, modules)]))
+        if not s.qr_beside:
+            self.section("Site officiel")
+            self.lines([(FONT, url)], s.body, keep_with_next=True)
+            self.space(s.space / 2)
+            self.blocks[-1].keep_with_next = True
+            self.blocks.append(_Block(s.qr, [_Qr((s.page_width - s.qr) / 2, 0.0, s.qr,
+                                                 qr_modules(url))]))
+            return
+        self.space(s.space)
+        gap = 5 * MM
+        text = _Layout(dataclasses.replace(s, page_width=s.page_width - s.qr - gap,
+                                           margin_x=s.margin_x))
+        text.lines([(FONT_BOLD, "Site officiel")], s.section)
+        text.lines([(FONT, url)], s.body)
+        text.lines([(FONT, "ou scannez ce code avec votre téléphone")], s.small)
+        items: list[_Text | _Box | _Qr | _Rule] = []
+        y = 0.0
+        for block in text.blocks:
+            items += [dataclasses.replace(i, baseline=i.baseline + y) for i in block.items
+                      if isinstance(i, _Text)]
+            y += block.height
+        items.append(_Qr(s.page_width - s.margin_x - s.qr, 0.0, s.qr, qr_modules(url)))
+        self.blocks.append(_Block(max(y, s.qr), items))
 
 
 def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) -> _Layout:
@@ -330,33 +498,36 @@ def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) 
     lay.lines([(FONT_BOLD, procedure.title)], s.title)
 
     lay.section("Papiers à apporter")
-    for document in procedure.documents:
-        lay.item(document, box=True)
-    lay.section("Étapes")
-    for number, step in enumerate(procedure.steps, 1):
-        lay.item(step, marker=f"{number}.")
-    lay.space(s.space)
-    lay.lines([(FONT_BOLD, "À faire en ligne :"), (FONT, procedure.online)], s.body)
+    for index, document in enumerate(procedure.documents):
+        mark = [(FONT_BOLD, REQUIRED)] if procedure.is_required(index) else []
+        lay.item([(FONT, document), *mark], box=True, size=s.paper)
     if procedure.pitfalls:
         lay.section("Attention")
         for pitfall in procedure.pitfalls:
-            lay.item(pitfall, marker="•")
-    lay.section("Site officiel")
-    lay.lines([(FONT, procedure.url)], s.body, keep_with_next=True)  # the link with its QR
-    lay.space(s.space / 2)
-    lay.blocks[-1].keep_with_next = True
-    lay.qr(procedure.url)
+            lay.item([(FONT, pitfall)], marker="•")
+    lay.section("Étapes")
+    for number, step in enumerate(procedure.steps, 1):
+        lay.item([(FONT, step)], marker=f"{number}.")
+    lay.space(s.space)
+    lay.lines([(FONT_BOLD, "À faire en ligne :"), (FONT, procedure.online)], s.body)
+    lay.link(procedure.url)
     if slip.next_passages:
-        lay.section("Prochains passages du bus ici")
-        for passage in slip.next_passages:
-            lay.item(french.passage(*passage), marker="•")
+        lay.section("Prochains passages du bus")
+        for visit in slip.visits:
+            lay.item([(FONT, passage_line(visit, joined=True))], marker="•")
+    contact = contact_lines(slip)
+    if contact:
+        lay.section("Joindre le bus PLUS")
+        for line in contact:
+            lay.lines([(FONT, line)], s.body)
     for block in reversed(lay.blocks):  # the footer never stands alone on a page
         block.keep_with_next = True
         if block.items:
             break
     lay.rule()
     lay.blocks[-1].keep_with_next = True
-    lay.lines([(FONT, f"Vérifié le {procedure.verified_on:%d/%m/%Y}")], s.small, center=True)
+    lay.lines([(FONT_BOLD if procedure.to_confirm else FONT, checked_line(procedure))], s.small,
+              center=True)
     return lay
 
 
@@ -470,9 +641,20 @@ def receipt_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path)
     return write_private(out, data)
 
 
+def a4_layout(procedure: Procedure, operator: Operator, slip: Slip) -> _Layout:
+    """The first A4 style (A4_STYLES) that puts the whole guide on one sheet; the last one, over
+    several pages, when none does."""
+    for style in A4_STYLES:
+        layout = _build(procedure, operator, slip, style)
+        if len(_paginate(layout)) == 1:
+            return layout
+    return layout
+
+
 def a4_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
-    """The same checklist on A4 pages, in larger type, flowing over pages when needed."""
-    data, _height = _draw(_build(procedure, operator, slip, A4), _title(procedure, slip))
+    """The same checklist on one A4 sheet: larger type, tighter when the guide is long (never
+    under 11 pt for the papers); over pages only for a list no catalogue entry reaches."""
+    data, _height = _draw(a4_layout(procedure, operator, slip), _title(procedure, slip))
     return write_private(out, data)
 
 

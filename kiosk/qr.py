@@ -159,16 +159,48 @@ def _capacity(version: int, level: int) -> int:
     return int(BIT_LIMIT_TABLE[level][version])
 
 
+# The largest symbol a common phone reads from the kiosk's screen: 117 modules (125 with the quiet
+# zone). Shown 600 px tall on a 14" 1280x800 panel, a module is 4.8 px, 1.1 mm; 7 px, 1.3 mm on a
+# 15.6" 1920x1080 one (tests/ui/test_phone_codes.py decodes both screenshots with zbar).
+SCREEN_VERSION = 25
+
+
+def _count_bits(version: int) -> int:
+    return 8 if version < 10 else 16
+
+
+def capacity_bytes(version: int = SCREEN_VERSION) -> int:
+    """The UTF-8 bytes one symbol of this version holds at level L: what one phone code may
+    carry (kiosk/documents.py splits a longer checklist over several codes)."""
+    from qrcode.constants import ERROR_CORRECT_L
+
+    return (_capacity(version, ERROR_CORRECT_L) - 4 - _count_bits(version)) // 8
+
+
 def _qr_size(length: int) -> tuple[int, int, int]:
-    """The smallest (version, level, count bits) holding `length` bytes: level M, else L."""
+    """The (version, level, count bits) for `length` bytes: the smallest version at level M, unless
+    that is larger than SCREEN_VERSION while level L fits in it (a screen is never dirty: a symbol
+    the phone reads beats error correction it does not need); beyond, level M, else L."""
     from qrcode.constants import ERROR_CORRECT_L, ERROR_CORRECT_M
 
-    for level in (ERROR_CORRECT_M, ERROR_CORRECT_L):
-        for version in range(1, 41):
-            count_bits = 8 if version < 10 else 16
-            if 4 + count_bits + 8 * length <= _capacity(version, level):
-                return version, level, count_bits
-    raise ValueError(f"texte trop long pour un QR code ({length} octets)")
+    def smallest(level: int, versions: range) -> tuple[int, int, int] | None:
+        for version in versions:
+            if 4 + _count_bits(version) + 8 * length <= _capacity(version, level):
+                return version, level, _count_bits(version)
+        return None
+
+    found = (smallest(ERROR_CORRECT_M, range(1, SCREEN_VERSION + 1))
+             or smallest(ERROR_CORRECT_L, range(1, SCREEN_VERSION + 1))
+             or smallest(ERROR_CORRECT_M, range(SCREEN_VERSION + 1, 41))
+             or smallest(ERROR_CORRECT_L, range(SCREEN_VERSION + 1, 41)))
+    if found is None:
+        raise ValueError(f"texte trop long pour un QR code ({length} octets)")
+    return found
+
+
+def qr_version(text: str) -> int:
+    """The version (size) of the symbol qr_matrix(text) draws: 21 + 4 x (version - 1) modules."""
+    return _qr_size(len(text.encode("utf-8")))[0]
 
 
 def prepare_qr(text: str) -> None:
@@ -180,7 +212,7 @@ def prepare_qr(text: str) -> None:
 
 @lru_cache(maxsize=64)
 def _qr_rows(text: str) -> tuple[int, tuple[int, ...]]:
-    """The symbol of `text` (byte mode, UTF-8, level M, else L) without quiet zone:
+    """The symbol of `text` (byte mode, UTF-8, level as _qr_size() says) without quiet zone:
     (size, rows as integers)."""
     from operator import itemgetter
 
@@ -239,7 +271,7 @@ _TO_BITS = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR code of `text` (byte mode, UTF-8; error correction M, L if M cannot hold it) as rows
+    """The QR code of `text` (byte mode, UTF-8; error correction as _qr_size() chooses) as rows
     of modules, True for dark, the 4-module quiet zone included."""
     return [list(row) for row in qr_modules(text)]
 
@@ -262,3 +294,36 @@ def qr_png(text: str, out: Path, box_size: int = 10) -> Path:
     image.save(buffer, format="PNG")
     return write_private(out, buffer.getvalue())
 
+
+
+def codes_png(texts: Sequence[str], out: Path, box_size: int = 6) -> Path:
+    """Write the phone codes of one checklist as one PNG: a single code as qr_png() draws it;
+    several side by side, "Code 1 sur 2" written over each (DejaVu Sans Bold)."""
+    if len(texts) == 1:
+        return qr_png(texts[0], out, box_size)
+    from PIL import Image, ImageDraw, ImageFont
+
+    from kiosk.config import ASSETS_DIR
+
+    images = []
+    for text in texts:
+        modules = qr_modules(text)
+        width = len(modules)
+        pixels = bytes(0 if dark else 255 for row in modules for dark in row)
+        image = Image.frombytes("L", (width, width), pixels)
+        images.append(image.resize((width * box_size, width * box_size),
+                                   Image.Resampling.NEAREST))
+    label = 16 * box_size // 2
+    font = ImageFont.truetype(str(ASSETS_DIR / "fonts" / "DejaVuSans-Bold.ttf"), label)
+    gap = 8 * box_size
+    side = max(i.width for i in images)
+    sheet = Image.new("L", (len(images) * side + (len(images) - 1) * gap, side + 2 * label), 255)
+    draw = ImageDraw.Draw(sheet)
+    for number, image in enumerate(images, 1):
+        x = (number - 1) * (side + gap)
+        draw.text((x + side // 2, label), f"Code {number} sur {len(images)}", fill=0, font=font,
+                  anchor="mm")
+        sheet.paste(image, (x + (side - image.width) // 2, 2 * label))
+    buffer = io.BytesIO()
+    sheet.convert("1").save(buffer, format="PNG")
+    return write_private(out, buffer.getvalue())

@@ -36,8 +36,10 @@ class Board:
 
 @dataclass(frozen=True)
 class PhoneQr:
-    text: str
-    matrix: tuple[tuple[bool, ...], ...]
+    """The checklist for the phone: one code, or several ("Code 1 sur 2") when it is long."""
+
+    texts: tuple[str, ...]
+    matrices: tuple[tuple[tuple[bool, ...], ...], ...]
 
 
 class VisitorService:
@@ -96,7 +98,9 @@ class VisitorService:
         return documents.Slip(
             number=number, printed_at=self.ctx.now(), stop_name=board.stop_name,
             commune_name=board.commune_name,
-            next_passages=tuple((p.day, p.half, p.stop_name) for p in board.next_passages),
+            next_passages=tuple(documents.Visit(p.day, p.half, p.stop_name, p.commune_name,
+                                                p.confirmed) for p in board.next_passages),
+            bus_phone=self.ctx.settings.bus_phone, calendar=self.ctx.settings.bus_calendar,
         )
 
     def _procedure(self, procedure_id: str) -> tuple[Procedure, Operator]:
@@ -140,14 +144,16 @@ class VisitorService:
         """Do once, in the background, what the first visitors would otherwise wait for: the
         receipt fonts and the QR layouts of today's checklists (~50 ms per layout size)."""
         pdf_layout.register_fonts()
-        slip = self.slip(999)
+        # a ticket number of one, two or three digits: the text's length may cross a QR size
+        slips = [self.slip(n) for n in (9, 99, 999)]
         for procedure in self.ctx.catalogue.procedures:
             operator = self.ctx.catalogue.operator(procedure.operator_id)
             if operator is not None:
-                qr.prepare_qr(documents.phone_text(procedure, operator, slip))
+                for slip in slips:
+                    for text in documents.phone_codes(procedure, operator, slip):
+                        qr.prepare_qr(text)
 
     def phone_qr(self, procedure_id: str, number: int | None) -> PhoneQr:
         procedure, operator = self._procedure(procedure_id)
-        text = documents.phone_text(procedure, operator, self.slip(number))
-        matrix = tuple(tuple(row) for row in qr.qr_matrix(text))
-        return PhoneQr(text, matrix)
+        texts = documents.phone_codes(procedure, operator, self.slip(number))
+        return PhoneQr(texts, tuple(qr.qr_modules(text) for text in texts))

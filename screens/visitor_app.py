@@ -26,6 +26,7 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
+    NumericProperty,
     StringProperty,
 )
 from kivy.uix.floatlayout import FloatLayout
@@ -65,6 +66,7 @@ class KioskOptions:
     ticket_seconds: int = 120
     after_print_seconds: int = 30
     warn_seconds: int = 15  # the warning shows this long before a screen closes by itself
+    panel_seconds: float = 12.0  # Accueil's information panels: the next one after this long
     # "Kouté" on the Créole screens: the Créole text in espeak-ng's Haitian Creole voice ("ht",
     # the closest offline voice), or the French text in the French voice ("fr")
     creole_voice: str = "ht"
@@ -104,7 +106,9 @@ class VisitorApp(BoardApp):
     ticket_priority = BooleanProperty(False)
     ticket_printed = BooleanProperty(False)
     ahead_line = StringProperty("")
-    qr_matrix = ListProperty([])
+    qr_matrix = ListProperty([])  # the code shown; qr_codes: all of them ("Code 1 sur 2")
+    qr_codes = ListProperty([])
+    qr_index = NumericProperty(0)
     qr_message = StringProperty("")
     wait_note = StringProperty("")  # the wait in words when no number would be honest
     # the ticket of the visitor who just left, offered again on Accueil ("Revoir mon ticket")
@@ -304,6 +308,7 @@ class VisitorApp(BoardApp):
         self.ahead_line = ""
         self.wait_note = ""
         self.qr_matrix = []
+        self.qr_codes = []
         if self.warning is not None:
             self.warning.shown = False
         for child in list(Window.children):
@@ -572,7 +577,8 @@ class VisitorApp(BoardApp):
                      ahead=self.ahead_text(self.ticket, lang),
                      wait=self.wait_text(self.ticket, lang).rstrip("."))
         if screen == "qr":
-            return t("read.qr")
+            return t("read.qr_parts", count=len(self.qr_codes)) if len(self.qr_codes) > 1 \
+                else t("read.qr")
         parts = [t("accueil.welcome") + ".", self._stop_text(self._board, lang) + "."]
         parts.append(t("read.accueil") if self.is_open else t("read.closed"))
         if self._spoken_calls:
@@ -652,9 +658,18 @@ class VisitorApp(BoardApp):
     def _qr_ready(self, flow: int, qr: Any) -> None:
         if flow != self._flow_id:
             return
-        self.qr_matrix = [list(row) for row in qr.matrix]
+        self.qr_codes = [[list(row) for row in matrix] for matrix in qr.matrices]
+        self.show_code(0)
         self.notice = ""
         self.go("qr")
+
+    def show_code(self, index: int) -> None:
+        """A long checklist comes in several codes, shown one at a time ("Code 1 sur 2"): one
+        code in the camera's view, the phone cannot read the same one twice."""
+        if not self.qr_codes:
+            return
+        self.qr_index = index % len(self.qr_codes)
+        self.qr_matrix = self.qr_codes[self.qr_index]
 
     def finish(self) -> None:
         self.go_home()

@@ -89,14 +89,16 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
         number=args.number, printed_at=local_now(),
         stop_name=stopover.stop_name if stopover else None,
         commune_name=stopover.commune_name if stopover else None,
-        next_passages=tuple((p.day, p.half, p.stop_name) for p in passages),
+        next_passages=tuple(documents.Visit(p.day, p.half, p.stop_name, p.commune_name,
+                                            p.confirmed) for p in passages),
+        bus_phone=settings.bus_phone, calendar=settings.bus_calendar,
     )
     if args.format == "receipt":
         documents.receipt_pdf(procedure, operator, slip, out)
     elif args.format == "a4":
         documents.a4_pdf(procedure, operator, slip, out)
     else:
-        qr.qr_png(documents.phone_text(procedure, operator, slip), out)
+        qr.codes_png(documents.phone_codes(procedure, operator, slip), out)
     print(out)
     return 0
 
@@ -123,7 +125,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("checklist", help="liste des papiers d'une démarche : ticket, A4 ou QR code")
     p.add_argument("procedure", metavar="PROCEDURE_ID", help="démarche (kiosk catalogue list)")
     p.add_argument("--format", default="receipt", choices=["receipt", "a4", "qr"],
-                   help="receipt : PDF 80 mm ; a4 : PDF A4 ; qr : image PNG du QR code pour le téléphone")
+                   help="receipt : PDF 80 mm ; a4 : PDF A4 ; qr : image PNG du ou des QR codes "
+                        "pour le téléphone")
     p.add_argument("--out", required=True, type=FILE_PATH, metavar="FILE",
                    help="fichier à écrire")
     p.add_argument("--number", type=TICKET_NUMBER, metavar="N", help="numéro du ticket à imprimer")

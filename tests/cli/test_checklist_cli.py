@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from kiosk import french, views
+from kiosk import documents, views
 from kiosk.catalogue import load_catalogue
 from kiosk.config import ASSETS_DIR, Settings
 from kiosk.context import open_context
@@ -71,9 +71,11 @@ def test_receipt_a4_and_qr_with_the_open_stopover(kiosk, tmp_path, database_url)
     assert f"Arrêt : {opened['stop_name']} ({opened['commune']})" in text
     assert re.search(r"Ticket n° 4\b", text)
     if passages:
-        assert "Prochains passages du bus ici" in text
-        for p in passages:
-            assert french.passage(p.day, p.half, p.stop_name) in text
+        assert "Prochains passages du bus" in text and "du bus ici" not in text
+        for p in passages:  # named by place: commune and stop
+            assert documents.passage_line(documents.Visit(p.day, p.half, p.stop_name,
+                                                          p.commune_name, p.confirmed)) in text
+    assert "Calendrier des passages : en mairie et sur espacesud.fr" in text
     for step in procedure.steps:
         assert step in text
 
@@ -86,10 +88,13 @@ def test_receipt_a4_and_qr_with_the_open_stopover(kiosk, tmp_path, database_url)
     png = tmp_path / "qr.png"
     result = kiosk("checklist", "cgss-c2s", "--format", "qr", "--out", str(png), "--number", "4")
     assert result.stdout.strip() == str(png)
-    with Image.open(png) as image:
-        [symbol] = decode(image.convert("L"), symbols=[ZBarSymbol.QRCODE])
-    phone = symbol.data.decode("utf-8")
-    assert len(symbol.data) <= 1000
+    with Image.open(png) as image:  # a long list: its codes side by side in one picture
+        symbols = decode(image.convert("L"), symbols=[ZBarSymbol.QRCODE])
+    codes = sorted((s.data.decode("utf-8") for s in symbols), key=lambda t: "Code 1" not in t)
+    assert all(len(s.data) <= documents.PHONE_CODE_BYTES for s in symbols)
+    phone = "\n".join(codes)
+    for document in procedure.documents:
+        assert document in codes[0], "every paper, in the first code"
     assert phone.splitlines()[:3] == ["Bus PLUS – Espace Sud", procedure.title,
                                       "CGSS de la Martinique (Assurance maladie)"]
     assert phone.splitlines()[3].startswith("Ticket n° 4 – ")
