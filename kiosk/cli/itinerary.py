@@ -12,6 +12,7 @@ from typing import Any
 from kiosk import french, planning, views
 from kiosk.cli.common import FILE_PATH, emit, half_label, json_flag, open_database
 from kiosk.config import Settings
+from kiosk.context import local_now
 from kiosk.errors import KioskError
 from kiosk.itinerary import load_itinerary
 from kiosk.statistics import Period, parse_day, stopover_rows
@@ -19,9 +20,17 @@ from kiosk.statistics import Period, parse_day, stopover_rows
 HISTORY_YEARS = 3  # expected attendance reads this much history
 
 
+def _day(text: str, option: str) -> dt.date:
+    """A date of the bus's calendar: the years a holiday list and a history make sense for."""
+    day = parse_day(text, option)
+    if not 2000 <= day.year <= 2100:
+        raise KioskError(f"{option} {text} : année hors du calendrier du bus (2000 à 2100).")
+    return day
+
+
 def _period(args: argparse.Namespace) -> tuple[dt.date, dt.date]:
-    start = parse_day(args.start, "--from")
-    end = parse_day(args.to, "--to")
+    start = _day(args.start, "--from")
+    end = _day(args.to, "--to")
     if start > end:
         raise KioskError(f"--from {args.start} est après --to {args.to} : la période est vide.")
     return start, end
@@ -62,7 +71,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
     plan = planning.plan([(c.insee, c.stops) for c in current.communes], start, end, off,
                          weekdays, halves)
     stops = {s.id: (s, c.name) for c in current.communes for s in c.stops}
-    attendance = _attendance(settings, min(start, dt.date.today()))
+    attendance = _attendance(settings, min(start, local_now().date()))
     # the half-days already announced outside the period stay as they are
     kept = [s for s in current.schedule if not start <= s.day <= end]
     kept_off = planning.days_off(min((s.day for s in kept), default=start),
@@ -186,19 +195,18 @@ def bus_contact(settings: Settings) -> str:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.context import local_now
     from kiosk.exports import calendar as cal
     from kiosk.files import check_target
 
     out = check_target(Path(args.out))
     today = local_now().date()
     if args.format == "png":
-        start = parse_day(args.start, "--from") if args.start else _first_of_next_month(today)
+        start = _day(args.start, "--from") if args.start else _first_of_next_month(today)
         start = start.replace(day=1)
         end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     else:
-        start = parse_day(args.start, "--from") if args.start else today
-        end = parse_day(args.to, "--to") if args.to else start.replace(year=start.year + 1)
+        start = _day(args.start, "--from") if args.start else today
+        end = _day(args.to, "--to") if args.to else start + dt.timedelta(days=366)
     if start > end:
         raise KioskError(f"--from {start:%Y-%m-%d} est après --to {end:%Y-%m-%d} : "
                          "la période est vide.")
