@@ -1,0 +1,122 @@
+"""The calendar as people get it: ICS read back by a real iCalendar parser, the monthly posters
+read back with pdftotext and rendered with pdftoppm, the square PNG. Pages and images are saved
+under tests/screenshots/ to be looked at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from PIL import Image
+
+from kiosk.exports import calendar as cal
+from kiosk.views import Passage
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+STAMP = dt.datetime(2026, 12, 1, 9, 0)
+CONTACT = "Bus PLUS – Espace Sud · tél. 05 96 00 00 00 · calendrier en mairie"
+
+
+def passages() -> list[Passage]:
+    rows = [
+        (dt.date(2027, 2, 1), "97202", "Les Anses-d'Arlet", "anses-darlet-bourg",
+         "Bourg, parking du front de mer", True),
+        (dt.date(2027, 2, 2), "97207", "Ducos", "ducos-bourg", "Bourg, place de la mairie", True),
+        (dt.date(2027, 2, 16), "97207", "Ducos", "ducos-bourg", "Bourg, place de la mairie", True),
+        (dt.date(2027, 2, 25), "97210", "Le François", "francois-dostaly",
+         "Dostaly, parking de l'école (sous réserve)", False),
+        (dt.date(2027, 3, 2), "97207", "Ducos", "ducos-bourg", "Bourg, place de la mairie", True),
+    ]
+    return [Passage(day, "morning", sid, place, insee, commune, confirmed)
+            for day, insee, commune, sid, place, confirmed in rows]
+
+
+def test_ics_is_read_back_by_an_icalendar_parser_with_stable_uids(tmp_path):
+    out = cal.write_ics(passages(), tmp_path / "bus.ics", CONTACT, STAMP)
+    assert out.stat().st_mode & 0o777 == 0o600
+    parsed = Calendar.from_ical(out.read_bytes())
+    assert parsed["VERSION"] == "2.0" and parsed.get("PRODID")
+    zones = parsed.walk("VTIMEZONE")
+    assert [str(z["TZID"]) for z in zones] == ["America/Martinique"]
+    events = parsed.walk("VEVENT")
+    assert len(events) == 5
+    first = events[0]
+    assert str(first["UID"]) == "20270201-morning-anses-darlet-bourg@bus-plus.espace-sud"
+    start, end = first.decoded("DTSTART"), first.decoded("DTEND")
+    assert (start.hour, end.hour) == (8, 13) and str(start.tzinfo) == "America/Martinique"
+    assert start.utcoffset() == dt.timedelta(hours=-4)
+    assert "TZID=America/Martinique" in out.read_text("utf-8")
+    assert str(first["LOCATION"]) == "Bourg, parking du front de mer, Les Anses-d'Arlet"
+    assert str(events[3]["LOCATION"]) == \
+        "Dostaly, parking de l'école (sous réserve), Le François"
+    assert "sous réserve" in str(events[3]["DESCRIPTION"]) and "05 96" in str(events[3]["DESCRIPTION"])
+    for event in events:  # what RFC 5545 requires of every VEVENT
+        assert all(event.get(k) for k in ("UID", "DTSTAMP", "DTSTART", "SUMMARY"))
+    # re-exported later (another stamp, a passage fewer): the same UIDs, nothing duplicated
+    again = Calendar.from_ical(cal.ics_bytes(passages()[1:], CONTACT, STAMP + dt.timedelta(days=9)))
+    assert {str(e["UID"]) for e in again.walk("VEVENT")} < {str(e["UID"]) for e in events}
+    # a single passage for a QR code: one VEVENT a phone camera offers to add
+    single = cal.event_ics(passages()[3], CONTACT, STAMP)
+    assert single.count("BEGIN:VEVENT") == 1 and len(single.encode()) < 2000
+    validator = shutil.which("icalendar")  # the package's own command validates when present
+    if validator:
+        subprocess.run([validator, str(out)], check=True, capture_output=True, timeout=30)
+
+
+def _pdftotext(path: Path, page: int) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(path),
+                           "-"], capture_output=True, text=True, check=True, timeout=30).stdout
+
+
+@pytest.mark.parametrize("paper", ["a4", "a3"])
+def test_posters_have_the_territory_then_each_commune_per_month(tmp_path, paper):
+    out = cal.write_pdf(passages(), tmp_path / f"affiches-{paper}.pdf", dt.date(2027, 2, 1),
+                        dt.date(2027, 3, 31), CONTACT, paper,
+                        off={dt.date(2027, 2, 9): "Mardi gras"})
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True,
+                          timeout=30).stdout
+    # February and March: the whole territory, then Anses-d'Arlet, Ducos, Le François
+    assert "Pages:           8" in info, info
+    assert f"({paper.upper()})" in info  # 595 x 842 or 842 x 1191 points
+    first = _pdftotext(out, 1)
+    for words in ("Février 2027 – tout l'Espace Sud", "Lundi", "Jeudi", "Ducos",
+                  "Bourg, place de la", "8 h – 13 h", "Pas de bus : Mardi", "05 96 00 00 00",
+                  "sous réserve"):
+        assert words in first, (words, first)
+    francois = _pdftotext(out, 3)  # by name: Ducos, Le François, Les Anses-d'Arlet
+    assert "Février 2027 – Le François" in francois and "Dostaly" in francois
+    assert "Ducos" not in francois
+    SHOTS.mkdir(exist_ok=True)
+    if paper == "a4":
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "4", str(out),
+                        str(SHOTS / "calendar-poster-a4")], check=True, timeout=60)
+        assert (SHOTS / "calendar-poster-a4-1.png").exists()
+
+
+def test_staff_copy_shows_the_expected_attendance(tmp_path):
+    out = cal.write_pdf(passages(), tmp_path / "equipe.pdf", dt.date(2027, 2, 1),
+                        dt.date(2027, 2, 28), CONTACT, commune=("97207", "Ducos"),
+                        staff_note=lambda p: f"≈ {p.day.day} visiteurs, 2 animatrices")
+    text = _pdftotext(out, 1)
+    assert "Février 2027 – Ducos" in text and "≈ 16 visiteurs, 2" in text
+    assert "Copie de l'équipe" in text
+
+
+def test_square_png_of_a_month_for_social_networks(tmp_path):
+    SHOTS.mkdir(exist_ok=True)
+    whole = cal.write_png(passages(), SHOTS / "calendar-month.png", dt.date(2027, 2, 1), CONTACT)
+    one = cal.write_png([p for p in passages() if p.commune_insee == "97210"],
+                        SHOTS / "calendar-month-francois.png", dt.date(2027, 2, 1), CONTACT,
+                        "Le François")
+    for path in (whole, one):
+        with Image.open(path) as image:
+            assert image.size == (1080, 1080)
+            # ink reaches the bottom quarter (the contact line), nothing is blank
+            grey = image.convert("L")
+            assert grey.crop((0, 810, 1080, 1080)).getextrema()[0] < 60
+    empty = cal.png_bytes([], dt.date(2027, 4, 1), CONTACT)
+    assert empty.startswith(b"\x89PNG")
