@@ -11,7 +11,7 @@ from typing import Any
 
 from kiosk import french, planning, views
 from kiosk.cli.common import FILE_PATH, emit, half_label, json_flag, open_database
-from kiosk.config import Settings
+from kiosk.config import ASSETS_DIR, Settings
 from kiosk.context import local_now
 from kiosk.errors import KioskError
 from kiosk.itinerary import load_itinerary
@@ -62,6 +62,8 @@ def _attendance(settings: Settings, before: dt.date) -> planning.Attendance | No
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
     start, end = _period(args)
     folder = settings.effective_itinerary_dir
+    if not (folder / "communes.yaml").exists() and settings.itinerary_dir is None:
+        folder = ASSETS_DIR / "itinerary"  # an empty <data dir>/itinerary/ waiting for the plan
     closures_file = planning.closures_path(settings.data_dir)
     closures = planning.load_closures(closures_file)
     current = load_itinerary(folder, check_days_off=False)
@@ -111,6 +113,9 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
                   "days, nor the closures of\n<data dir>/closures.yaml.")
         from kiosk.files import check_target, write_private
 
+        own = settings.data_dir / "itinerary"
+        if out.parent.resolve() == own.resolve() and not own.exists() and settings.data_dir.is_dir():
+            own.mkdir(mode=0o700)  # the coordinator's itinerary folder, which `kiosk init` reads
         check_target(out)
         target_communes = out.parent / "communes.yaml"
         copy_communes = not target_communes.exists()
