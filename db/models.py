@@ -252,6 +252,29 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class ReturnPass(Base):
+    """"Prioritaire au prochain passage": a visitor left unserved at closing gets a short code;
+    typed on the console at a later stopover, it gives her a priority ticket. Counting the used
+    ones tells how many came back."""
+
+    __tablename__ = "return_passes"
+    __table_args__ = (
+        CheckConstraint(f"next_half IS NULL OR {_in('next_half', HALVES)}", name="next_half"),
+        CheckConstraint("(used_at IS NULL) = (used_ticket_id IS NULL)", name="used_together"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)  # the unserved
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The next passage in the commune when the pass was given (NULL: none planned yet).
+    next_day: Mapped[dt.date | None] = mapped_column(Date)
+    next_half: Mapped[str | None] = mapped_column(String(10))
+    next_stop_id: Mapped[str | None] = mapped_column(ForeignKey("stops.id"))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    used_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), unique=True)
+
+
 class QueueRevision(Base):
     """A single row whose value grows on every queue write; screens poll it to know when to refresh."""
 

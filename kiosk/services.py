@@ -449,41 +449,49 @@ def take_ticket(ctx: Context, procedure_id: str, priority: bool = False,
     procedure = _procedure(ctx, procedure_id)
     if channel not in CHANNELS:
         raise KioskError(f"Canal « {channel} » invalide ({', '.join(CHANNELS)}).")
-    now = ctx.now()
     with ctx.write() as session:
-        row = session.execute(
-            update(Stopover).where(Stopover.closed_at.is_(None))
-            .values(last_number=Stopover.last_number + 1)
-            .returning(Stopover.id, Stopover.last_number, Stopover.day, Stopover.half)
-        ).first()
-        if row is None:
-            raise NoOpenStopover()
-        stopover_id, number, day, half = row
-        closes_at = domain.closing_time(day, half)
-        ticket = Ticket(
-            stopover_id=stopover_id, number=number, procedure_id=procedure.id,
-            operator_id=procedure.operator_id, priority=priority, language=language,
-            state=State.WAITING, taken_at=now, recall_count=0, channel=channel,
+        issued, _ticket_id = take_in(session, ctx, procedure, priority, language, channel)
+        return issued
+
+
+def take_in(session: Session, ctx: Context, procedure: Procedure, priority: bool, language: str,
+            channel: str) -> tuple[TicketIssued, int]:
+    """take_ticket inside the caller's transaction (a return pass marks itself used in the same
+    one): the ticket issued and its row id."""
+    now = ctx.now()
+    row = session.execute(
+        update(Stopover).where(Stopover.closed_at.is_(None))
+        .values(last_number=Stopover.last_number + 1)
+        .returning(Stopover.id, Stopover.last_number, Stopover.day, Stopover.half)
+    ).first()
+    if row is None:
+        raise NoOpenStopover()
+    stopover_id, number, day, half = row
+    closes_at = domain.closing_time(day, half)
+    ticket = Ticket(
+        stopover_id=stopover_id, number=number, procedure_id=procedure.id,
+        operator_id=procedure.operator_id, priority=priority, language=language,
+        state=State.WAITING, taken_at=now, recall_count=0, channel=channel,
+    )
+    session.add(ticket)
+    session.flush()
+    log_event(session, ctx, "ticket_taken", stopover_id=stopover_id, ticket_id=ticket.id,
+         number=number, procedure=procedure.id, priority=priority, channel=channel)
+    ahead = session.execute(
+        select(Ticket.procedure_id).where(
+            Ticket.stopover_id == stopover_id, Ticket.state == State.WAITING,
+            Ticket.number < number if priority else Ticket.number != number,
+            *([Ticket.priority.is_(True)] if priority else []),
         )
-        session.add(ticket)
-        session.flush()
-        log_event(session, ctx, "ticket_taken", stopover_id=stopover_id, ticket_id=ticket.id,
-             number=number, procedure=procedure.id, priority=priority, channel=channel)
-        ahead = session.execute(
-            select(Ticket.procedure_id).where(
-                Ticket.stopover_id == stopover_id, Ticket.state == State.WAITING,
-                Ticket.number < number if priority else Ticket.number != number,
-                *([Ticket.priority.is_(True)] if priority else []),
-            )
-        ).scalars().all()
-        typical = _typical_minutes_by_procedure(session, ctx, set(ahead))
-        wait = domain.wait_range([typical[p] for p in ahead], _open_desks(session),
-                                 now=now, closes_at=closes_at)
-        return TicketIssued(
-            number=number, procedure_id=procedure.id, operator_id=procedure.operator_id,
-            priority=priority, people_ahead=len(ahead), wait=wait, taken_at=now,
-            stopover_id=stopover_id, half=half, closes_at=closes_at,
-        )
+    ).scalars().all()
+    typical = _typical_minutes_by_procedure(session, ctx, set(ahead))
+    wait = domain.wait_range([typical[p] for p in ahead], _open_desks(session),
+                             now=now, closes_at=closes_at)
+    return TicketIssued(
+        number=number, procedure_id=procedure.id, operator_id=procedure.operator_id,
+        priority=priority, people_ahead=len(ahead), wait=wait, taken_at=now,
+        stopover_id=stopover_id, half=half, closes_at=closes_at,
+    ), ticket.id
 
 
 def _current_of_desk(session: Session, desk_id: int) -> Ticket | None:
