@@ -248,7 +248,9 @@ def phone_codes(procedure: Procedure, operator: Operator, slip: Slip,
 
 # ---------------------------------------------------------------- layout
 
-_URL_BREAK = re.compile(r"[^/?&=]*[/?&=]*")  # not after "-": readers would take it for a hyphen
+# a link or a domain wider than the line breaks after / ? & = or a dot; not after "-": readers
+# would take it for a hyphen
+_URL_BREAK = re.compile(r"[^/?&=.]*[/?&=.]*")
 
 
 @dataclass(frozen=True)
@@ -345,7 +347,7 @@ _width = text_width
 
 
 def _split_long(word: str, font: str, size: float, width: float) -> list[str]:
-    """Cut a word wider than the line (a long link): after / ? & = first, else anywhere."""
+    """Cut a word wider than the line (a long link): after / ? & = . first, else anywhere."""
     pieces: list[str] = []
     current = ""
     for part in (p for p in _URL_BREAK.findall(word) if p):
