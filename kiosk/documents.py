@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,11 +88,13 @@ def _joined(name: str) -> str:
 
 
 _MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
-_NUMBER_SPACES = re.compile(rf"(?<=\d) (?=\d|h\b|€|%|{_MONTHS})|(?<=\bh) (?=\d)|(?<=\bn°) ")
+_UNITS = r"h\b|€|%|euros?\b|ans?\b|mois\b|jours?\b|semaines?\b|heures?\b|minutes?\b"
+_NUMBER_SPACES = re.compile(rf"(?<=\d) (?=\d|{_UNITS}|{_MONTHS})|(?<=\bh) (?=\d)|(?<=\bn°) ")
 
 
 def keep_numbers(text: str) -> str:
-    """No line break inside a number: "05 96 12 34 56", "9 h 05", "15 décembre", "100 €"."""
+    """No line break inside a number: "05 96 12 34 56", "9 h 05", "15 décembre", "100 €",
+    "2 mois"."""
     return _NUMBER_SPACES.sub(NBSP, text)
 
 
@@ -116,10 +119,12 @@ def checked_line(procedure: Procedure) -> str:
     return f"Vérifié le {procedure.verified_on:%d/%m/%Y}"
 
 
-def contact_lines(slip: Slip) -> list[str]:
+def contact_lines(slip: Slip, under_heading: bool = False) -> list[str]:
     """How to reach the bus after the visit: its phone (when the coordinator set one) and where
-    its calendar is posted."""
-    lines = [f"Téléphone du bus PLUS : {slip.bus_phone}"] if slip.bus_phone else []
+    its calendar is posted. `under_heading`: printed under "Joindre le bus PLUS", the phone line
+    is shorter (one line on the receipt)."""
+    phone = "Téléphone" if under_heading else "Téléphone du bus PLUS"
+    lines = [f"{phone} : {slip.bus_phone}"] if slip.bus_phone else []
     if slip.calendar:
         lines.append(f"Calendrier des passages : {slip.calendar}")
     return lines
@@ -343,7 +348,10 @@ A4_STYLES = (
 )
 
 
-_width = text_width
+@lru_cache(maxsize=8192)
+def _width(text: str, font: str, size: float) -> float:
+    """Word widths, asked again and again while a layout tries its lines (and A4 its styles)."""
+    return text_width(text, font, size)
 
 
 def _split_long(word: str, font: str, size: float, width: float) -> list[str]:
@@ -517,7 +525,7 @@ def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) 
         lay.section("Prochains passages du bus")
         for visit in slip.visits:
             lay.item([(FONT, passage_line(visit, joined=True))], marker="•")
-    contact = contact_lines(slip)
+    contact = contact_lines(slip, under_heading=True)
     if contact:
         lay.section("Joindre le bus PLUS")
         for line in contact:

@@ -155,7 +155,7 @@ def check_whole(text: str, r: Rendered) -> None:
     assert "mardi 5 janvier, après-midi : au Marin, Bourg, parking de la mairie (sous réserve)" \
         in text, p.id
     assert "Prochains passages du bus ici" not in text and not re.search(r"\bici\b", text), p.id
-    assert "Téléphone du bus PLUS : 05 96 12 34 56" in text, p.id
+    assert "Joindre le bus PLUS Téléphone : 05 96 12 34 56" in text, p.id
     assert "Calendrier des passages : en mairie et sur espacesud.fr" in text, p.id
 
 
@@ -191,8 +191,13 @@ def test_no_line_breaks_inside_a_commune_name_or_a_number(rendered):
         for text in lines:
             if "Marin" in text:
                 assert re.search(r"\b(au|Le) Marin\b", text), (r.procedure.id, text)
+        for above, below in zip(lines, lines[1:]):  # "2 / mois", "9 h / 05", "n° / 12"
+            assert not (re.search(r"(\b\d+|\bh|n°)$", above)
+                        and re.match(r"(\d|mois|ans?|jours?|semaines?|heures?|h|€|%)\b", below)), \
+                (r.procedure.id, above, below)
         # each is printed once: found whole on one line, it was not cut
-        for whole in ("05 96 12 34 56", "jeudi 26 novembre 2026, 9 h 05", "mardi 15 décembre"):
+        for whole in ("Téléphone : 05 96 12 34 56", "jeudi 26 novembre 2026, 9 h 05",
+                      "mardi 15 décembre"):
             assert any(whole in text for text in lines), (r.procedure.id, whole)
 
 
@@ -357,6 +362,8 @@ def test_numbers_keep_together():
     assert documents.keep_numbers("Appelez le 05 96 12 34 56 à 9 h 05, le 15 décembre") == \
         "Appelez le 05\u00a096\u00a012\u00a034\u00a056 à 9\u00a0h\u00a005, le 15\u00a0décembre"
     assert documents.keep_numbers("Ticket n° 12 et 100 €") == "Ticket n°\u00a012 et 100\u00a0€"
+    assert documents.keep_numbers("dans les 2 mois, 3 mentions") == \
+        "dans les 2\u00a0mois, 3 mentions"
 
 
 def test_the_bus_contact_settings(tmp_path):
