@@ -17,6 +17,10 @@ from kiosk.errors import DataFileError, KioskError, readable
 from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Procedure rows the Démarche screen shows readably at once at 1280x800 (three rows of two,
+# measured with the layout checker in November 2026); an operator with more names a `group`
+# for each of its procedures, and no group holds more (tests/unit/test_catalogue_sources.py).
+ROWS_PER_SCREEN = 6
 OTHER_ID = "autre"
 PARTNERS_FILE = "partners.yaml"
 OTHER_PARTNER = "autre"  # the one partner whose name is typed, not chosen
@@ -115,6 +119,14 @@ class Catalogue:
 
     def procedures_of(self, operator_id: str) -> tuple[Procedure, ...]:
         return tuple(p for p in self.procedures if p.operator_id == operator_id)
+
+    def groups_of(self, operator_id: str) -> tuple[tuple[str, tuple[Procedure, ...]], ...]:
+        """The operator's procedures by `group`, groups in the order they first appear in the
+        file, procedures in file order; ("", all of them) when none names a group."""
+        groups: dict[str, list[Procedure]] = {}
+        for p in self.procedures_of(operator_id):
+            groups.setdefault(p.group, []).append(p)
+        return tuple((name, tuple(procs)) for name, procs in groups.items())
 
     def stale(self, today: dt.date, months: int = 12) -> tuple[Procedure, ...]:
         """Procedures whose facts were last checked more than `months` ago."""

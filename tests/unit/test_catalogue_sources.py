@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.catalogue import (
+    OTHER_ID,
+    ROWS_PER_SCREEN,
     domains_for,
     is_official,
     load_catalogue,
@@ -154,3 +156,29 @@ def test_the_shipped_catalogue_has_no_warning_but_those_accepted():
         assert p.url and p.sources, p.id
         if not p.to_confirm:
             assert p.verified_on == dt.date(2026, 11, 29), (p.id, "a date means a check that day")
+
+
+def test_a_crowded_operator_groups_its_procedures_in_screenfuls():
+    catalogue = load_catalogue(SHIPPED)
+    assert len(catalogue.procedures) >= 55
+    for operator in catalogue.operators:
+        procedures = catalogue.procedures_of(operator.id)
+        groups = catalogue.groups_of(operator.id)
+        assert sorted(p.id for _name, procs in groups for p in procs) == sorted(
+            p.id for p in procedures), "each procedure in exactly one group"
+        if len(procedures) > ROWS_PER_SCREEN:
+            assert all(name for name, _procs in groups), (operator.id, "every procedure grouped")
+            assert 2 <= len(groups) <= ROWS_PER_SCREEN, operator.id
+            for name, procs in groups:
+                assert len(procs) <= ROWS_PER_SCREEN, (operator.id, name)
+        elif operator.id != OTHER_ID:
+            assert len(groups) <= 1 or all(name for name, _ in groups), operator.id
+
+
+def test_groups_keep_the_file_order(tmp_path):
+    text = SOURCED + SOURCED.split("procedures:\n", 1)[1].replace("caf-test", "caf-two").replace(
+        "group: Logement", "group: Famille") + SOURCED.split("procedures:\n", 1)[1].replace(
+        "caf-test", "caf-three")
+    catalogue = load_catalogue(write(tmp_path, text))
+    assert [(name, [p.id for p in procs]) for name, procs in catalogue.groups_of("caf")] == [
+        ("Logement", ["caf-test", "caf-three"]), ("Famille", ["caf-two"])]
