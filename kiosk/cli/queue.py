@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from kiosk import services, views
+from kiosk import french, services, views
 from kiosk.catalogue import OTHER_ID, load_catalogue
 from kiosk.cli.common import (
     DESK_NUMBER,
@@ -16,6 +16,7 @@ from kiosk.cli.common import (
     emit,
     half_label,
     json_flag,
+    number_type,
     open_database,
 )
 from kiosk.config import Settings
@@ -83,6 +84,39 @@ def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
                  "closes_at": issued.closes_at.isoformat(timespec="minutes")},
           f"Ticket n° {issued.number} ({issued.procedure_id}) : {issued.people_ahead} personne(s) "
           f"avant vous, {wait}.")
+    return 0
+
+
+def cmd_return_pass_issue(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.return_passes import issue_return_passes
+
+    ctx = open_database(settings)
+    passes = issue_return_passes(ctx, args.stopover)
+    lines = []
+    for p in passes:
+        lines.append(f"  n° {p.number} ({p.procedure_id}) : code {p.code}"
+                     + (" (déjà revenu)" if p.used_at else ""))
+    if not passes:
+        text = "Personne n'est resté sans être reçu : aucun ticket de retour."
+    else:
+        nxt = passes[0].next_passage
+        when = (french.passage(nxt.day, nxt.half, nxt.stop_name) if nxt
+                else "pas encore de passage prévu")
+        text = (f"{len(passes)} ticket(s) de retour, prioritaires au prochain passage à "
+                f"{passes[0].stopover.commune_name} ({when}) :\n" + "\n".join(lines))
+    emit(args, {"passes": [p.as_json() for p in passes]}, text)
+    return 0
+
+
+def cmd_return_pass_use(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.return_passes import use_return_pass
+
+    ctx = open_database(settings)
+    issued = use_return_pass(ctx, args.code, channel="cli")
+    emit(args, {"number": issued.number, "procedure": issued.procedure_id,
+                 "people_ahead": issued.people_ahead},
+          f"Ticket prioritaire n° {issued.number} ({issued.procedure_id}) : la personne est de "
+          f"retour avec son code, elle passe en premier.")
     return 0
 
 
@@ -184,6 +218,18 @@ def register(sub: Any) -> None:
                    help="langue du visiteur")
     json_flag(p)
     p.set_defaults(run=cmd_ticket_take)
+
+    back = sub.add_parser("return-pass", help="tickets prioritaires au prochain passage (non reçus)")
+    rp = back.add_subparsers(dest="action", required=True, parser_class=Parser, metavar="ACTION")
+    p = rp.add_parser("issue", help="un code de retour pour chaque personne non reçue à la "
+                                    "fermeture (la dernière demi-journée fermée par défaut)")
+    p.add_argument("--stopover", type=number_type("numéro de demi-journée"), metavar="ID")
+    json_flag(p)
+    p.set_defaults(run=cmd_return_pass_issue)
+    p = rp.add_parser("use", help="la personne revient avec son code : ticket prioritaire")
+    p.add_argument("code", metavar="CODE")
+    json_flag(p)
+    p.set_defaults(run=cmd_return_pass_use)
 
     p = sub.add_parser("queue", help="voir la file d'attente")
     json_flag(p)
