@@ -8,6 +8,7 @@ from PIL import Image
 from pyzbar import pyzbar
 
 from kiosk.visitor import VisitorService
+from tests.ui.layout_check import contrast_problems, layout_problems, target_mm_px, target_px
 
 SIZES = ((1920, 1080), (1280, 800))
 
@@ -40,8 +41,23 @@ def test_a_long_list_shows_its_codes_one_after_the_other(kiosk_app, visitor_ctx)
                 assert module >= (4 if width == 1280 else 5), (width, module)
                 path = k.shot(f"08-qr-code-{index + 1}-sur-2-{width}x{height}")
                 assert _decoded(path) == [text], "one code on screen, the one announced"
+                assert _problems(k) == []
                 k.tap("next_code")
             k.wait(lambda: k.app.qr_index == 0, what="back to code 1")
+            # large text and Kréyòl: the code shrinks, its number and button stay whole
+            k.tap("zoom")
+            k.wait(lambda: k.app.zoom > 1, what="large text")
+            k.app.language = "gcf"
+            k.settle(0.3)
+            assert k.app.manager.current_screen.ids.part.text == "Kòd 1 asou 2"
+            path = k.shot(f"08-qr-code-1-sur-2-grand-creole-{width}x{height}")
+            assert _decoded(path) == [expected[0]]
+            assert _problems(k) == []
+            module = k.app.manager.current_screen.ids.code.width / len(k.app.qr_matrix)
+            assert module >= 3, (width, module)
+            k.tap("zoom")
+            k.wait(lambda: k.app.zoom == 1, what="normal text")
+            k.app.language = "fr"
     finally:
         Window.size = SIZES[0]
     together = "\n".join(expected)
@@ -50,3 +66,9 @@ def test_a_long_list_shows_its_codes_one_after_the_other(kiosk_app, visitor_ctx)
     k.tap("done")
     k.wait(lambda: k.screen == "accueil")
     assert k.app.qr_codes == []
+
+
+def _problems(k) -> list[str]:
+    width = Window.width
+    return layout_problems(k.app, min_target=max(target_px(width), target_mm_px(width))) + \
+        contrast_problems(k.app)
