@@ -379,7 +379,11 @@ def test_listen_reads_each_screen_aloud_after_the_calls(kiosk_app, visitor_ctx):
     k.tap("qr")
     k.wait(lambda: k.screen == "qr")
     qr_text = listen()
-    assert qr_text.startswith("Scannez ce code avec l'appareil photo")
+    if len(k.app.qr_codes) == 1:
+        assert qr_text.startswith("Scannez ce code avec l'appareil photo")
+    else:  # a long list: its codes one after the other
+        assert qr_text.startswith(f"Votre liste tient en {len(k.app.qr_codes)} codes")
+        assert "touchez : Voir le code 2" in qr_text
     # the call first (chime, voice), then the readings by voice alone; a reading still waiting
     # when a newer one came was replaced: the last one is always heard
     k.wait(lambda: announcer.wait_idle(0), timeout=45, what="everything said")
