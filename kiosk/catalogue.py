@@ -15,6 +15,7 @@ from typing import Any
 from kiosk.config import ASSETS_DIR
 from kiosk.errors import DataFileError, KioskError, readable
 from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
+from kiosk.yamlfile import _read as read_data_file  # the same hardened read (size, FIFO, UTF-8)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Procedure rows the Démarche screen shows readably at once at 1280x800 (three rows of two,
@@ -477,10 +478,7 @@ DOMAINS_FILE = "official-domains.txt"  # not *.yaml: load_catalogue never reads 
 def load_official_domains(path: Path) -> tuple[str, ...]:
     """One domain a line ("service-public.fr"); '#' starts a comment. A domain also covers its
     subdomains (www.service-public.fr, permisdeconduire.ants.gouv.fr under ants.gouv.fr)."""
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(str(path), readable(str(exc), 200)) from exc
+    text = read_data_file(path)
     domains = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip().lower()
