@@ -3,7 +3,7 @@
 When a half-day closes with people still waiting, each of them gets a slip with the next passage
 of the bus in this commune, the papers of her procedure and a short code. At a later stopover the
 animatrice types the code on the console: a priority ticket for the same procedure, and the pass
-is marked used, so that the statistics count how many came back.
+is marked used, so that the statistics count how many came back (kiosk/statistics.py `returns`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.models import ReturnPass, Stopover, Ticket
@@ -49,12 +49,6 @@ class ReturnPassInfo:
             "issued_at": self.issued_at.isoformat(),
             "used_at": self.used_at.isoformat() if self.used_at else None,
         }
-
-
-@dataclass(frozen=True)
-class ReturnCount:
-    issued: int
-    came_back: int
 
 
 def normalize(code: str) -> str:
@@ -171,14 +165,3 @@ def use_return_pass(ctx: Context, code: str, staff_id: int | None = None,
                            ticket_id=ticket_id, code=return_pass.code, staff_id=staff_id)
         return issued
 
-
-def return_count(ctx: Context, start: dt.date, end: dt.date) -> ReturnCount:
-    """Passes given at stopovers from `start` to `end`, and how many of them came back."""
-    with ctx.read() as session:
-        issued, used = session.execute(
-            select(func.count(ReturnPass.id), func.count(ReturnPass.used_at))
-            .join(Ticket, Ticket.id == ReturnPass.ticket_id)
-            .join(Stopover, Stopover.id == Ticket.stopover_id)
-            .where(Stopover.day >= start, Stopover.day <= end)
-        ).one()
-    return ReturnCount(int(issued or 0), int(used or 0))

@@ -50,7 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.models import Commune, Demande, Stop, Stopover, Ticket
+from db.models import Commune, Demande, ReturnPass, Stop, Stopover, Ticket
 from kiosk import french
 from kiosk.context import Context
 from kiosk.domain import ACTIVE_STATES, Outcome, State
@@ -484,6 +484,11 @@ class StopoverRow:
                 "wait_mean_minutes": c.wait_mean_minutes, "peak_queue": self.peak_queue}
 
 
+class ReturnTally(NamedTuple):
+    given: int
+    came_back: int
+
+
 @dataclass(frozen=True)
 class Report:
     period: Period
@@ -516,6 +521,8 @@ class Report:
     withdrawn: int = 0  # tickets withdrawn at once by the visitor: not visits, counted apart
     # "Votre avis" answers per commune and stop, beside the visits served (kiosk/feedback.py)
     feedback: FeedbackReport = field(default_factory=lambda: summarise((), {}))
+    # return passes given to the unserved at the period's closings, and how many came back
+    returns: ReturnTally = field(default_factory=lambda: ReturnTally(0, 0))
 
     def as_json(self) -> dict[str, Any]:
         t = self.totals
@@ -543,6 +550,8 @@ class Report:
                            "year_before": self.year_before.as_json()},
             "breakdowns": breakdowns,
             "feedback": self.feedback.as_json(),
+            "return_passes": {"given": self.returns.given,
+                              "came_back": self.returns.came_back},
         }
 
 
@@ -727,6 +736,11 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
             select(func.count()).select_from(Ticket)
             .where(Ticket.stopover_id.in_(scope.stopover_ids()),
                    Ticket.state == State.WITHDRAWN)) or 0
+        # "Prioritaire au prochain passage": codes given at the period's closings, and used
+        given, came_back = session.execute(
+            select(func.count(ReturnPass.id), func.count(ReturnPass.used_at))
+            .join(Ticket, Ticket.id == ReturnPass.ticket_id)
+            .where(Ticket.stopover_id.in_(scope.stopover_ids()))).one()
         hours = session.execute(
             select(calendar_key(Ticket.taken_at, "hour", dialect).label("hour"), func.count(),
                    func.count(Ticket.wait_seconds),
@@ -838,6 +852,7 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
 
     return Report(
         withdrawn=int(withdrawn), feedback=feedback,
+        returns=ReturnTally(int(given or 0), int(came_back or 0)),
         period=period, commune=chosen, generated_at=ctx.now(), totals=totals, wait=wait,
         service=service, previous=previous, year_before=year_before,
         by_commune=by_commune, by_stop=by_stop, by_half=by_half, by_month=by_month,

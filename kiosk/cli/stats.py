@@ -127,6 +127,11 @@ def summary(report: dict[str, Any]) -> str:
         if partners:
             lines.append("  Orientées vers : " + ", ".join(
                 f"{p['label']} {_n(p['demandes'])}" for p in partners))
+    returns = report.get("return_passes")
+    if returns and returns["given"]:
+        lines += ["", f"Prioritaires au prochain passage : {_n(returns['given'])} code(s) donné(s) "
+                      f"aux personnes non reçues, {_n(returns['came_back'])} revenue(s) "
+                      f"({_share(returns['came_back'], returns['given'])})."]
     if "feedback" in report:
         from kiosk.cli.feedback import feedback_lines
 

@@ -15,11 +15,10 @@ from kiosk.errors import KioskError
 from kiosk.return_passes import (
     ALPHABET,
     CODE_LENGTH,
-    ReturnCount,
     issue_return_passes,
-    return_count,
     use_return_pass,
 )
+from kiosk.statistics import Period, ReturnTally, compute
 
 
 def test_unserved_visitors_get_a_pass_and_come_back_first(open_ctx, clock):
@@ -62,8 +61,10 @@ def test_unserved_visitors_get_a_pass_and_come_back_first(open_ctx, clock):
         use_return_pass(ctx, "AAAAAA")
     with pytest.raises(KioskError, match="invalide"):
         use_return_pass(ctx, " - ")
-    assert return_count(ctx, day, nxt.day) == ReturnCount(issued=2, came_back=1)
-    assert return_count(ctx, nxt.day, nxt.day) == ReturnCount(0, 0), "counted where given"
+    assert compute(ctx, Period.between(day, nxt.day)).returns == ReturnTally(2, 1)
+    assert compute(ctx, Period.between(nxt.day, nxt.day)).returns == ReturnTally(0, 0), \
+        "counted at the closing where they were given"
+    assert compute(ctx, Period.between(day, day), commune="97217").returns == ReturnTally(0, 0)
 
 
 def test_no_pass_before_any_closing(ctx):
