@@ -324,6 +324,15 @@ def test_a_list_longer_than_two_codes_still_loses_nothing(catalogue, tmp_path):
         assert decoded(qr.qr_png(text, tmp_path / f"{i}.png", box_size=3)) == [text]
     with pytest.raises(ValueError):
         documents.phone_codes(long, operator, SLIP, limit=60)
+    # the catalogue's limits (15 papers of 80 characters, accents: 2 bytes) exceed one code:
+    # the papers go on in the next code under "(suite)", still all there and in order
+    widest = dataclasses.replace(long, documents=tuple(f"{i:02d} " + "é" * 77 for i in range(15)),
+                                 required=(True,) * 15)
+    codes = documents.phone_codes(widest, operator, SLIP)
+    assert all(len(c.encode()) <= documents.PHONE_CODE_BYTES for c in codes)
+    assert "Papiers à apporter (suite) :" in codes[1]
+    papers = [line for c in codes for line in c.splitlines() if line.endswith("(obligatoire)")]
+    assert papers == [f"- {d} (obligatoire)" for d in widest.documents]
 
 
 def test_a_short_list_is_one_code_without_markers(catalogue):
