@@ -191,7 +191,7 @@ def test_no_line_breaks_inside_a_commune_name_or_a_number(rendered):
         for text in lines:
             if "Marin" in text:
                 assert re.search(r"\b(au|Le) Marin\b", text), (r.procedure.id, text)
-        for above, below in zip(lines, lines[1:]):  # "2 / mois", "9 h / 05", "n° / 12"
+        for above, below in zip(lines, lines[1:], strict=False):  # "2 / mois", "9 h / 05", "n° / 12"
             assert not (re.search(r"(\b\d+|\bh|n°)$", above)
                         and re.match(r"(\d|mois|ans?|jours?|semaines?|heures?|h|€|%)\b", below)), \
                 (r.procedure.id, above, below)
