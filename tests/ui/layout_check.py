@@ -14,17 +14,23 @@ problem, so a failing test prints every fault of a screen at once:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from kivy.core.window import Window
+from kivy.graphics import Color, InstructionGroup, Rectangle
+from kivy.graphics.instructions import CanvasBase
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
+from kivy.uix.relativelayout import RelativeLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from screens import theme
+from screens.theme import Colour
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in window pixels
 SLACK = 1.0  # rounding of Kivy's pixel positions
@@ -170,3 +176,115 @@ def layout_problems(app: Widget, min_target: int | None = None,
                 if _overlap(a.rect, b.rect):
                     problems.append(f"{_name(a.widget)} overlaps {_name(b.widget)}")
     return problems
+
+
+# ------------------------------------------------------------ contrast and physical sizes
+
+# The bus's screens are 15.6" panels; 16:9 at 15.6" is 345 mm wide. A window of another width
+# on the same panel (1280x800 shown on it) has fewer pixels per millimetre.
+PANEL_WIDTH_MM = 345.0
+MIN_TARGET_MM = 15.0
+MIN_CONTRAST = 7.0  # WCAG AAA, for every text
+
+
+def px_per_mm(window_width: int, panel_width_mm: float = PANEL_WIDTH_MM) -> float:
+    return window_width / panel_width_mm
+
+
+def target_mm_px(window_width: int) -> int:
+    """15 mm in pixels on the 15.6" panel: 84 px at 1920 wide, 56 px at 1280 wide."""
+    return math.ceil(MIN_TARGET_MM * px_per_mm(window_width) - 1e-9)
+
+
+def _instructions(group: Any) -> Iterator[Any]:
+    """The widget's own instructions: not its children's canvases (nested in its canvas), and
+    its canvas.before only where it is (the widget's canvas holds it too)."""
+    for instruction in getattr(group, "children", []):
+        if isinstance(instruction, CanvasBase):
+            continue
+        yield instruction
+        if isinstance(instruction, InstructionGroup):
+            yield from _instructions(instruction)
+
+
+def _drawn_rects(widget: Widget, own_text: bool) -> Iterator[tuple[Colour, Rect]]:
+    """(colour, window rect) of each rectangle the widget paints under its children (for the
+    label itself, all but its own text: a Kivy Button paints its background in its canvas)."""
+    groups = [widget.canvas.before, widget.canvas]
+    text = widget.texture if own_text else None
+    local = isinstance(widget, RelativeLayout)  # a Screen draws in its own coordinates
+    for group in groups:
+        colour: Colour = (1.0, 1.0, 1.0, 1.0)
+        for instruction in _instructions(group):
+            if isinstance(instruction, Color):
+                colour = tuple(instruction.rgba)  # type: ignore[assignment]
+            elif isinstance(instruction, Rectangle):
+                if text is not None and instruction.texture is text:
+                    continue
+                x, y = instruction.pos
+                if local:
+                    x, y = widget.to_parent(x, y)
+                x0, y0 = widget.to_window(x, y)
+                w, h = instruction.size
+                yield colour, (x0, y0, x0 + w, y0 + h)
+
+
+def _over(top: Colour, alpha: float, bottom: Colour) -> Colour:
+    a = top[3] * alpha
+    return (top[0] * a + bottom[0] * (1 - a), top[1] * a + bottom[1] * (1 - a),
+            top[2] * a + bottom[2] * (1 - a), 1.0)
+
+
+def _chain(widget: Widget) -> list[Widget]:
+    chain = []
+    node: Any = widget
+    while node is not None and node is not Window:
+        chain.append(node)
+        node = node.parent
+    return chain[::-1]  # from the window down to the widget
+
+
+def text_contrast(label: Label) -> tuple[float, Colour, Colour]:
+    """(contrast ratio, text colour, background colour) of a label as drawn: the colours of the
+    rectangles painted under the middle of its text by its ancestors (blended with their
+    opacity over the window's colour), and its own colour blended over that."""
+    tx0, ty0, tx1, ty1 = _text_rect(label)
+    cx, cy = (tx0 + tx1) / 2, (ty0 + ty1) / 2
+    background: Colour = tuple(Window.clearcolor)  # type: ignore[assignment]
+    background = (*background[:3], 1.0)
+    opacity = 1.0
+    for node in _chain(label):
+        opacity *= node.opacity
+        for colour, (x0, y0, x1, y1) in _drawn_rects(node, own_text=node is label):
+            if x0 <= cx <= x1 and y0 <= cy <= y1:
+                background = _over(colour, opacity, background)
+    text = _over(tuple(label.color), opacity, background)  # type: ignore[arg-type]
+    return theme.contrast(text, background), text, background
+
+
+def _inactive(widget: Widget) -> bool:
+    # WCAG leaves the text of an inactive control out of the contrast rule: "Prendre un ticket"
+    # greyed out while the bus is closed is meant to look unavailable
+    return any(getattr(node, "disabled", False) for node in _chain(widget))
+
+
+def contrast_problems(app: Widget, minimum: float = MIN_CONTRAST) -> list[str]:
+    """Every visible text whose contrast with what is painted behind it is below `minimum`."""
+    roots: list[Widget] = [app.manager.current_screen]
+    roots += [c for c in app.root.children if c is not app.manager and c.opacity > 0.01
+              and getattr(c, "shown", True)]
+    roots += [c for c in Window.children if isinstance(c, ModalView)]
+    problems = []
+    for root in roots:
+        for widget, _button, _clip in _visible(root):
+            if not isinstance(widget, Label) or not widget.text.strip() or _inactive(widget):
+                continue
+            ratio, text, background = text_contrast(widget)
+            if ratio < minimum - 0.005:
+                problems.append(f"{_name(widget)}: contrast {ratio:.2f}:1 < {minimum:g}:1 "
+                                f"(text {_hex(text)} on {_hex(background)})")
+    return problems
+
+
+def _hex(colour: Colour) -> str:
+    return "#" + "".join(f"{round(c * 255):02X}" for c in colour[:3])
