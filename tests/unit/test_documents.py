@@ -262,6 +262,26 @@ def test_qr_matrix_is_the_symbol_python_qrcode_makes(text):
         qr.qr_matrix("z" * 3000)
 
 
+def test_the_mask_penalty_is_the_one_python_qrcode_counts():
+    """Runs, 2x2 blocks, finder-like patterns and the dark share, on random matrices of every
+    density (some with finder-like rows planted), against qrcode.util.lost_point."""
+    import random
+
+    from qrcode.util import lost_point
+
+    chance = random.Random(18004)
+    for trial in range(60):
+        size = chance.choice([21, 25, 57, 117])
+        density = chance.random()
+        matrix = [[chance.random() < density for _ in range(size)] for _ in range(size)]
+        for row in matrix[::5] if trial % 2 else ():
+            row[3:14] = [c == "1" for c in "00001011101"]
+        flat = "".join("1" if dark else "0" for row in matrix for dark in row)
+        mine = qr._penalty(qr._whole(flat, size), qr._whole(qr._transposed(flat, size), size),
+                           size)
+        assert mine == lost_point(matrix), (trial, size)
+
+
 def test_qr_png_scale(tmp_path):
     text = "https://www.service-public.fr/"
     png = qr.qr_png(text, tmp_path / "q.png", box_size=6)
