@@ -213,6 +213,19 @@ class StaffService:
         return VisitorService(self.ctx, printer=self._printer).print_checklist(procedure_id,
                                                                                 number)
 
+    def use_return_pass(self, code: str, staff_id: int) -> TicketIssued:
+        """The visitor is back with her "Prioritaire au prochain passage" code."""
+        from kiosk.return_passes import use_return_pass
+
+        return use_return_pass(self.ctx, code, staff_id=staff_id, channel="console")
+
+    def return_passes(self, stopover_id: int) -> tuple[Any, ...]:
+        """A code for each visitor left unserved at this (closed) stopover; the same ones when
+        asked again."""
+        from kiosk.return_passes import issue_return_passes
+
+        return issue_return_passes(self.ctx, stopover_id)
+
     def finish(self, number: int, demandes: Sequence[DemandeInput], age_band: str | None,
                gender: str | None, staff_id: int,
                residence: str | None = None) -> services.VisitFinished:

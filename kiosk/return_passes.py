@@ -20,11 +20,9 @@ from kiosk import services, views
 from kiosk.context import Context
 from kiosk.domain import State
 from kiosk.errors import KioskError, readable
+from kiosk.vocabulary import RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
-# No 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or copied by hand from a thermal slip must
-# not be mistaken. 6 characters from 23: 148 million codes, for a few thousand passes a year.
-ALPHABET = "ACDEFGHJKMNPRTUVWXY3479"
-CODE_LENGTH = 6
+ALPHABET, CODE_LENGTH = RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,12 @@ FEEDBACK_ANSWERS: Final = _vocabulary(
     ("pas_content", "pas content"),
 )
 
+# The codes of "Prioritaire au prochain passage" (kiosk/return_passes.py), typed on the console:
+# no 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, so that a code read aloud or copied by hand from a thermal slip
+# cannot be mistaken. 6 characters from 23: 148 million codes for a few thousand a year.
+RETURN_CODE_ALPHABET: Final = "ACDEFGHJKMNPRTUVWXY3479"
+RETURN_CODE_LENGTH: Final = 6
+
 # What "not recorded" reads like in reports (a profile field left empty, a pre-0003 channel).
 NOT_RECORDED: Final = "non renseigné"
 

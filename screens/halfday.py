@@ -24,7 +24,7 @@ from kivy.uix.togglebutton import ToggleButton
 
 from kiosk import french
 from kiosk.halfday import summary_text
-from kiosk.vocabulary import HALVES
+from kiosk.vocabulary import HALVES, RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
 UNDO_OPEN_SECONDS = 10.0
 
@@ -227,6 +227,64 @@ class SummaryView(ModalView):
                           on_done=done, on_error=failed)
 
 
+class ReturnCodeDialog(ModalView):
+    """The visitor is back with her "Prioritaire au prochain passage" slip: the animatrice types
+    its code (keys on screen, or the laptop's keyboard) and she gets a priority ticket."""
+
+    code = StringProperty("")
+    error = StringProperty("")
+
+    def prepare(self) -> ReturnCodeDialog:
+        self.code, self.error = "", ""
+        keys = self.ids.code_keys
+        if not keys.children:
+            for char in RETURN_CODE_ALPHABET:
+                keys.add_widget(Factory.CodeKey(text=char, name=f"code:{char}",
+                                                on_release=lambda b: self.press(b.text)))
+        return self
+
+    @staticmethod
+    def spaced(code: str) -> str:
+        """"ACD 479": the code in two halves, as on the slip; underscores for what is missing."""
+        padded = code.ljust(RETURN_CODE_LENGTH, "_")
+        half = RETURN_CODE_LENGTH // 2
+        return f"{' '.join(padded[:half])}   {' '.join(padded[half:])}"
+
+    def press(self, char: str) -> None:
+        char = char.upper()
+        if char in RETURN_CODE_ALPHABET and len(self.code) < RETURN_CODE_LENGTH:
+            self.code += char
+            self.error = ""
+
+    def erase(self) -> None:
+        self.code = self.code[:-1]
+        self.error = ""
+
+    def on_open(self) -> None:
+        Window.bind(on_textinput=self._typed, on_key_down=self._key)
+
+    def on_dismiss(self) -> None:
+        Window.unbind(on_textinput=self._typed, on_key_down=self._key)
+
+    def _typed(self, _window: Any, text: str) -> None:
+        for char in text:
+            self.press(char)
+
+    def _key(self, _window: Any, key: int, *_args: Any) -> bool:
+        if key == 8:  # backspace
+            self.erase()
+            return True
+        if key == 13 and len(self.code) == RETURN_CODE_LENGTH:  # enter
+            self.confirm()
+            return True
+        return False
+
+    def confirm(self) -> None:
+        if len(self.code) != RETURN_CODE_LENGTH:
+            return
+        App.get_running_app().use_return_code(self.code, self)
+
+
 class UndoBar(BoxLayout):
     """"Escale ouverte à … — Annuler", over the console's bottom lines for a few seconds."""
 
@@ -256,4 +314,5 @@ class UndoBar(BoxLayout):
         App.get_running_app().undo_open_stopover(stopover_id)
 
 
-__all__ = ["ChoiceToggle", "OpenDialog", "CloseDialog", "SummaryView", "UndoBar", "UNDO_OPEN_SECONDS"]
+__all__ = ["ChoiceToggle", "OpenDialog", "CloseDialog", "SummaryView", "UndoBar", "ReturnCodeDialog",
+           "UNDO_OPEN_SECONDS"]

@@ -521,6 +521,28 @@ class StaffApp(BoardApp):
                      done_message=lambda t: f"Ticket n° {t.number} créé "
                                             f"({t.people_ahead} personne(s) avant).")
 
+    def ask_return_code(self) -> None:
+        """"Code retour": the visitor is back with her "Prioritaire au prochain passage" slip."""
+        from screens.halfday import ReturnCodeDialog
+
+        if getattr(self, "return_code_dialog", None) is None:
+            self.return_code_dialog = ReturnCodeDialog()
+        self.return_code_dialog.prepare().open(animation=False)
+
+    def use_return_code(self, code: str, dialog: Any) -> None:
+        def given(ticket: Any) -> None:
+            dialog.dismiss(animation=False)
+            if self.manager is not None:
+                self.manager.get_screen("console").ask_print(ticket)
+
+        def refused(exc: BaseException) -> None:
+            dialog.error = getattr(exc, "message", None) or str(exc)
+
+        self.run_job(self.service.use_return_pass, code, self.staff_id, on_done=given,
+                     on_failed=refused,
+                     done_message=lambda t: f"Ticket prioritaire n° {t.number} : la personne "
+                                            "revient avec son code, elle passe en premier.")
+
     def print_slip(self, procedure_id: str, number: int) -> None:
         """The walk-in's slip, on the kiosk's printer (a failure also shows as a problem line)."""
         def printed(outcome: Any) -> None:

@@ -1,0 +1,60 @@
+"""Issue #12, item 6 on the console: a visitor left unserved at the last closing comes back with
+her "Prioritaire au prochain passage" slip; the animatrice types its code with the keys on the
+screen (a wrong one says so in the dialog) and the visitor gets a priority ticket, first in line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kivy.core.window import Window
+
+from kiosk import services
+from kiosk.console import StaffService
+from kiosk.printing import FilePrinter
+from kiosk.return_passes import issue_return_passes
+from tests.ui.driver import start_staff_app, stop_app
+from tests.ui.test_staff_console import log_in
+
+
+def _dialog():
+    from screens.halfday import ReturnCodeDialog
+
+    return next((c for c in Window.children if isinstance(c, ReturnCodeDialog)), None)
+
+
+def test_the_code_typed_on_the_console_gives_her_a_priority_ticket(staff_ctx, clock, tmp_path):
+    ctx = staff_ctx  # Thursday at Ducos: she took a ticket and was not received
+    services.take_ticket(ctx, "cgss-c2s")
+    services.close_stopover(ctx)
+    (given,) = issue_return_passes(ctx)
+    clock.current += dt.timedelta(days=5)  # the next Tuesday, at Ducos again
+    services.open_stopover(ctx, "ducos-bourg", "morning")
+    services.take_ticket(ctx, "autre")  # someone already waits: she still goes first
+
+    service = StaffService(ctx, printer=FilePrinter(tmp_path / "printed"))
+    k = start_staff_app(service, size=(1280, 800))
+    try:
+        log_in(k)
+        k.wait(lambda: k.screen == "console" and k.app.is_open, what="console, stop open")
+        k.tap("return_code")
+        k.wait(lambda: _dialog() is not None, what="code dialog")
+        wrong = "ACDEFG" if given.code != "ACDEFG" else "GFEDCA"
+        for char in wrong:
+            k.tap(f"code:{char}")
+        assert k.find("code_confirm").disabled is False
+        k.tap("code_confirm")
+        k.wait(lambda: "inconnu" in _dialog().error, what="unknown code said")
+        k.shot("125-console-code-retour-inconnu")
+        for _ in wrong:
+            k.tap("code_erase")
+        assert _dialog().code == "" and k.find("code_confirm").disabled
+        for char in given.code:
+            k.tap(f"code:{char}")
+        k.tap("code_confirm")
+        k.wait(lambda: _dialog() is None, what="dialog closed")
+        assert "Ticket prioritaire n° 2" in k.app.message
+        k.wait(lambda: k.find("chooser_cancel") is not None, what="print offered")
+        k.shot("126-console-code-retour-ticket")
+        assert services.call_next(ctx, 1).number == 2, "first in line"
+    finally:
+        stop_app(k)
