@@ -219,12 +219,15 @@ class StaffService:
 
         return use_return_pass(self.ctx, code, staff_id=staff_id, channel="console")
 
-    def return_passes(self, stopover_id: int) -> tuple[Any, ...]:
-        """A code for each visitor left unserved at this (closed) stopover; the same ones when
-        asked again."""
-        from kiosk.return_passes import issue_return_passes
+    def print_return_passes(self, stopover_id: int) -> PrintOutcome:
+        """One tap at closing: a slip "Prioritaire au prochain passage" for each visitor left
+        unserved (the same codes when printed again); a printer failure is a message."""
+        from kiosk.printing import make_printer
+        from kiosk.return_passes import print_return_passes
 
-        return issue_return_passes(self.ctx, stopover_id)
+        if self._printer is None:
+            self._printer = make_printer(self.ctx.settings)
+        return print_return_passes(self.ctx, self._printer, stopover_id)
 
     def finish(self, number: int, demandes: Sequence[DemandeInput], age_band: str | None,
                gender: str | None, staff_id: int,

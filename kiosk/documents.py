@@ -69,6 +69,10 @@ class Slip:
     next_passages: tuple[Visit | tuple[dt.date, str, str], ...] = ()
     bus_phone: str = ""
     calendar: str = DEFAULT_CALENDAR
+    # "Prioritaire au prochain passage" (kiosk/return_passes.py): the code she shows when she
+    # comes back, and that next passage (None: not planned yet)
+    return_code: str = ""
+    return_visit: Visit | None = None
 
     @property
     def visits(self) -> tuple[Visit, ...]:
@@ -500,6 +504,8 @@ def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) 
         lay.lines([(FONT, "Ticket n°")], s.body, center=True)
         lay.lines([(FONT_BOLD, str(slip.number))], s.number, center=True)
     lay.lines([(FONT, french.date_and_time(slip.printed_at))], s.body, center=True)
+    if slip.return_code:
+        _return_block(lay, slip)
     where = _where(slip)
     if where:
         lay.lines([(FONT, "Arrêt :"), (FONT_BOLD, where)], s.body, center=True)
@@ -539,6 +545,36 @@ def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) 
     lay.lines([(FONT_BOLD if procedure.to_confirm else FONT, checked_line(procedure))], s.small,
               center=True)
     return lay
+
+
+RETURN_TITLE = "Prioritaire au prochain passage"
+
+
+def spaced_code(code: str) -> str:
+    """"ACD 479": a return code in two halves, easier to copy and to read aloud."""
+    half = len(code) // 2
+    return f"{code[:half]} {code[half:]}"
+
+
+def _return_block(lay: _Layout, slip: Slip) -> None:
+    """Above everything on the slip of a visitor left unserved at closing: when to come back,
+    and the code that puts her first."""
+    s = lay.style
+    lay.rule()
+    lay.lines([(FONT_BOLD, RETURN_TITLE.upper())], s.title, center=True)
+    if slip.return_visit is not None:
+        lay.lines([(FONT, "Revenez le "), (FONT_BOLD, passage_line(slip.return_visit, True))],
+                  s.body, center=True)
+    else:
+        lay.lines([(FONT, "Revenez au prochain passage du bus dans votre commune (calendrier "
+                          "ci-dessous).")], s.body, center=True)
+    lay.lines([(FONT, "Montrez ce ticket à l'animatrice : vous passerez en premier.")], s.body,
+              center=True)
+    lay.lines([(FONT, "Code :")], s.body, center=True)
+    # on one line: two halves of three, large, never cut
+    lay.lines([(FONT_BOLD, spaced_code(slip.return_code).replace(" ", NBSP))], s.title * 1.8,
+              center=True)
+    lay.rule()
 
 
 def _paginate(layout: _Layout) -> list[list[tuple[float, _Block]]]:
@@ -641,6 +677,8 @@ def _draw_qr(canvas: Any, qr: _Qr, top_y: float) -> None:
 
 
 def _title(procedure: Procedure, slip: Slip) -> str:
+    if slip.return_code:
+        return f"{RETURN_TITLE} – {procedure.title} – code {slip.return_code}"
     number = f" – ticket n° {slip.number}" if slip.number is not None else ""
     return f"{procedure.title}{number}"
 

@@ -11,15 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.models import ReturnPass, Stopover, Ticket
 from kiosk import services, views
+from kiosk.catalogue import Operator, Procedure
 from kiosk.context import Context
+from kiosk.documents import Slip, Visit
 from kiosk.domain import State
 from kiosk.errors import KioskError, readable
+from kiosk.printing import Printer, PrintOutcome
 from kiosk.vocabulary import RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
 ALPHABET, CODE_LENGTH = RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
@@ -163,3 +167,47 @@ def use_return_pass(ctx: Context, code: str, staff_id: int | None = None,
                            ticket_id=ticket_id, code=return_pass.code, staff_id=staff_id)
         return issued
 
+
+
+def return_slip(ctx: Context, given: ReturnPassInfo) -> tuple[Procedure, Operator, Slip]:
+    """What her slip says: the code and the next passage above her procedure's papers, the
+    commune's next passages and the bus's contact below."""
+    procedure = ctx.catalogue.procedure(given.procedure_id) or ctx.catalogue.procedure("autre")
+    assert procedure is not None  # the catalogue always holds "autre"
+    operator = ctx.catalogue.operator(procedure.operator_id)
+    assert operator is not None
+    place = given.stopover
+    ahead = views.next_passages(ctx, place.commune_insee, after=place.day, limit=3)
+    visits = tuple(Visit(p.day, p.half, p.stop_name, p.commune_name, p.confirmed) for p in ahead)
+    slip = Slip(number=None, printed_at=ctx.now(), stop_name=place.stop_name,
+                commune_name=place.commune_name, next_passages=visits,
+                bus_phone=ctx.settings.bus_phone, calendar=ctx.settings.bus_calendar,
+                return_code=given.code, return_visit=visits[0] if visits else None)
+    return procedure, operator, slip
+
+
+def print_return_passes(ctx: Context, printer: Printer, stopover_id: int) -> PrintOutcome:
+    """One slip per visitor left unserved at this stopover (those already back are skipped);
+    a printer failure stops the run and is returned, never raised."""
+    import tempfile
+
+    from kiosk.documents import page_height_mm, receipt_pdf
+
+    passes = [p for p in issue_return_passes(ctx, stopover_id) if p.used_at is None]
+    if not passes:
+        return PrintOutcome(True, "Personne n'est resté sans être reçu : aucun ticket à donner.")
+    with tempfile.TemporaryDirectory(prefix="borne-plus-retour-") as folder:
+        for done, given in enumerate(passes):
+            try:
+                procedure, operator, slip = return_slip(ctx, given)
+                pdf = receipt_pdf(procedure, operator, slip, Path(folder) / f"{given.code}.pdf")
+                outcome = printer.print_pdf(pdf, f"retour-{given.code}", page_height_mm(pdf))
+            except Exception as exc:  # a full disk or a broken font must not reach the screen
+                outcome = PrintOutcome(False, f"Impression impossible : {exc}")
+            if not outcome.ok:
+                services.record_device_problem(ctx, "printer", outcome.message)
+                return PrintOutcome(False, f"{done} ticket(s) imprimé(s) sur {len(passes)} : "
+                                           f"{outcome.message}")
+    services.record_device_ok(ctx, "printer")
+    return PrintOutcome(True, f"{len(passes)} ticket(s) « Prioritaire au prochain passage » "
+                              "imprimé(s) : donnez-les aux personnes qui attendaient.")

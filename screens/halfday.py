@@ -17,7 +17,13 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.togglebutton import ToggleButton
@@ -185,10 +191,12 @@ class SummaryView(ModalView):
     status_is_error = BooleanProperty(False)
     summary = ObjectProperty(None, allownone=True)
     lines = ListProperty([])
+    unserved = NumericProperty(0)  # who waited in vain: "Prioritaire au prochain passage"
 
     def show(self, summary: Any) -> SummaryView:
         app = App.get_running_app()
         self.summary = summary
+        self.unserved = summary.unserved
         text = summary_text(summary, app.catalogue)
         self.title = f"Bilan : {text.title}"
         self.hours = text.hours
@@ -208,6 +216,10 @@ class SummaryView(ModalView):
             target.add_widget(SummaryLine(left=left, right=right, bold=bold))
         return self
 
+    def print_returns(self) -> None:
+        """A slip "Prioritaire au prochain passage" for each visitor left unserved."""
+        self.print_it("returns")
+
     def print_it(self, fmt: str) -> None:
         app = App.get_running_app()
         if self.summary is None:
@@ -223,6 +235,10 @@ class SummaryView(ModalView):
             self.status = getattr(exc, "message", None) or f"Impression impossible : {exc}"
             self.status_is_error = True
 
+        if fmt == "returns":
+            app.worker.submit(app.service.print_return_passes, self.summary.stopover.id,
+                              on_done=done, on_error=failed)
+            return
         app.worker.submit(app.service.print_summary, self.summary.stopover.id, fmt,
                           on_done=done, on_error=failed)
 

@@ -163,6 +163,15 @@ def test_closing_says_who_waits_a_visit_in_progress_first_and_keeps_the_summary(
         words = " ".join(subprocess.run(["pdftotext", str(printed[0]), "-"], check=True,
                                         capture_output=True, text=True).stdout.split())
         assert "Bilan de la demi-journée" in words and "Non reçus" in words
+    # nobody leaves empty-handed: one slip each for the three left waiting, in one tap
+    k.tap("print:returns")
+    k.wait(lambda: "3 ticket(s)" in view.status, what="return slips printed")
+    slips = sorted(set((tmp_path / "printed").glob("*.pdf")) - set(printed))
+    assert len(slips) == 3
+    words = " ".join(subprocess.run(["pdftotext", str(slips[0]), "-"], check=True,
+                                    capture_output=True, text=True).stdout.split())
+    assert "PRIORITAIRE AU PROCHAIN PASSAGE" in words and "Revenez le" in words
+    assert "vous passerez en premier" in words and "Papiers à apporter" in words
     k.tap("summary_close")
     k.wait(lambda: _modal(SummaryView) is None, what="summary closed")
     k.tap("last_summary")  # still there afterwards

@@ -44,7 +44,7 @@ def test_the_code_typed_on_the_console_gives_her_a_priority_ticket(staff_ctx, cl
         assert k.find("code_confirm").disabled is False
         k.tap("code_confirm")
         k.wait(lambda: "inconnu" in _dialog().error, what="unknown code said")
-        k.shot("125-console-code-retour-inconnu")
+        k.shot("127-console-code-retour-inconnu")
         for _ in wrong:
             k.tap("code_erase")
         assert _dialog().code == "" and k.find("code_confirm").disabled
@@ -54,7 +54,7 @@ def test_the_code_typed_on_the_console_gives_her_a_priority_ticket(staff_ctx, cl
         k.wait(lambda: _dialog() is None, what="dialog closed")
         assert "Ticket prioritaire n° 2" in k.app.message
         k.wait(lambda: k.find("chooser_cancel") is not None, what="print offered")
-        k.shot("126-console-code-retour-ticket")
+        k.shot("128-console-code-retour-ticket")
         assert services.call_next(ctx, 1).number == 2, "first in line"
     finally:
         stop_app(k)
