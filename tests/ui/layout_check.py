@@ -288,3 +288,19 @@ def contrast_problems(app: Widget, minimum: float = MIN_CONTRAST) -> list[str]:
 
 def _hex(colour: Colour) -> str:
     return "#" + "".join(f"{round(c * 255):02X}" for c in colour[:3])
+
+
+# the buttons of the top bars: their few words stay on one line ("Texte plus / grand" is read
+# as two things)
+ONE_LINE_BUTTONS = ("listen", "zoom", "language", "home", "back")
+
+
+def one_line_problems(app: Widget, names: tuple[str, ...] = ONE_LINE_BUTTONS) -> list[str]:
+    problems = []
+    for widget, _button, _clip in _visible(app.manager.current_screen):
+        if isinstance(widget, ButtonBehavior) and getattr(widget, "name", "") in names:
+            title = widget.ids.get("title") if hasattr(widget, "ids") else None
+            if title is not None and title.text.strip() and len(_drawn_lines(title)) > 1:
+                problems.append(f"{_name(widget)}: its title wraps on "
+                                f"{len(_drawn_lines(title))} lines")
+    return problems

@@ -21,6 +21,7 @@ from tests.ui.driver import Driver, start_app, stop_app
 from tests.ui.layout_check import (
     contrast_problems,
     layout_problems,
+    one_line_problems,
     px_per_mm,
     target_mm_px,
     target_px,
@@ -60,7 +61,7 @@ def _look(k: Driver, problems: dict[str, list[str]], number: int, name: str, tag
     for _attempt in range(2):
         found = layout_problems(k.app, min_target=max(target_px(Window.width),
                                                       target_mm_px(Window.width)))
-        found += contrast_problems(k.app)
+        found += contrast_problems(k.app) + one_line_problems(k.app)
         if not found:
             break
         # a screen shown after a change of language or size may still be laying its tiles
@@ -286,6 +287,7 @@ def test_the_demo_window_shows_the_same_layout_smaller(kiosk_app, visitor_ctx):
         k.settle(0.3)
         k.shot(f"{number}-{name}-apercu-960x600")
         found = layout_problems(k.app, min_target=int(64 * scale), min_font=k.app.min_font)
+        found += one_line_problems(k.app)  # "Texte plus grand" used to wrap here
         if found:
             problems[name] = found
 
