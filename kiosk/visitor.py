@@ -5,6 +5,7 @@ The Kivy app runs these in its background worker; nothing here knows about Kivy.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,51 @@ class VisitorService:
             services.record_device_problem(self.ctx, "printer", outcome.message, number)
         else:
             services.record_device_ok(self.ctx, "printer")  # clears the console's printer line
+        return outcome
+
+    # -------------------------------------------------- "Quand revient le bus ?"
+
+    def bus_communes(self) -> tuple[tuple[str, str], ...]:
+        """(INSEE code, name) of every commune of the itinerary, by name: the twelve tiles."""
+        return tuple((c.insee, c.name) for c in views.itinerary_listing(self.ctx, limit=0))
+
+    def bus_passages(self, commune_insee: str, limit: int = 3) -> tuple[Passage, ...]:
+        """The next passages of the bus in a commune, today's included while it is not over."""
+        from kiosk.planning import hours
+
+        now = self.ctx.now()
+        found = views.next_passages(self.ctx, commune_insee,
+                                    after=now.date() - dt.timedelta(days=1), limit=limit + 2)
+        ahead = [p for p in found if p.day > now.date() or now.time() < hours(p.half)[1]]
+        return tuple(ahead[:limit])
+
+    def passage_qr(self, passage: Passage) -> tuple[tuple[bool, ...], ...]:
+        """A QR code holding the passage as a calendar event, for the phone's calendar."""
+        from kiosk.exports.calendar import event_qr_text
+
+        return qr.qr_modules(event_qr_text(passage, self.ctx.now()))
+
+    def print_passages(self, commune_insee: str, commune_name: str) -> PrintOutcome:
+        """The next passages on a receipt; a failure is logged for the staff and returned."""
+        from kiosk.exports.calendar import contact_line, passages_receipt
+        from kiosk.printing import RECEIPT_WIDTH_MM
+
+        folder = Path(tempfile.mkdtemp(prefix="borne-plus-print-"))
+        try:
+            pdf, height = passages_receipt(self.bus_passages(commune_insee), commune_name,
+                                           contact_line(self.ctx.settings),
+                                           folder / "passages.pdf", RECEIPT_WIDTH_MM)
+            outcome = self.printer.print_pdf(pdf, "passages", height)
+        except Exception as exc:  # a broken font or a full disk must not reach the screen
+            outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
+        finally:
+            for leftover in folder.glob("*"):
+                leftover.unlink()
+            folder.rmdir()
+        if not outcome.ok:
+            services.record_device_problem(self.ctx, "printer", outcome.message)
+        else:
+            services.record_device_ok(self.ctx, "printer")
         return outcome
 
     def report_problem(self, device: str, message: str) -> None:

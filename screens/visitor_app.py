@@ -179,12 +179,13 @@ class VisitorApp(BoardApp):
                     on_request_close=self._refuse_close, on_keyboard=self._key)
         self._rescale()
         from screens.accueil import AccueilScreen
+        from screens.bus_calendar import BusCommunesScreen, BusPassagesScreen
         from screens.demarche import DemarcheScreen
         from screens.organisme import OrganismeScreen
         from screens.qr import QrScreen
         from screens.ticket import TicketScreen
 
-        for name in ("accueil", "organisme", "demarche", "ticket", "qr"):
+        for name in ("accueil", "organisme", "demarche", "ticket", "qr", "bus_calendar"):
             path = str(HERE / f"{name}.kv")
             if path not in Builder.files:  # a second app in the same process (tests)
                 Builder.load_file(path)
@@ -193,7 +194,8 @@ class VisitorApp(BoardApp):
         self.manager = GuardedScreenManager(transition=NoTransition())
         for screen in (AccueilScreen(name="accueil"), OrganismeScreen(name="organisme"),
                        DemarcheScreen(name="demarche"), TicketScreen(name="ticket"),
-                       QrScreen(name="qr")):
+                       QrScreen(name="qr"), BusCommunesScreen(name="bus_communes"),
+                       BusPassagesScreen(name="bus_passages")):
             self.manager.add_widget(screen)
         root.add_widget(self.manager)
         self.banner = CallBanner(size_hint=(1, None), pos_hint={"top": 1})
@@ -579,6 +581,9 @@ class VisitorApp(BoardApp):
         if screen == "qr":
             return t("read.qr_parts", count=len(self.qr_codes)) if len(self.qr_codes) > 1 \
                 else t("read.qr")
+        shown = self.manager.current_screen if self.manager is not None else None
+        if screen.startswith("bus_") and shown is not None:  # "Quand revient le bus ?"
+            return str(shown.spoken(lang))
         parts = [t("accueil.welcome") + ".", self._stop_text(self._board, lang) + "."]
         parts.append(t("read.accueil") if self.is_open else t("read.closed"))
         if self._spoken_calls:

@@ -186,19 +186,6 @@ def _first_of_next_month(today: dt.date) -> dt.date:
     return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def bus_contact(settings: Settings) -> str:
-    """The line every calendar ends with: the bus's phone (settings `bus_phone`, none until the
-    coordinator sets it) and where its calendar is posted (`bus_calendar`)."""
-    phone = str(getattr(settings, "bus_phone", "") or "")
-    posted = str(getattr(settings, "bus_calendar", "") or "")
-    words = ["Bus PLUS – Espace Sud"]
-    if phone:
-        words.append(f"tél. {phone}")
-    if posted:
-        words.append(f"calendrier {posted}")
-    return " · ".join(words)
-
-
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.exports import calendar as cal
     from kiosk.files import check_target
@@ -238,15 +225,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 return (f"≈ {expected.visitors} visiteurs"
                         + (f", {helpers} animatrice(s)" if helpers else ""))
         if args.format == "ics":
-            cal.write_ics(passages, out, bus_contact(settings), local_now(),
+            cal.write_ics(passages, out, cal.contact_line(settings), local_now(),
                           f"{cal.TITLE} – {commune[1]}" if commune else cal.TITLE)
         elif args.format == "png":
-            cal.write_png(passages, out, start, bus_contact(settings),
+            cal.write_png(passages, out, start, cal.contact_line(settings),
                           commune[1] if commune else "tout l'Espace Sud")
         else:
             off = planning.days_off(start, end, planning.load_closures(
                 planning.closures_path(settings.data_dir)))
-            cal.write_pdf(passages, out, start, end, bus_contact(settings), args.paper, commune,
+            cal.write_pdf(passages, out, start, end, cal.contact_line(settings), args.paper, commune,
                           staff_note, {d: o.reason for d, o in off.items()})
     finally:
         ctx.dispose()

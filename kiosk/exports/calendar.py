@@ -18,7 +18,9 @@ from pathlib import Path
 from icalendar import Event
 
 from kiosk import french
+from kiosk.config import Settings
 from kiosk.files import write_private
+from kiosk.i18n import at_commune
 from kiosk.pdf_layout import (
     AUTHOR,
     CREATOR,
@@ -48,6 +50,17 @@ PNG_SIZE = 1080
 StaffNote = Callable[[Passage], str]
 
 
+def contact_line(settings: Settings) -> str:
+    """The line every calendar ends with: the bus's phone (setting `bus_phone`, none until the
+    coordinator sets it) and where its calendar is posted (`bus_calendar`)."""
+    words = ["Bus PLUS – Espace Sud"]
+    if settings.bus_phone:
+        words.append(f"tél. {settings.bus_phone}")
+    if settings.bus_calendar:
+        words.append(f"calendrier {settings.bus_calendar}")
+    return " · ".join(words)
+
+
 def uid(passage: Passage) -> str:
     """Stable across exports: a re-published file updates phone calendars, never duplicates."""
     return f"{passage.day:%Y%m%d}-{passage.half}-{passage.stop_id}@{UID_DOMAIN}"
@@ -66,7 +79,7 @@ def _event(passage: Passage, contact: str, stamp: dt.datetime) -> Event:
     event.add("dtstamp", stamp.astimezone(dt.UTC))
     event.add("dtstart", dt.datetime.combine(passage.day, opening, tzinfo=zone))
     event.add("dtend", dt.datetime.combine(passage.day, closing, tzinfo=zone))
-    event.add("summary", f"Bus PLUS à {passage.commune_name}")
+    event.add("summary", f"Bus PLUS {at_commune(passage.commune_name)}")
     event.add("location", location(passage))
     words = [f"{SLOGAN} : CAF, impôts, retraite, santé, emploi… "
              f"de {hours_text(passage.half)}, sans rendez-vous."]
@@ -389,3 +402,65 @@ def png_bytes(passages: Sequence[Passage], month: dt.date, contact: str,
 def write_png(passages: Sequence[Passage], out: Path, month: dt.date, contact: str,
               heading: str = "tout l'Espace Sud") -> Path:
     return write_private(out, png_bytes(passages, month, contact, heading))
+
+
+# ---------------------------------------------------------------- the kiosk: "Quand revient le bus ?"
+
+
+def event_qr_text(passage: Passage, stamp: dt.datetime) -> str:
+    """One passage as the shortest calendar a phone camera offers to add: times in UTC (no
+    VTIMEZONE to carry), no description; the same UID as the published calendar's."""
+    from icalendar import Calendar
+
+    zone = zoneinfo.ZoneInfo(TIMEZONE)
+    opening, closing = hours(passage.half)
+    cal = Calendar()
+    cal.add("prodid", "-//Espace Sud//Borne PLUS//FR")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", uid(passage))
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
+    event.add("dtstart", dt.datetime.combine(passage.day, opening, tzinfo=zone).astimezone(dt.UTC))
+    event.add("dtend", dt.datetime.combine(passage.day, closing, tzinfo=zone).astimezone(dt.UTC))
+    event.add("summary", f"Bus PLUS {at_commune(passage.commune_name)}")
+    event.add("location", location(passage))
+    cal.add_component(event)
+    text: str = cal.to_ical().decode("utf-8")
+    return text
+
+
+def passages_receipt(passages: Sequence[Passage], commune_name: str, contact: str,
+                     out: Path, width_mm: float) -> tuple[Path, float]:
+    """The next passages in a commune on the 80 mm receipt printer: (file, page height in mm)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    register_fonts()
+    margin = 4 * MM
+    width = width_mm * MM
+    inner = width - 2 * margin
+    lines: list[tuple[str, str, float]] = [(FONT_BOLD, TITLE, 12),
+                                           (FONT_BOLD, f"Le bus revient {at_commune(commune_name)}", 14),
+                                           ("", "", 6)]
+    for p in passages:
+        lines.append((FONT_BOLD, french.day_and_date(p.day).capitalize(), 13))
+        lines.append((FONT, hours_text(p.half), 12))
+        lines += [(FONT, line, 12) for line in _wrap(p.stop_name, FONT, 12, inner, 3)]
+        lines.append(("", "", 6))
+    if not passages:
+        lines.append((FONT, "Pas de passage prévu pour le moment.", 12))
+    lines.append((FONT, "Sans rendez-vous, de 8 h à 13 h.", 11))
+    lines += [(FONT, line, 10) for line in _wrap(contact, FONT, 10, inner, 3)]
+    height = sum(size * 1.35 for _, _, size in lines) + 2 * margin
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(width, height), invariant=True)
+    c.setAuthor(AUTHOR)
+    c.setCreator(CREATOR)
+    y = height - margin
+    for font, text, size in lines:
+        y -= size * 1.35
+        if text:
+            c.setFont(font, size)
+            c.drawString(margin, y + size * 0.3, text)
+    c.showPage()
+    c.save()
+    return write_private(out, buffer.getvalue()), height / MM
