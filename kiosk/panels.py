@@ -5,8 +5,8 @@ shipped examples in assets/panels/ show while the coordinator has no folder of h
 animatrice changes a panel by copying a file from a USB key: every file is read again when it
 changed, and checked like the catalogue (`kiosk panels check`):
 
-    title: Ramassage des déchets          # 50 characters at most
-    lines:                                # two or three lines, 80 characters each at most
+    title: Ramassage des déchets          # 40 characters at most
+    lines:                                # two or three lines, 60 characters each at most
       - Ordures ménagères : lundi et jeudi.
       - Sortez le bac la veille au soir.
     image: poubelle.png                   # optional: PNG or JPEG beside the file
@@ -36,8 +36,9 @@ from kiosk.itinerary import ESPACE_SUD
 from kiosk.yamlfile import key_line, load_yaml
 
 PANELS_FOLDER = "panels"
-TITLE_MAX = 50
-LINE_MAX = 80
+# short, for the room beside the calls: a longer text would lose its last lines at 1280x800
+TITLE_MAX = 40
+LINE_MAX = 60
 # A picture is drawn in a box of about 300 px on the kiosk: 1920 px and 2 MB are generous for
 # a phone photo reduced once, and keep a 40-megapixel original (a slow decode on the bus PC,
 # 100 MB of texture) off the screen.

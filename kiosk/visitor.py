@@ -12,11 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from db.models import Ticket
+from db.models import Stop, Stopover, Ticket
 from kiosk import documents, pdf_layout, qr, services, views
 from kiosk.catalogue import Catalogue, Operator, Procedure
 from kiosk.context import Context
 from kiosk.errors import InvalidTransition, UnknownProcedure
+from kiosk.panels import Panel, cached_panels, panels_folder
 from kiosk.printing import Printer, PrintOutcome, make_printer
 from kiosk.services import TicketChanged, TicketIssued
 from kiosk.views import LastCall, Passage
@@ -203,3 +204,23 @@ class VisitorService:
         procedure, operator = self._procedure(procedure_id)
         texts = documents.phone_codes(procedure, operator, self.slip(number))
         return PhoneQr(texts, tuple(qr.qr_modules(text) for text in texts))
+
+    # ------------------------------------------------------------ Accueil's window and "Votre avis"
+
+    def panels(self) -> tuple[Panel, ...]:
+        """The agglomeration's panels to show now: in their dates, and for today's commune
+        (the open stopover's, else the planned one's). The folder is read again only when a
+        file in it changed (a panel copied from a USB key shows at the next turn)."""
+        today = self.ctx.now().date()
+        with self.ctx.read() as session:
+            commune = session.scalar(
+                select(Stop.commune_insee).join(Stopover, Stopover.stop_id == Stop.id)
+                .where(Stopover.closed_at.is_(None)))
+        if commune is None:
+            planned = views.today_stop(self.ctx, today)
+            commune = planned.commune_insee if planned else None
+        return cached_panels(panels_folder(self.ctx.settings)).shown_on(today, commune)
+
+    def feedback(self, answer: str) -> bool:
+        """One tap on a face of "Votre avis": True when it counted (services.record_feedback)."""
+        return services.record_feedback(self.ctx, answer)

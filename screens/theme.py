@@ -28,6 +28,11 @@ ON_BANNER = hex_colour("#000000")
 PRIORITY = hex_colour("#7A1F5C")      # plum: priority ticket button and badge
 PRIORITY_PRESSED = hex_colour("#541540")
 ERROR = hex_colour("#9B1C1C")
+# "Votre avis": the three faces, drawn on white (PANEL while pressed)
+FACE_CONTENT = ACTION
+FACE_MOYEN = hex_colour("#5C4000")   # dark amber
+FACE_PAS_CONTENT = ERROR
+FACE_BORDER = hex_colour("#8A94A6")
 
 # (text, background) pairs that appear on screen
 PAIRS = {
@@ -40,6 +45,13 @@ PAIRS = {
     "white on priority": (ON_DARK, PRIORITY),
     "black on banner": (ON_BANNER, BANNER),
     "error on background": (ERROR, BACKGROUND),
+    "primary on background": (PRIMARY, BACKGROUND),  # an information panel's title
+    "content face on background": (FACE_CONTENT, BACKGROUND),
+    "moyen face on background": (FACE_MOYEN, BACKGROUND),
+    "pas content face on background": (FACE_PAS_CONTENT, BACKGROUND),
+    "content face on panel": (FACE_CONTENT, PANEL),
+    "moyen face on panel": (FACE_MOYEN, PANEL),
+    "pas content face on panel": (FACE_PAS_CONTENT, PANEL),
 }
 
 

@@ -570,8 +570,8 @@ class VisitorApp(BoardApp):
             return t("read.organisme", names=names)
         if screen == "demarche":
             operator = self.catalogue.operator(self.operator_id)
-            names = ", ".join(i18n.procedure_title(p, lang)
-                              for p in self.catalogue.procedures_of(self.operator_id))
+            assert self.manager is not None
+            names = ", ".join(self.manager.get_screen("demarche").shown_titles(lang))
             return t("read.demarche", names=names,
                      operator=i18n.operator_label(operator, lang) if operator else "")
         if screen == "ticket" and self.ticket:
@@ -589,6 +589,8 @@ class VisitorApp(BoardApp):
         if self._spoken_calls:
             parts.append(t("read.calls", calls=", ".join(
                 t("read.call", number=number, desk=desk) for number, desk in self._spoken_calls)))
+        if self.is_open:
+            parts.append(t("avis.read"))  # the faces of "Votre avis", last: after the calls
         return " ".join(parts)
 
     def ahead_text(self, ticket: dict[str, Any], language: str | None = None) -> str:

@@ -74,7 +74,7 @@ def test_a_good_panel_in_french_and_creole(tmp_path):
     (GOOD + "gcf:\n  title: Ramasaj\n  lines: [Yon sèl]\n", 9,
      "panneau en créole (gcf), champ « lines » : 1 lignes"),
     (GOOD + "gcf:\n  titl: Ramasaj\n", 8, "panneau en créole (gcf), champ « titl » : champ inconnu"),
-    (GOOD.replace("Ramassage des déchets", "x" * 51), 1, "champ « title » : trop long (51"),
+    (GOOD.replace("Ramassage des déchets", "x" * 41), 1, "champ « title » : trop long (41"),
     (GOOD + "image: ../secret.png\n", 7, "champ « image » : nom de fichier invalide"),
     (GOOD + "image: absente.png\n", 7, "champ « image » : « absente.png » introuvable"),
     (GOOD + "image: notes.txt\n", 7, "image PNG ou JPEG"),

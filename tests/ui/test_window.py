@@ -1,0 +1,122 @@
+"""Accueil's "Votre avis" faces and the agglomeration's panels, on the real kiosk app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from kivy.core.window import Window
+from sqlalchemy import select
+
+from db.models import Feedback
+from kiosk import services
+from kiosk.printing import FilePrinter
+from kiosk.visitor import VisitorService
+from screens.window import ThanksView
+from tests.ui.driver import start_app, stop_app
+
+
+def answers(ctx):
+    with ctx.read() as s:
+        return list(s.scalars(select(Feedback.answer).order_by(Feedback.id)))
+
+
+def thanks_open() -> bool:
+    return any(isinstance(child, ThanksView) for child in Window.children)
+
+
+def test_one_tap_on_a_face_says_thanks_and_a_second_tap_is_not_counted(visitor_ctx, tmp_path):
+    from screens.visitor_app import KioskOptions
+
+    service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path / "printed"))
+    k = start_app(service, KioskOptions())
+    try:
+        top = k.find("take").to_window(*k.find("take").pos)
+        k.tap("opinion:content")
+        k.wait(thanks_open, what="Merci")
+        assert k.app.spoken_screen().endswith(
+            "Donnez votre avis en touchant un visage : content, moyen ou pas content.")
+        thanks = next(c for c in Window.children if isinstance(c, ThanksView))
+        assert thanks.ids.thanks_title.text == "Merci !"
+        k.shot("150-avis-merci")
+        k.wait(lambda: answers(visitor_ctx) == ["content"], what="the answer recorded")
+        # the visitor taps again at once: the tap closes "Merci", it is not a second answer
+        face = k.find("opinion:content")
+        k.tap_at(*face.to_window(face.center_x, face.center_y))
+        k.wait(lambda: not thanks_open(), what="Merci closed by the tap")
+        assert k.screen == "accueil"
+        # ...and then another face, within 20 s: "Merci" again, still one answer
+        k.tap("opinion:pas_content")
+        k.wait(thanks_open, what="Merci again")
+        started = time.monotonic()
+        k.wait(lambda: not thanks_open(), timeout=6, what="Merci closing by itself")
+        assert 2.0 < time.monotonic() - started < 5.0
+        assert answers(visitor_ctx) == ["content"]
+        assert k.screen == "accueil"
+        # the ticket buttons never moved for the faces
+        assert k.find("take").to_window(*k.find("take").pos) == top
+        k.shot("151-accueil-avec-avis")
+        # no stopover open: no faces (nothing would count), and a tap there does nothing
+        services.close_stopover(visitor_ctx)
+        k.wait(lambda: not k.app.is_open, what="closed board")
+        faces = k.find("opinion")
+        assert faces.shown is False and faces.opacity == 0
+        face = k.find("opinion:moyen")
+        k.tap_at(*face.to_window(face.center_x, face.center_y))
+        k.settle(0.3)
+        assert not thanks_open() and answers(visitor_ctx) == ["content"]
+    finally:
+        stop_app(k)
+
+
+PANEL = """\
+title: {title}
+lines:
+  - {line}
+  - Deuxième ligne du panneau.
+start: {start}
+end: {end}
+"""
+
+
+def test_the_panels_turn_in_their_dates_and_language(visitor_ctx, tmp_path):
+    from screens.visitor_app import KioskOptions
+
+    today = visitor_ctx.now().date()
+    folder = tmp_path / "panels"  # visitor_ctx's data dir is tmp_path
+    folder.mkdir()
+    (folder / "01-dechets.yaml").write_text(PANEL.format(
+        title="Ramassage des déchets", line="Lundi et jeudi.", start=today, end=today)
+        + "gcf:\n  title: Ramasaj fatras\n  lines: [Lendi épi jédi., Dézyèm lign.]\n", "utf-8")
+    (folder / "02-fini.yaml").write_text(PANEL.format(
+        title="Fête passée", line="Fini.", start=today - dt.timedelta(days=9),
+        end=today - dt.timedelta(days=1)), "utf-8")
+    (folder / "03-faux.yaml").write_text("title: [\n", "utf-8")  # refused, the others show
+    service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path / "printed"))
+    k = start_app(service, KioskOptions(panel_seconds=0.4))
+    try:
+        window = k.find("panel_window")
+        seen: list[str] = []
+        for _ in range(4):
+            k.wait(lambda: window.panel_id and window.panel_id != (seen[-1] if seen else ""),
+                   what="the next panel")
+            seen.append(window.panel_id)
+        # the bus's next passages here, then the panels in their dates, in turn
+        assert seen == ["passages", "01-dechets", "passages", "01-dechets"]
+        # a file copied in while the kiosk runs shows at a next turn
+        (folder / "04-nouveau.yaml").write_text(PANEL.format(
+            title="Nouveau panneau", line="Copié d'une clé USB.", start=today, end=today),
+            "utf-8")
+        k.wait(lambda: window.panel_id == "04-nouveau", what="the new panel")
+        assert window.title == "Nouveau panneau"
+        k.wait(lambda: window.panel_id == "01-dechets", what="the waste panel")
+        window._event.cancel()  # held still for the screenshots
+        assert window.title == "Ramassage des déchets"
+        assert window.body == "Lundi et jeudi.\nDeuxième ligne du panneau."
+        k.shot("152-accueil-panneau")
+        k.app.language = "gcf"  # the kiosk turned to Créole: the panel follows at once
+        k.pump(2)
+        assert (window.title, window.body) == ("Ramasaj fatras", "Lendi épi jédi.\nDézyèm lign.")
+        k.shot("153-accueil-panneau-creole")
+    finally:
+        stop_app(k)
