@@ -23,7 +23,8 @@ def test_a_long_list_shows_its_codes_one_after_the_other(kiosk_app, visitor_ctx)
     k = kiosk_app
     procedure = visitor_ctx.catalogue.procedure("caf-aide-logement")
     expected = VisitorService(visitor_ctx).phone_qr(procedure.id, 1).texts
-    assert len(expected) == 2, "caf-aide-logement is long enough for two codes"
+    count = len(expected)
+    assert count >= 2, "caf-aide-logement is long enough for two codes"
     k.take_ticket("caf", procedure.id)
     k.tap("qr")
     k.wait(lambda: k.screen == "qr")
@@ -34,12 +35,12 @@ def test_a_long_list_shows_its_codes_one_after_the_other(kiosk_app, visitor_ctx)
             for index, text in enumerate(expected):
                 k.wait(lambda i=index: k.app.qr_index == i, what=f"code {index + 1}")
                 label = k.app.manager.current_screen.ids.part
-                assert label.text == f"Code {index + 1} sur 2"
+                assert label.text == f"Code {index + 1} sur {count}"
                 code = k.app.manager.current_screen.ids.code
                 module = code.width / len(k.app.qr_matrix)
                 # 1280x800 on a 14" panel: 0.235 mm a pixel; 4 px a module is about 1 mm
                 assert module >= (4 if width == 1280 else 5), (width, module)
-                path = k.shot(f"08-qr-code-{index + 1}-sur-2-{width}x{height}")
+                path = k.shot(f"08-qr-code-{index + 1}-sur-{count}-{width}x{height}")
                 assert _decoded(path) == [text], "one code on screen, the one announced"
                 assert _problems(k) == []
                 k.tap("next_code")
@@ -49,8 +50,8 @@ def test_a_long_list_shows_its_codes_one_after_the_other(kiosk_app, visitor_ctx)
             k.wait(lambda: k.app.zoom > 1, what="large text")
             k.app.language = "gcf"
             k.settle(0.3)
-            assert k.app.manager.current_screen.ids.part.text == "Kòd 1 asou 2"
-            path = k.shot(f"08-qr-code-1-sur-2-grand-creole-{width}x{height}")
+            assert k.app.manager.current_screen.ids.part.text == f"Kòd 1 asou {count}"
+            path = k.shot(f"08-qr-code-1-sur-{count}-grand-creole-{width}x{height}")
             assert _decoded(path) == [expected[0]]
             assert _problems(k) == []
             module = k.app.manager.current_screen.ids.code.width / len(k.app.qr_matrix)
