@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from db.models import Commune, Feedback, Stop, Stopover, Ticket
 from kiosk.context import Context
 from kiosk.domain import State
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, readable
+from kiosk.itinerary import ESPACE_SUD
 from kiosk.vocabulary import FEEDBACK_ANSWERS
 
 
@@ -142,8 +143,10 @@ def feedback_report(ctx: Context, start: Any, end: Any, commune: str | None = No
         conditions.append(Stop.commune_insee == commune)
     served = func.count(case((Ticket.state == State.DONE, 1)))
     with ctx.read() as session:
-        if commune is not None and session.get(Commune, commune) is None:
-            raise KioskError(f"--commune {commune} : commune inconnue (code INSEE, voir "
+        # a code outside the twelve is refused before any query (PostgreSQL refuses a NUL)
+        if commune is not None and (commune not in ESPACE_SUD
+                                    or session.get(Commune, commune) is None):
+            raise KioskError(f"--commune {readable(commune, 20)} : commune inconnue (code INSEE, voir "
                              "« kiosk itinerary list »).")
         rows = session.execute(
             select(Stopover.id, Commune.insee, Commune.name, Stop.id, Stop.name, served)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import FILE_PATH, PROG, Parser, emit, json_flag
+from kiosk.cli.common import FILE_PATH, Parser, emit, json_flag
 from kiosk.config import Settings
 from kiosk.context import local_now
 from kiosk.errors import KioskError, readable
@@ -51,10 +50,15 @@ def cmd_panels_check(args: argparse.Namespace, settings: Settings) -> int:
         picture = f" [image {panel.image.name}]" if panel.image else ""
         lines.append(f"  {panel.id}.yaml : « {panel.title} »{creole}{picture} — "
                      f"{_when(panel, day, args.commune)}")
+    # every refused file on stdout with the others, one line each; stderr keeps the one-line
+    # promise of every refusal: how many, and the first
+    lines += [f"  REFUSÉ {readable(e.message, 300)}" for e in loaded.errors]
     emit(args, data, "\n".join(lines))
-    for error in loaded.errors:
-        print(f"{PROG}: {readable(error.message, 380)}", file=sys.stderr)
-    return 2 if loaded.errors else 0
+    if loaded.errors:
+        count = len(loaded.errors)
+        more = f" (et {count - 1} autre(s), listés ci-dessus)" if count > 1 else ""
+        raise KioskError(f"{readable(loaded.errors[0].message, 300)}{more}")
+    return 0
 
 
 def register(sub: Any) -> None:

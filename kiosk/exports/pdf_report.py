@@ -443,6 +443,33 @@ def build_story(report: dict[str, Any], made_on: dt.date, styles: dict[str, Any]
         grid.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                        ("FONTNAME", (0, 0), (-1, -1), FONT)])
         story.append(grid)
+
+    # the visitors' opinion ("Votre avis" on the kiosk)
+    feedback = report.get("feedback")
+    if feedback is not None:
+        story.append(CondPageBreak(70 * MM))
+        story.append(P("Avis des visiteurs (trois visages sur la borne, anonymes)", styles["h2"]))
+        if feedback["answers"]:
+            story.append(P(
+                f"{_n(feedback['answers'])} avis pour {_n(feedback['served'])} visiteurs reçus : "
+                f"content {_n(feedback['content'])} ({_share(feedback['content'], feedback['answers'])}), "
+                f"moyen {_n(feedback['moyen'])}, pas content {_n(feedback['pas_content'])}. "
+                "Un avis par appui ; un second appui dans les 20 secondes n'est pas compté.",
+                styles["body"]))
+            rows_f = [r for r in feedback["by_commune"] if r["answers"]]
+            story.append(Spacer(1, 2 * MM))
+            story.append(_table(
+                ["Commune", "Content", "Moyen", "Pas content", "Part de contents",
+                 "Visiteurs reçus"],
+                [[r["label"], _n(r["content"]), _n(r["moyen"]), _n(r["pas_content"]),
+                  _share(r["content"], r["answers"]), _n(r["served"])] for r in rows_f],
+                [46 * MM, 22 * MM, 22 * MM, 26 * MM, 30 * MM, 30 * MM], styles,
+                total=["Total", _n(feedback["content"]), _n(feedback["moyen"]),
+                       _n(feedback["pas_content"]),
+                       _share(feedback["content"], feedback["answers"]),
+                       _n(feedback["served"])]))
+        else:
+            story.append(P("Aucun avis donné sur la période.", styles["body"]))
     return story
 
 

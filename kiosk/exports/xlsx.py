@@ -33,6 +33,10 @@ VISIT_COLUMNS = (("Demi-journées", "stopovers", "int"), ("Visites", "visits", "
                  ("En cours", "in_progress", "int"), ("Demandes", "demandes", "int"),
                  ("Visiteurs par demi-journée", "visitors_per_half_day", "float"),
                  ("Attente moyenne (min)", "wait_mean_minutes", "float"))
+FEEDBACK_COLUMNS = (("Content", "content", "int"), ("Moyen", "moyen", "int"),
+                    ("Pas content", "pas_content", "int"), ("Avis", "answers", "int"),
+                    ("Part de contents", "content_share", "percent"),
+                    ("Visiteurs reçus", "served", "int"))
 DEMANDE_COLUMNS = (("Demandes", "demandes", "int"), ("Réglées sur place", "solved", "int"),
                    ("Orientées", "redirected", "int"), ("À suivre", "follow_up", "int"))
 
@@ -330,6 +334,13 @@ def write_xlsx(report: dict[str, Any], rows: Iterable[DemandeRow] | None, out: P
                                           (("Canal", "label", "text"), *count_col)),
                                          ("Langue", b.get("by_language", []),
                                           (("Langue", "label", "text"), *count_col))], total=visits)
+        feedback = report.get("feedback") or {"by_commune": [], "by_stop": []}
+        _simple_sheet(book, f, "Avis", [("Avis des visiteurs par commune (borne, anonymes)",
+                                         feedback["by_commune"],
+                                         (("Commune", "label", "text"), *FEEDBACK_COLUMNS)),
+                                        ("Par arrêt", feedback["by_stop"],
+                                         (("Arrêt", "label", "text"),
+                                          ("Commune", "commune", "text"), *FEEDBACK_COLUMNS))])
         _demandes_sheet(book, f, rows, labels, total_rows, progress)
         book.close()
     return Path(out)

@@ -143,7 +143,7 @@ def test_csv_of_one_commune(history, folder):
 CHARTED = ("Mois", "Communes", "Arrêts", "Organismes", "Attente", "Résultats")
 SHEETS = ("Résumé", "Communes", "Arrêts", "Escales", "Mois", "Jours", "Heures", "Attente",
           "Organismes", "Démarches", "Résultats", "Orientations", "Profil", "Résidence", "Canal",
-          "Demandes")
+          "Avis", "Demandes")
 
 
 def test_xlsx_holds_the_same_numbers_with_charts(history, folder):

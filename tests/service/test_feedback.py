@@ -90,3 +90,27 @@ def test_counts_per_commune_and_stop_beside_the_visits_served(ctx, clock):
     stats = compute(ctx, month).as_json()
     assert stats["feedback"] == data
     assert compute(ctx, month, commune="97217").as_json()["feedback"]["answers"] == 1
+
+
+def test_the_exports_carry_the_answers(open_ctx, clock, tmp_path):
+    """The XLSX "Avis" sheet and the PDF report's section, read back as a partner would."""
+    import subprocess
+
+    import openpyxl
+
+    from kiosk.exports import export
+
+    for answer in ("content", "content", "moyen"):
+        assert services.record_feedback(open_ctx, answer)
+        clock.advance(minutes=1)
+    month = Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30), "novembre 2026", "month")
+    book = openpyxl.load_workbook(export(open_ctx, month, "xlsx", tmp_path / "r.xlsx"))
+    rows = list(book["Avis"].iter_rows(values_only=True))
+    assert rows[1][:7] == ("Commune", "Content", "Moyen", "Pas content", "Avis", "Part de contents",
+                       "Visiteurs reçus")
+    assert rows[2][:7] == ("Ducos", 2, 1, 0, 3, 0.667, 0)
+    pdf = export(open_ctx, month, "pdf", tmp_path / "r.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Avis des visiteurs" in text
+    assert "3 avis pour 0 visiteurs reçus : content 2 (67 %), moyen 1, pas content 0" in text
