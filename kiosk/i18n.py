@@ -79,12 +79,24 @@ def procedure_summary(procedure: Any, language: str = DEFAULT_LANGUAGE) -> str:
             or str(procedure.summary))
 
 
+def group_label(name: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """A group of a crowded organism's procedures ("Carte Vitale et compte ameli"): the
+    catalogue's French, or its Créole from gcf.yaml keyed by that French text."""
+    if language == DEFAULT_LANGUAGE:
+        return name
+    return _lookup(f"catalogue.groups.{name}", language) or name
+
+
 def missing_catalogue_texts(catalogue: Any, language: str = CREOLE) -> list[str]:
     """The gcf.yaml keys the catalogue needs and the file lacks ("catalogue.procedures.x.title"),
     in catalogue order: what a new procedure or organism still needs translated."""
     missing = []
     for operator in catalogue.operators:
         key = f"catalogue.operators.{operator.id}.label"
+        if not (_lookup(key, language) or "").strip():
+            missing.append(key)
+    for group in dict.fromkeys(p.group for p in catalogue.procedures if p.group):
+        key = f"catalogue.groups.{group}"
         if not (_lookup(key, language) or "").strip():
             missing.append(key)
     for procedure in catalogue.procedures:

@@ -112,6 +112,11 @@ class GuardedScreenManager(ScreenManager):
                 if hasattr(widget, "_do_release"):
                     widget._do_release()  # drawn pressed no more
 
+    def content_changed(self) -> None:
+        """The current screen showed other buttons where the finger was (a group of procedures
+        opened into its procedures): the same quiet time as a new screen."""
+        self._appeared()
+
     def hold(self, seconds: float) -> None:
         self._quiet_until = max(self._quiet_until, time.monotonic() + seconds)
 

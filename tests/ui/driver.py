@@ -81,6 +81,13 @@ class Driver:
                     return widget
         raise AssertionError(f"no widget {name or text!r} on screen {self.screen!r}")
 
+    def has(self, name: str) -> bool:
+        try:
+            self.find(name)
+        except AssertionError:
+            return False
+        return True
+
     def tap_at(self, x: float, y: float) -> None:
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -107,8 +114,17 @@ class Driver:
         self.tap(f"operator:{operator}")
         if procedure is not None:
             self.wait(lambda: self.screen == "demarche")
-            self.tap(f"procedure:{procedure}")
+            self.choose_procedure(procedure)
         self.wait(lambda: self.screen == "ticket", what="ticket screen")
+
+    def choose_procedure(self, procedure: str) -> None:
+        """On Démarche, tap the procedure's row; on a crowded organism, its group's first."""
+        self.pump(2)
+        found = self.app.catalogue.procedure(procedure)
+        if found is not None and found.group and not self.has(f"procedure:{procedure}"):
+            self.tap(f"group:{found.group}")
+            self.wait(lambda: self.has(f"procedure:{procedure}"), what=f"group {found.group}")
+        self.tap(f"procedure:{procedure}")
 
     def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)

@@ -201,7 +201,7 @@ def test_not_my_procedure_withdraws_the_ticket_and_goes_back_to_the_list(kiosk_a
     assert k.app.notice == "Le ticket n° 1 est annulé. Choisissez votre démarche."
     assert tickets(visitor_ctx) == [(1, "cgss-c2s", "withdrawn")]
     k.shot("63-demarche-apres-retrait")
-    k.tap("procedure:cgss-appli-carte-vitale")
+    k.choose_procedure("cgss-appli-carte-vitale")
     k.wait(lambda: k.screen == "ticket")
     assert k.app.ticket_number == "2", "the withdrawn number is never given again"
     assert k.app.ticket_priority
@@ -237,9 +237,35 @@ def test_back_from_the_procedures_to_the_organisms(kiosk_app, visitor_ctx):
     assert k.app.priority and k.app.operator_id == ""
     k.tap("operator:caf")
     k.wait(lambda: k.screen == "demarche")
-    k.tap("procedure:caf-aide-logement")
+    k.choose_procedure("caf-aide-logement")
     k.wait(lambda: k.screen == "ticket")
     assert tickets(visitor_ctx) == [(1, "caf-aide-logement", "waiting")]
+
+
+def test_a_crowded_organism_opens_by_groups_double_tap_and_back_included(kiosk_app,
+                                                                           visitor_ctx):
+    """Issue #10: CGSS has more procedures than a screen holds; its groups come first. A double
+    tap on a group opens it and takes no ticket from the rows that appear under the finger;
+    "Retour" goes back to the groups, then to the organisms."""
+    k = kiosk_app
+    k.tap("take")
+    k.wait(lambda: k.screen == "organisme")
+    k.tap("operator:cgss")
+    k.wait(lambda: k.screen == "demarche")
+    groups = visitor_ctx.catalogue.groups_of("cgss")
+    assert len(groups) > 1
+    k.wait(lambda: k.app.manager.settled)
+    first, procedures = groups[0]
+    double_tap(k, *centre(k.find(f"group:{first}")), 80)
+    k.settle(0.8)
+    assert k.screen == "demarche" and tickets(visitor_ctx) == []
+    assert all(k.has(f"procedure:{p.id}") for p in procedures)
+    k.shot("64-demarche-cgss-groupe")
+    k.tap("back")
+    k.wait(lambda: k.has(f"group:{first}"), what="the groups again")
+    assert k.screen == "demarche"
+    k.tap("back")
+    k.wait(lambda: k.screen == "organisme")
 
 
 # ---------------------------------------------------------------- item 5
