@@ -153,4 +153,12 @@ def full_report(seed: int = 8, visits: int = 5873) -> dict[str, Any]:
                            "absent": 2, "cancelled": 1, "unserved": 3, "demandes": 57, "peak_queue": 12}
                           for i in range(1, 4)],
         },
+        # "Votre avis" answers in every commune (the PDF report must still hold in six pages)
+        "feedback": {"content": 360, "moyen": 60, "pas_content": 24, "answers": 444,
+                     "served": 1200, "content_share": 0.811, "answers_per_served": 0.37,
+                     "by_commune": [{"key": c["key"], "label": c["label"], "content": 30,
+                                     "moyen": 5, "pas_content": 2, "answers": 37, "served": 100,
+                                     "content_share": 0.811, "answers_per_served": 0.37}
+                                    for c in by_commune],
+                     "by_stop": []},
     }

@@ -447,7 +447,7 @@ def build_story(report: dict[str, Any], made_on: dt.date, styles: dict[str, Any]
     # the visitors' opinion ("Votre avis" on the kiosk)
     feedback = report.get("feedback")
     if feedback is not None:
-        story.append(CondPageBreak(70 * MM))
+        story.append(CondPageBreak(35 * MM))
         story.append(P("Avis des visiteurs (trois visages sur la borne, anonymes)", styles["h2"]))
         if feedback["answers"]:
             story.append(P(
@@ -456,18 +456,13 @@ def build_story(report: dict[str, Any], made_on: dt.date, styles: dict[str, Any]
                 f"moyen {_n(feedback['moyen'])}, pas content {_n(feedback['pas_content'])}. "
                 "Un avis par appui ; un second appui dans les 20 secondes n'est pas compté.",
                 styles["body"]))
-            rows_f = [r for r in feedback["by_commune"] if r["answers"]]
-            story.append(Spacer(1, 2 * MM))
-            story.append(_table(
-                ["Commune", "Content", "Moyen", "Pas content", "Part de contents",
-                 "Visiteurs reçus"],
-                [[r["label"], _n(r["content"]), _n(r["moyen"]), _n(r["pas_content"]),
-                  _share(r["content"], r["answers"]), _n(r["served"])] for r in rows_f],
-                [46 * MM, 22 * MM, 22 * MM, 26 * MM, 30 * MM, 30 * MM], styles,
-                total=["Total", _n(feedback["content"]), _n(feedback["moyen"]),
-                       _n(feedback["pas_content"]),
-                       _share(feedback["content"], feedback["answers"]),
-                       _n(feedback["served"])]))
+            # the communes in one paragraph, not a table: the report stays within six pages
+            rows_f = sorted((r for r in feedback["by_commune"] if r["answers"]),
+                            key=lambda r: (-r["answers"], r["label"]))
+            if len(rows_f) > 1:
+                story.append(P("Par commune (part de contents, nombre d'avis) : " + " · ".join(
+                    f"{_escape(r['label'])} {_share(r['content'], r['answers'])} "
+                    f"({_n(r['answers'])})" for r in rows_f) + ".", styles["body"]))
         else:
             story.append(P("Aucun avis donné sur la période.", styles["body"]))
     return story

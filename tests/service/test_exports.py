@@ -236,6 +236,7 @@ def test_full_size_report_stays_within_six_pages(tmp_path):
     assert 2 <= pages(out) <= 6
     text = pdf_text(out)
     assert "autres (13)" in text
+    assert "444 avis pour 1 200 visiteurs reçus" in text.replace("\u202f", " ").replace("\xa0", " ")
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("page-*.png"):
         old.unlink()

@@ -114,3 +114,4 @@ def test_the_exports_carry_the_answers(open_ctx, clock, tmp_path):
                           text=True, check=True).stdout
     assert "Avis des visiteurs" in text
     assert "3 avis pour 0 visiteurs reçus : content 2 (67 %), moyen 1, pas content 0" in text
+    assert "Par commune (part" not in text  # one commune: the sentence above says it all
