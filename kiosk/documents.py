@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kiosk import french
+from kiosk import french, i18n
 from kiosk.catalogue import Operator, Procedure
 from kiosk.files import write_private
 from kiosk.french import NBSP
@@ -73,6 +73,12 @@ class Slip:
     # comes back, and that next passage (None: not planned yet)
     return_code: str = ""
     return_visit: Visit | None = None
+    # The visitor's language: in Créole ("gcf") the headings and a line on how to use the list
+    # are Créole; the papers and steps stay in French, the words of the operators' counters.
+    language: str = "fr"
+
+    def heading(self, key: str, **values: object) -> str:
+        return i18n.t(f"checklist.{key}", self.language, **values)
 
     @property
     def visits(self) -> tuple[Visit, ...]:
@@ -148,25 +154,28 @@ PHONE_CODE_BYTES = capacity_bytes()  # what one code the kiosk shows may hold (k
 def _phone_header(procedure: Procedure, operator: Operator, slip: Slip) -> list[str]:
     lines = [HEADER, procedure.title, operator.name]
     when = french.date_and_time(slip.printed_at)
-    lines.append(f"Ticket n° {slip.number} – {when}" if slip.number is not None else when)
+    ticket = slip.heading("ticket", number=slip.number)
+    lines.append(f"{ticket} – {when}" if slip.number is not None else when)
     where = _where(slip)
     if where:
-        lines.append(f"Arrêt : {where}".replace(NBSP, " "))
+        lines.append(f"{slip.heading('stop')} {where}".replace(NBSP, " "))
     return lines
 
 
 def _phone_sections(procedure: Procedure, slip: Slip) -> list[tuple[str, list[str]]]:
     """(heading, lines) in the order that matters to the visitor: papers, warnings, steps, the
     link, next passages, how to reach the bus, the date the entry was checked."""
-    sections = [("Papiers à apporter", [f"- {document_line(procedure, i)}"
-                                        for i in range(len(procedure.documents))])]
+    how = [slip.heading("how_to_use")] if slip.language != i18n.DEFAULT_LANGUAGE else []
+    sections = [(slip.heading("papers"), [*how, *(f"- {document_line(procedure, i)}"
+                                                  for i in range(len(procedure.documents)))])]
     if procedure.pitfalls:
-        sections.append(("Attention", [f"- {p}" for p in procedure.pitfalls]))
-    sections.append(("Étapes", [f"{i}. {s}" for i, s in enumerate(procedure.steps, 1)]))
-    sections.append(("", [f"À faire en ligne : {procedure.online}",
-                          f"Site officiel : {procedure.url}"]))
+        sections.append((slip.heading("pitfalls"), [f"- {p}" for p in procedure.pitfalls]))
+    sections.append((slip.heading("steps"),
+                     [f"{i}. {s}" for i, s in enumerate(procedure.steps, 1)]))
+    sections.append(("", [f"{slip.heading('online')} {procedure.online}",
+                          f"{slip.heading('official_site')} {procedure.url}"]))
     if slip.next_passages:
-        sections.append(("Prochains passages du bus",
+        sections.append((slip.heading("next_passages"),
                          [f"- {passage_line(v)}" for v in slip.visits]))
     sections.append(("", [*contact_lines(slip), checked_line(procedure)]))
     return sections
@@ -465,12 +474,12 @@ class _Layout:
         # a little air between entries so that each checkbox line reads as one thing
         self.space(size * 0.25)
 
-    def link(self, url: str) -> None:
+    def link(self, url: str, heading: str = "Site officiel") -> None:
         """"Site officiel", the link, and its QR code: under the link on the receipt; on its
         right on A4, where height is what a single sheet lacks."""
         s = self.style
         if not s.qr_beside:
-            self.section("Site officiel")
+            self.section(heading)
             self.lines([(FONT, url)], s.body, keep_with_next=True)
             self.space(s.space / 2)
             self.blocks[-1].keep_with_next = True
@@ -481,7 +490,7 @@ class _Layout:
         gap = 5 * MM
         text = _Layout(dataclasses.replace(s, page_width=s.page_width - s.qr - gap,
                                            margin_x=s.margin_x))
-        text.lines([(FONT_BOLD, "Site officiel")], s.section)
+        text.lines([(FONT_BOLD, heading)], s.section)
         text.lines([(FONT, url)], s.body)
         text.lines([(FONT, "ou scannez ce code avec votre téléphone")], s.small)
         items: list[_Text | _Box | _Qr | _Rule] = []
@@ -501,39 +510,41 @@ def _build(procedure: Procedure, operator: Operator, slip: Slip, style: _Style) 
     lay.lines([(FONT_BOLD, HEADER)], s.heading, center=True)
     if slip.number is not None:
         lay.space(s.space / 2)
-        lay.lines([(FONT, "Ticket n°")], s.body, center=True)
+        lay.lines([(FONT, slip.heading("ticket", number="").strip())], s.body, center=True)
         lay.lines([(FONT_BOLD, str(slip.number))], s.number, center=True)
     lay.lines([(FONT, french.date_and_time(slip.printed_at))], s.body, center=True)
     if slip.return_code:
         _return_block(lay, slip)
     where = _where(slip)
     if where:
-        lay.lines([(FONT, "Arrêt :"), (FONT_BOLD, where)], s.body, center=True)
+        lay.lines([(FONT, slip.heading("stop")), (FONT_BOLD, where)], s.body, center=True)
     lay.rule()
     lay.lines([(FONT, operator.name)], s.body)
     lay.lines([(FONT_BOLD, procedure.title)], s.title)
 
-    lay.section("Papiers à apporter")
+    lay.section(slip.heading("papers"))
+    if slip.language != i18n.DEFAULT_LANGUAGE:
+        lay.lines([(FONT, slip.heading("how_to_use"))], s.small)
     for index, document in enumerate(procedure.documents):
         mark = [(FONT_BOLD, REQUIRED)] if procedure.is_required(index) else []
         lay.item([(FONT, document), *mark], box=True, size=s.paper)
     if procedure.pitfalls:
-        lay.section("Attention")
+        lay.section(slip.heading("pitfalls"))
         for pitfall in procedure.pitfalls:
             lay.item([(FONT, pitfall)], marker="•")
-    lay.section("Étapes")
+    lay.section(slip.heading("steps"))
     for number, step in enumerate(procedure.steps, 1):
         lay.item([(FONT, step)], marker=f"{number}.")
     lay.space(s.space)
-    lay.lines([(FONT_BOLD, "À faire en ligne :"), (FONT, procedure.online)], s.body)
-    lay.link(procedure.url)
+    lay.lines([(FONT_BOLD, slip.heading("online")), (FONT, procedure.online)], s.body)
+    lay.link(procedure.url, slip.heading("official_site").rstrip(" :"))
     if slip.next_passages:
-        lay.section("Prochains passages du bus")
+        lay.section(slip.heading("next_passages"))
         for visit in slip.visits:
             lay.item([(FONT, passage_line(visit, joined=True))], marker="•")
     contact = contact_lines(slip, under_heading=True)
     if contact:
-        lay.section("Joindre le bus PLUS")
+        lay.section(slip.heading("contact"))
         for line in contact:
             lay.lines([(FONT, line)], s.body)
     for block in reversed(lay.blocks):  # the footer never stands alone on a page

@@ -182,7 +182,8 @@ def return_slip(ctx: Context, given: ReturnPassInfo) -> tuple[Procedure, Operato
     slip = Slip(number=None, printed_at=ctx.now(), stop_name=place.stop_name,
                 commune_name=place.commune_name, next_passages=visits,
                 bus_phone=ctx.settings.bus_phone, calendar=ctx.settings.bus_calendar,
-                return_code=given.code, return_visit=visits[0] if visits else None)
+                return_code=given.code, return_visit=visits[0] if visits else None,
+                language=given.language)
     return procedure, operator, slip
 
 

@@ -94,7 +94,7 @@ class VisitorService:
                 ).one()
             return TicketChanged(number, row.state, row.desk_id)
 
-    def slip(self, number: int | None) -> documents.Slip:
+    def slip(self, number: int | None, language: str = "fr") -> documents.Slip:
         """What a receipt or phone QR says of this ticket and of the bus: today's stop, next passages."""
         board = self.board()
         return documents.Slip(
@@ -103,6 +103,7 @@ class VisitorService:
             next_passages=tuple(documents.Visit(p.day, p.half, p.stop_name, p.commune_name,
                                                 p.confirmed) for p in board.next_passages),
             bus_phone=self.ctx.settings.bus_phone, calendar=self.ctx.settings.bus_calendar,
+            language=language,
         )
 
     def _procedure(self, procedure_id: str) -> tuple[Procedure, Operator]:
@@ -113,12 +114,13 @@ class VisitorService:
         assert operator is not None
         return procedure, operator
 
-    def print_checklist(self, procedure_id: str, number: int | None) -> PrintOutcome:
+    def print_checklist(self, procedure_id: str, number: int | None,
+                        language: str = "fr") -> PrintOutcome:
         """Print the receipt; a failure is logged for the staff and returned, never raised."""
         procedure, operator = self._procedure(procedure_id)
         folder = Path(tempfile.mkdtemp(prefix="borne-plus-print-"))
         try:
-            slip = self.slip(number)
+            slip = self.slip(number, language)
             pdf = documents.receipt_pdf(procedure, operator, slip, folder / "liste.pdf")
             outcome = self.printer.print_pdf(pdf, f"ticket-{number or 0}",
                                              documents.page_height_mm(pdf))
@@ -200,9 +202,9 @@ class VisitorService:
                     for text in documents.phone_codes(procedure, operator, slip):
                         qr.prepare_qr(text)
 
-    def phone_qr(self, procedure_id: str, number: int | None) -> PhoneQr:
+    def phone_qr(self, procedure_id: str, number: int | None, language: str = "fr") -> PhoneQr:
         procedure, operator = self._procedure(procedure_id)
-        texts = documents.phone_codes(procedure, operator, self.slip(number))
+        texts = documents.phone_codes(procedure, operator, self.slip(number, language))
         return PhoneQr(texts, tuple(qr.qr_modules(text) for text in texts))
 
     # ------------------------------------------------------------ Accueil's window and "Votre avis"

@@ -646,8 +646,10 @@ class VisitorApp(BoardApp):
         def failed(_exc: BaseException) -> None:
             printed(type("Outcome", (), {"ok": False})())
 
+        # headings and the how-to line in the visitor's language; papers and steps in French
         self.device.submit(self.service.print_checklist, self.ticket["procedure_id"],
-                           self.ticket["number"], on_done=printed, on_error=failed)
+                           self.ticket["number"], self.language, on_done=printed,
+                           on_error=failed)
 
     def _print_fallback(self, flow: int) -> None:
         self.busy = False
@@ -659,7 +661,7 @@ class VisitorApp(BoardApp):
         flow = self._flow_id
         self.qr_message = message
         self.db.submit(self.service.phone_qr, self.ticket["procedure_id"], self.ticket["number"],
-                       on_done=lambda qr: self._qr_ready(flow, qr),
+                       self.language, on_done=lambda qr: self._qr_ready(flow, qr),
                        on_error=lambda exc: self._ticket_failed(flow, exc))
 
     def _qr_ready(self, flow: int, qr: Any) -> None:

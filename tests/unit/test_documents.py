@@ -329,3 +329,21 @@ def test_prepare_qr_builds_the_layout_the_code_then_uses(catalogue):
     qr.qr_matrix(text)
     used = qr._grid.cache_info()
     assert (used.misses, used.hits) == (1, prepared.hits + 1), "the QR code built its layout again"
+
+
+def test_a_creole_slip_has_creole_headings_and_french_papers(catalogue, tmp_path):
+    """Issue #13: the visitor's language heads the list and says how to use it; the papers and
+    steps keep the operators' French words, on paper and in the phone codes."""
+    procedure, operator = pick(catalogue, "caf-rsa")
+    slip = dataclasses.replace(SLIP, language="gcf")
+    words = " ".join(run("pdftotext", documents.receipt_pdf(procedure, operator, slip,
+                                                            tmp_path / "gcf.pdf"), "-").split())
+    assert "Papié pou pòté" in words and "Étap" in words and "Tikè n°" in words
+    assert "Papiers à apporter" not in words
+    assert "Kochè chak papié" in words
+    assert procedure.documents[0].split()[0] in words and procedure.steps[0].split()[0] in words
+    codes = "\n".join(documents.phone_codes(procedure, operator, slip))
+    assert "Papié pou pòté" in codes and "Kochè chak papié" in codes
+    french_words = " ".join(run("pdftotext", documents.receipt_pdf(
+        procedure, operator, SLIP, tmp_path / "fr.pdf"), "-").split())
+    assert "Papiers à apporter" in french_words and "Kochè" not in french_words
