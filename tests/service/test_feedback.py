@@ -115,3 +115,19 @@ def test_the_exports_carry_the_answers(open_ctx, clock, tmp_path):
     assert "Avis des visiteurs" in text
     assert "3 avis pour 0 visiteurs reçus : content 2 (67 %), moyen 1, pas content 0" in text
     assert "Par commune (part" not in text  # one commune: the sentence above says it all
+
+
+def test_a_seeded_history_holds_answers_like_a_real_one(ctx):
+    """`kiosk seed-history` (and so `kiosk demo`): about a third of the visitors received
+    answer, mostly content, never two within 20 s at one stopover."""
+    from kiosk.history import seed_history
+
+    seed_history(ctx, 400, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30), seed=7)
+    report = feedback_report(ctx, dt.date(2026, 9, 1), dt.date(2026, 9, 30)).totals
+    assert 0.2 < report.answers / report.served < 0.4
+    assert report.content > 5 * (report.moyen + report.pas_content)
+    with ctx.read() as s:
+        rows = s.execute(select(Feedback.stopover_id, Feedback.created_at)
+                         .order_by(Feedback.stopover_id, Feedback.created_at)).all()
+    assert all(b.created_at - a.created_at >= dt.timedelta(seconds=20)
+               for a, b in zip(rows, rows[1:], strict=False) if a.stopover_id == b.stopover_id)
