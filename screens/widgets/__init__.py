@@ -302,33 +302,44 @@ class PinPad(ModalView):
 
 
 class CornerHotspot(Widget):
-    """An invisible corner: a press held for `hold_seconds` fires on_long_press (staff exit)."""
+    """An invisible corner: a press held for `hold_seconds` fires on_long_press (staff exit).
+
+    The corner lies over the left end of "Accueil" (its house): a short tap goes through to the
+    button under it, as the visitor expects; only a press held long enough is the staff's, and
+    then the button under it lets go without acting (it would close the PIN pad just opened)."""
 
     hold_seconds = NumericProperty(3.0)
     on_long_press = ObjectProperty(None)
     _event = None
+    _touch: object = None
 
     def on_touch_down(self, touch: object) -> bool:
         if self.collide_point(*touch.pos):  # type: ignore[attr-defined]
             self._cancel()
+            self._touch = touch
             self._event = Clock.schedule_once(self._fire, self.hold_seconds)
             touch.grab(self)  # type: ignore[attr-defined]
-            return True
-        return False
+        return False  # the button under the corner gets the tap too
 
     def on_touch_up(self, touch: object) -> bool:
         if touch.grab_current is self:  # type: ignore[attr-defined]
             touch.ungrab(self)  # type: ignore[attr-defined]
             self._cancel()
-            return True
         return False
 
     def _cancel(self) -> None:
         if self._event is not None:
             self._event.cancel()
             self._event = None
+        self._touch = None
 
     def _fire(self, _dt: float) -> None:
         self._event = None
+        touch, self._touch = self._touch, None
+        for ref in list(getattr(touch, "grab_list", ())):
+            widget = ref() if callable(ref) else ref
+            if isinstance(widget, ButtonBehavior):
+                touch.ungrab(widget)  # type: ignore[attr-defined]
+                widget._do_release()  # drawn released; no on_release when the finger lifts
         if self.on_long_press is not None:
             self.on_long_press()
