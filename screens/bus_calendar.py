@@ -86,7 +86,8 @@ class BusPassagesScreen(Screen):
 
     def on_kv_post(self, base_widget: object) -> None:
         super().on_kv_post(base_widget)
-        App.get_running_app().bind(language=lambda *_: self._write())
+        App.get_running_app().bind(language=lambda *_: self._write(),
+                                   zoom=lambda *_: self._write())
 
     def _write_title(self) -> None:
         app = App.get_running_app()
@@ -117,7 +118,9 @@ class BusPassagesScreen(Screen):
         app = App.get_running_app()
         self._write_title()
         lines = self.lines(app.language)
-        self.passages_text = "\n\n".join(lines) if lines else app.t("bus_calendar.none")
+        # a blank line between passages, but not in large text: the three must fit the screen
+        gap = "\n" if app.zoom > 1 else "\n\n"
+        self.passages_text = gap.join(lines) if lines else app.t("bus_calendar.none")
 
     def print_passages(self) -> None:
         app = App.get_running_app()

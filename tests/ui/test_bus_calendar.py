@@ -26,7 +26,7 @@ def test_two_taps_to_the_next_passages_then_paper_or_phone(kiosk_app, tmp_path):
     screen = k.app.manager.current_screen
     k.wait(lambda: screen.has_passages, what="passages")
     assert screen.title == "Le bus revient au François"
-    lines = screen.passages_text.split("\n\n")
+    lines = screen.passages_text.split("\n\n")  # normal text: a blank line between them
     assert len(lines) == 3
     assert all("de 8 h à 13 h :\nDostaly, parking de l'école (sous réserve)" in line
                for line in lines)
