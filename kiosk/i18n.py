@@ -165,6 +165,11 @@ def creole_todo(catalogue: Any, language: str = CREOLE) -> str:
         lines.append("  operators:")
         for operator in operators:
             lines += [f"    {operator.id}:", f'      label: ""  # {operator.label}']
+    groups = [k.removeprefix("catalogue.groups.") for k in missing_catalogue_texts(catalogue, language)
+              if k.startswith("catalogue.groups.")]
+    if groups:  # keyed by the catalogue's French name of the group
+        lines.append("  groups:")
+        lines += [f'    "{group}": ""' for group in groups]
     procedures = [p for p in catalogue.procedures
                   if {f"catalogue.procedures.{p.id}.title",
                       f"catalogue.procedures.{p.id}.summary"} & missing]

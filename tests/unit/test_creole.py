@@ -49,7 +49,11 @@ def test_every_organism_and_procedure_of_the_live_catalogue_has_its_creole_name(
     # nothing left in gcf.yaml for a procedure that is gone: a stale id would hide a rename
     known = {f"catalogue.procedures.{p.id}." for p in catalogue.procedures}
     known |= {f"catalogue.operators.{o.id}." for o in catalogue.operators}
-    stale = sorted(k for k in i18n.keys("gcf") if k.startswith("catalogue.")
+    groups = {f"catalogue.groups.{p.group}" for p in catalogue.procedures if p.group}
+    for procedure in catalogue.procedures:
+        if procedure.group:  # the group's row on Démarche, in Créole
+            assert i18n.group_label(procedure.group, "gcf") != procedure.group, procedure.group
+    stale = sorted(k for k in i18n.keys("gcf") if k.startswith("catalogue.") and k not in groups
                    and not any(k.startswith(prefix) for prefix in known))
     assert stale == [], stale
 
@@ -58,13 +62,16 @@ def test_the_todo_lists_what_a_new_procedure_lacks(tmp_path):
     """What `python -m kiosk.i18n` prints for a procedure added without its Créole."""
     catalogue = load_catalogue(LIVE_CATALOGUE)
     first = catalogue.procedures[0]
-    new = type(first)(**{**first.__dict__, "id": "caf-nouvelle", "title": "Nouvelle démarche"})
+    new = type(first)(**{**first.__dict__, "id": "caf-nouvelle", "title": "Nouvelle démarche",
+                         "group": "Nouveau groupe"})
     grown = type(catalogue)(catalogue.operators, (*catalogue.procedures, new), catalogue.partners)
-    assert i18n.missing_catalogue_texts(grown) == [
+    assert set(i18n.missing_catalogue_texts(grown)) == {
         *i18n.missing_catalogue_texts(catalogue),  # none, once gcf.yaml is up to date
-        "catalogue.procedures.caf-nouvelle.title", "catalogue.procedures.caf-nouvelle.summary"]
+        "catalogue.groups.Nouveau groupe",
+        "catalogue.procedures.caf-nouvelle.title", "catalogue.procedures.caf-nouvelle.summary"}
     todo = i18n.creole_todo(grown)
     assert "    caf-nouvelle:" in todo and '      title: ""  # Nouvelle démarche' in todo
+    assert '    "Nouveau groupe": ""' in todo
     # a missing Créole shows the French on the kiosk, never a key
     assert i18n.procedure_title(new, "gcf") == "Nouvelle démarche"
 
