@@ -135,8 +135,12 @@ class StaffService:
 
     def catalogue_problem(self) -> str | None:
         """One line when the catalogue files on disk cannot be read and the apps run on the
-        last good ones (a coordinator copied a wrong file); None when all is well."""
-        return self.ctx.catalogue_problem()
+        last good ones (a coordinator copied a wrong file), else when a panel file of Accueil's
+        window is refused (kiosk/panels.py); None when all is well."""
+        from kiosk.panels import panels_folder, panels_problem
+
+        return (self.ctx.catalogue_problem()
+                or panels_problem(panels_folder(self.ctx.settings)))
 
     def still_seated(self, staff_id: int, desk: int | None) -> str | None:
         """Why the console must return to its login screen (account disabled, desk taken by

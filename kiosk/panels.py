@@ -226,6 +226,22 @@ def cached_panels(folder: Path) -> PanelFolder:
     return loaded
 
 
+def panels_problem(folder: Path) -> str | None:
+    """The staff console's line when a panel file is refused (the kiosk leaves it out and shows
+    the others), so that the animatrice who copied it learns it without a terminal; None when
+    every file is good. Reads the folder again only if it changed."""
+    errors = cached_panels(folder).errors
+    if not errors:
+        return None
+    first = errors[0]
+    where = f"le fichier {readable(Path(first.path).name, 80)}"
+    if first.line:
+        where += f", ligne {first.line},"
+    more = f" (et {len(errors) - 1} autre(s) : « kiosk panels check »)" if len(errors) > 1 else ""
+    return (f"Panneaux de la borne : {where} n'est pas montré ({readable(first.detail, 140)})"
+            f"{more} ; les autres le sont.")
+
+
 def panel_json(panel: Panel, day: dt.date, commune_insee: str | None = None) -> dict[str, Any]:
     return {
         "file": f"{panel.id}.yaml", "title": panel.title, "lines": list(panel.lines),

@@ -140,3 +140,16 @@ def test_the_shipped_panels_are_valid_and_bilingual():
         for panel in loaded.panels:
             assert panel.gcf_title, panel.id
             assert panel.shown_on(dt.date.today()), f"{panel.id}: out of its dates today"
+
+
+def test_the_console_is_told_which_panel_file_is_refused(tmp_path):
+    from kiosk.panels import panels_problem
+
+    write(tmp_path, "01-bon.yaml", GOOD)
+    assert panels_problem(tmp_path) is None
+    write(tmp_path, "02-faux.yaml", GOOD.replace("title:", "titre:"))
+    assert panels_problem(tmp_path) == (
+        "Panneaux de la borne : le fichier 02-faux.yaml, ligne 1, n'est pas montré (panneau, "
+        "champ « titre » : champ inconnu) ; les autres le sont.")
+    write(tmp_path, "03-faux.yaml", "title: [\n")
+    assert "(et 1 autre(s) : « kiosk panels check »)" in (panels_problem(tmp_path) or "")
