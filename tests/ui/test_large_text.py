@@ -10,6 +10,7 @@ contrast with what is painted behind it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from kivy.core.window import Window
@@ -71,8 +72,7 @@ def _look(k: Driver, problems: dict[str, list[str]], number: int, name: str, tag
         problems[shot] = found
 
 
-def _procedure(k: Driver, problems: dict[str, list[str]], procedure_id: str, name: str,
-               tag: str) -> None:
+def _procedure(k: Driver, procedure_id: str, look_at_group: Callable[[], None]) -> None:
     """Tap a procedure's row on Démarche; on a crowded organism, first its group's row (and
     look at the group's screen too)."""
     k.pump(2)
@@ -83,7 +83,7 @@ def _procedure(k: Driver, problems: dict[str, list[str]], procedure_id: str, nam
         k.tap(f"group:{group}")
         k.wait(lambda: any(getattr(w, "name", "") == f"procedure:{procedure_id}"
                            for w in k.app.manager.current_screen.walk()), what="group")
-        _look(k, problems, 86, f"{name}-groupe", tag)
+        look_at_group()
     k.tap(f"procedure:{procedure_id}")
 
 
@@ -131,7 +131,8 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     k.wait(lambda: k.screen == "demarche")
     _large(k, large, problems)
     _look(k, problems, 73, "demarche-cgss", tag)
-    _procedure(k, problems, "cgss-attestation-droits", "demarche-cgss", tag)
+    _procedure(k, "cgss-attestation-droits",
+               lambda: _look(k, problems, 86, "demarche-cgss-groupe", tag))
     k.wait(lambda: k.screen == "ticket", what="ticket")
     _large(k, large, problems)
     _look(k, problems, 74, "ticket-prioritaire", tag)
@@ -151,7 +152,8 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     k.wait(lambda: k.screen == "demarche")
     _large(k, large, problems)
     _look(k, problems, 76, "demarche-france-travail", tag)
-    _procedure(k, problems, "france-travail-changement", "demarche-france-travail", tag)
+    _procedure(k, "france-travail-changement",
+               lambda: _look(k, problems, 86, "demarche-france-travail-groupe", tag))
     k.wait(lambda: k.screen == "ticket", what="ticket")
     _large(k, large, problems)
     _look(k, problems, 77, "ticket", tag)
@@ -345,7 +347,7 @@ def test_the_demo_window_shows_the_same_layout_smaller(kiosk_app, visitor_ctx):
     k.tap("operator:cgss")
     k.wait(lambda: k.screen == "demarche")
     look(82, "demarche-cgss")
-    k.tap("procedure:cgss-attestation-droits")
+    _procedure(k, "cgss-attestation-droits", lambda: look(84, "demarche-cgss-groupe"))
     k.wait(lambda: k.screen == "ticket", what="ticket")
     look(83, "ticket")
     Window.size = (1280, 800)
