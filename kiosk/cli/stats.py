@@ -97,6 +97,12 @@ def summary(report: dict[str, Any]) -> str:
                      f"{_n(service['p90_minutes'], 1)} min.")
 
     b = report["breakdowns"]
+    languages = [t for t in b.get("by_language", []) if t["visits"]]
+    total = sum(t["visits"] for t in languages)
+    if total:  # the language chosen at the kiosk ("Kréyòl"), as the ticket records it
+        lines.append("Langue à la borne : " + ", ".join(
+            f"{t['label']} {_n(t['visits'])} ({_share(t['visits'], total)})" for t in languages)
+            + ".")
     communes = sorted((c for c in b["by_commune"] if c["visits"]),
                       key=lambda c: (-c["visits"], c["label"]))[:TOP]
     if communes:

@@ -42,6 +42,7 @@ def test_stats_summary_in_french(kiosk: Kiosk) -> None:
     assert "2e trimestre 2026" in text and "3e trimestre 2025" in text
     assert "Visiteurs par demi-journée" in text and "2,7" in text  # decimal comma
     assert "médiane 10,0 min" in text
+    assert "Langue à la borne : français 7 (" in text and ", créole 1 (" in text
     assert "Ducos : 6 visites, 2 demi-journées, 3,0 par demi-journée" in text
     assert "CAF de la Martinique : 3 (réglées 3, orientées 0, à suivre 0)" in text
 
