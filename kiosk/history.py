@@ -114,36 +114,19 @@ class SeedReport:
 # ---------------------------------------------------------------- the calendar
 
 
-def easter(year: int) -> dt.date:
-    """Easter Sunday (Gregorian calendar; the anonymous algorithm of Meeus/Jones/Butcher)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month = (h + el - 7 * m + 114) // 31
-    day = (h + el - 7 * m + 114) % 31 + 1
-    return dt.date(year, month, day)
+@lru_cache(maxsize=64)
+def _days_off(year: int) -> frozenset[dt.date]:
+    # the bus calendar's own days off (kiosk/planning.py: the holidays library's public holidays
+    # of Martinique and the carnival days), so that the history never has a morning the planner
+    # would refuse
+    from kiosk.planning import days_off
 
-
-@lru_cache(maxsize=1024)
-def public_holidays(year: int) -> frozenset[dt.date]:
-    """Martinique's public holidays: France's, plus the abolition of slavery (22 May) and
-    Victor Schœlcher day (21 July), plus Good Friday."""
-    fixed = ((1, 1), (5, 1), (5, 8), (5, 22), (7, 14), (7, 21), (8, 15), (11, 1), (11, 11),
-             (12, 25))
-    sunday = easter(year)
-    moving = (sunday - dt.timedelta(days=2), sunday + dt.timedelta(days=1),
-              sunday + dt.timedelta(days=39), sunday + dt.timedelta(days=50))
-    return frozenset([dt.date(year, m, d) for m, d in fixed] + list(moving))
+    return frozenset(days_off(dt.date(year, 1, 1), dt.date(year, 12, 31)))
 
 
 def is_working_morning(day: dt.date) -> bool:
-    """The bus works Monday to Thursday mornings, outside public holidays."""
-    return day.weekday() < 4 and day not in public_holidays(day.year)
+    """The bus works Monday to Thursday mornings, outside public holidays and carnival."""
+    return day.weekday() < 4 and day not in _days_off(day.year)
 
 
 def working_mornings(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -16,7 +16,8 @@ from kiosk import services
 from kiosk.config import Settings
 from kiosk.context import Context, open_context
 from kiosk.errors import KioskError
-from kiosk.history import SeedReport, easter, public_holidays, seed_history
+from kiosk.history import SeedReport, is_working_morning, seed_history
+from kiosk.planning import days_off
 
 SUMMER = (dt.date(2026, 7, 1), dt.date(2026, 9, 30))  # Tuesday 14 and 21 July are holidays
 
@@ -60,12 +61,13 @@ def fresh(database_factory: Callable[[], str], tmp_path: Path,
         context.dispose()
 
 
-def test_easter_and_the_holidays_of_martinique():
-    assert [easter(y) for y in (2024, 2025, 2026)] == [
-        dt.date(2024, 3, 31), dt.date(2025, 4, 20), dt.date(2026, 4, 5)]
-    holidays = public_holidays(2026)
-    assert {dt.date(2026, 4, 6), dt.date(2026, 5, 14), dt.date(2026, 5, 25),
-            dt.date(2026, 5, 22), dt.date(2026, 7, 21)} <= holidays
+def test_the_history_keeps_the_bus_calendars_days_off():
+    """The seeder's mornings are the planner's: no holiday, no carnival day (one list)."""
+    off = days_off(dt.date(2026, 1, 1), dt.date(2027, 12, 31))
+    assert {dt.date(2026, 5, 22), dt.date(2026, 7, 21), dt.date(2027, 2, 8),
+            dt.date(2027, 2, 9), dt.date(2027, 2, 10)} <= set(off)
+    assert not any(is_working_morning(day) for day in off)
+    assert is_working_morning(dt.date(2027, 2, 11))  # the Thursday after Ash Wednesday
 
 
 def test_a_quarter_of_mornings_at_every_stop(ctx):
