@@ -586,11 +586,11 @@ class VisitorApp(BoardApp):
             return str(shown.spoken(lang))
         parts = [t("accueil.welcome") + ".", self._stop_text(self._board, lang) + "."]
         parts.append(t("read.accueil") if self.is_open else t("read.closed"))
+        if self.is_open:
+            parts.append(t("avis.read"))  # the faces of "Votre avis"; the calls stay last
         if self._spoken_calls:
             parts.append(t("read.calls", calls=", ".join(
                 t("read.call", number=number, desk=desk) for number, desk in self._spoken_calls)))
-        if self.is_open:
-            parts.append(t("avis.read"))  # the faces of "Votre avis", last: after the calls
         return " ".join(parts)
 
     def ahead_text(self, ticket: dict[str, Any], language: str | None = None) -> str:

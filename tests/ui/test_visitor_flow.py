@@ -293,7 +293,9 @@ def test_screens_fit_and_targets_are_big_enough(kiosk_app, size):
     def check_screen() -> None:
         k.settle(0.3)
         for widget in k.app.manager.current_screen.walk():
-            if isinstance(widget, BigButton):
+            # a button not shown (Accueil's "Revoir mon ticket" between visitors: no room kept,
+            # the panels take it) is no target
+            if isinstance(widget, BigButton) and widget.opacity > 0:
                 assert min(widget.size) >= min_px, (widget.name, widget.size)
                 for label in widget.walk(restrict=True):
                     if label is not widget and getattr(label, "text", "") and hasattr(label, "font_size"):
