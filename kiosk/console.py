@@ -283,6 +283,13 @@ class StaffService:
         self._coordinator(staff_id)
         return statistics.compute(self.ctx, period, commune=commune).as_json()
 
+    def stop_review(self, staff_id: int, period: Period) -> list[dict[str, Any]]:
+        """Per stop, the attendance that steers the itinerary (`kiosk itinerary review`)."""
+        from kiosk import statistics
+
+        self._coordinator(staff_id)
+        return statistics.stop_review(self.ctx, period)[0]
+
     def export_folders(self, staff_id: int) -> tuple[usbkeys.ExportFolder, ...]:
         self._coordinator(staff_id)
         return usbkeys.export_folders(self.ctx.settings.data_dir, self.media_roots)

@@ -217,6 +217,7 @@ class StatisticsScreen(Screen):
         self._asked = 0
         self._worker: Worker | None = None
         self._export: ExportDialog | None = None
+        self._review: StopReviewView | None = None
         self._cells: list[Any] = []
         for key, label in PERIOD_CHOICES:
             toggle = Factory.PeriodToggle(label=label, name=f"period:{key}", code=key)
@@ -358,6 +359,14 @@ class StatisticsScreen(Screen):
 
     # ------------------------------------------------------------ export
 
+    def ask_review(self) -> None:
+        if self.period is None or self.computing:
+            self.say("Attendez la fin du calcul.", error=True)
+            return
+        if self._review is None:
+            self._review = StopReviewView()
+        self._review.show(self)
+
     def ask_export(self) -> None:
         if self.period is None or self.computing:
             self.say("Attendez la fin du calcul avant d'exporter.", error=True)
@@ -366,6 +375,68 @@ class StatisticsScreen(Screen):
             self._export = ExportDialog(screen=self)
         self._export.prepare(self.period)
         self._export.open(animation=False)
+
+
+def review_cells(row: dict[str, Any]) -> list[str]:
+    """A stop's line of the "Par arrêt" table, in the words of `kiosk itinerary review`."""
+    def one(value: Any) -> str:
+        return "–" if value is None else decimal_text(value)
+
+    trend = row.get("trend")
+    mark = {"sous": "peu fréquenté", "au-dessus": "très fréquenté"}.get(row.get("mark") or "", "")
+    return [f"{row['commune']} – {row['place']}", count_text(row["half_days"]),
+            one(row["visitors_per_half_day"]), one(row["demandes_per_half_day"]),
+            count_text(row["unserved"]),
+            "–" if trend is None else french.signed_percent(trend), mark]
+
+
+REVIEW_HEADS = ["Arrêt", "Demi-journées", "Visiteurs par demi-j.", "Demandes par demi-j.",
+                "Non reçus", "Tendance", "Repère"]
+REVIEW_WIDTHS = [4.4, 1.4, 1.4, 1.4, 1.1, 1.1, 1.8]
+
+
+class StopReviewView(ModalView):
+    """"Par arrêt": the attendance of every stop over the period on screen, to change a stop's
+    frequency before the next plan (the same table as `kiosk itinerary review`)."""
+
+    title = StringProperty("")
+    status = StringProperty("")
+
+    def show(self, screen: StatisticsScreen) -> None:
+        app = App.get_running_app()
+        period = screen.period
+        self.title = f"Par arrêt : {period.label}" if period else "Par arrêt"
+        self.status = "Calcul en cours…"
+        table = self.ids.review_table
+        table.clear_widgets()
+        self.open(animation=False)
+        service, staff_id = app.service, app.staff_id
+        screen.submit(lambda: service.stop_review(staff_id, period), on_done=self._fill,
+                      on_error=lambda exc: setattr(
+                          self, "status", getattr(exc, "message", None) or str(exc)))
+
+    def _fill(self, rows: list[dict[str, Any]]) -> None:
+        app = App.get_running_app()
+        table = self.ids.review_table
+        table.clear_widgets()
+
+        def cell(text: str, index: int, **kwargs: Any) -> FigureCell:
+            # the stop's name gets the room; a head wraps on two lines
+            return FigureCell(text=text, halign="left" if index in (0, 6) else "right",
+                              size_hint=(REVIEW_WIDTHS[index], None), height=62 * app.u,
+                              **kwargs)
+
+        for index, head in enumerate(REVIEW_HEADS):
+            table.add_widget(cell(head, index, header=True, muted=True, bold=True))
+        for row in rows:
+            for index, text in enumerate(review_cells(row)):
+                # the stop's name wraps on two lines rather than losing its middle
+                table.add_widget(cell(text, index, bold=index == 6 and bool(text),
+                                      header=index == 0))
+        served = sum(1 for r in rows if r["half_days"])
+        self.status = (f"{served} arrêts servis sur {len(rows)}. Repères : moins de la moitié "
+                       "de l'arrêt médian = peu fréquenté ; plus d'une fois et demie, ou plus "
+                       "de 3 non reçus par demi-journée = très fréquenté.")
 
 
 class ExportDialog(ModalView):

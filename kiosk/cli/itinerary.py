@@ -15,7 +15,7 @@ from kiosk.config import ASSETS_DIR, Settings
 from kiosk.context import local_now
 from kiosk.errors import KioskError
 from kiosk.itinerary import load_itinerary
-from kiosk.statistics import Period, parse_day, stopover_rows
+from kiosk.statistics import UNSERVED_OVER, Period, parse_day, stop_review, stopover_rows
 
 HISTORY_YEARS = 3  # expected attendance reads this much history
 
@@ -246,66 +246,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------- review
 
 
-def review_rows(ctx: Any, period: Period, under: float | None, over: float | None,
-                unserved_over: float) -> tuple[list[dict[str, Any]], float, float]:
-    """Per stop: half-days served, visitors and demandes per half-day, people unserved at
-    closing, the trend against the previous period of the same length, and a mark when the stop
-    is under or over the thresholds (so that the coordinator changes its frequency)."""
-    now = stopover_rows(ctx, period)
-    before = stopover_rows(ctx, period.previous())
-    listing = views.itinerary_listing(ctx, limit=0)
-    names = {sid: (name, c.name) for c in listing for sid, name in c.stops}
-
-    def roll(rows: Any) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for r in rows:
-            acc = found.setdefault(r.stop_id, [0, 0, 0, 0])
-            acc[0] += 1
-            acc[1] += r.counts.visits
-            acc[2] += r.counts.demandes
-            acc[3] += r.counts.unserved
-        return found
-
-    current, previous = roll(now), roll(before)
-    # without thresholds given: half and one and a half times the median stop of the period
-    rates = sorted(v[1] / v[0] for v in current.values() if v[0])
-    median = rates[len(rates) // 2] if rates else 0.0
-    under = round(median / 2, 1) if under is None else under
-    over = round(median * 1.5, 1) if over is None else over
-    labels = {r.stop_id: (r.stop_label, r.commune) for r in (*now, *before)}
-    result = []
-    for stop_id in sorted(set(current) | set(names), key=lambda s: (names.get(s, labels.get(
-            s, ("", "")))[1], s)):
-        halfdays, visits, demandes, unserved = current.get(stop_id, [0, 0, 0, 0])
-        place, commune = names.get(stop_id, labels.get(stop_id, (stop_id, "")))
-        per = round(visits / halfdays, 1) if halfdays else None
-        old = previous.get(stop_id)
-        old_per = old[1] / old[0] if old and old[0] else None
-        trend = round(per / old_per - 1, 3) if per is not None and old_per else None
-        unserved_per = round(unserved / halfdays, 1) if halfdays else None
-        mark = None
-        if per is not None:
-            if per < under:
-                mark = "sous"
-            elif per > over or (unserved_per or 0) > unserved_over:
-                mark = "au-dessus"
-        result.append({
-            "stop": stop_id, "place": place, "commune": commune, "half_days": halfdays,
-            "visitors_per_half_day": per,
-            "demandes_per_half_day": round(demandes / halfdays, 1) if halfdays else None,
-            "unserved": unserved, "unserved_per_half_day": unserved_per,
-            "previous_visitors_per_half_day": round(old_per, 1) if old_per else None,
-            "trend": trend, "mark": mark,
-        })
-    return result, under, over
-
-
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     start, end = _period(args)
     period = Period.between(start, end)
     ctx = open_database(settings)
     try:
-        rows, under, over = review_rows(ctx, period, args.under, args.over, args.unserved)
+        rows, under, over = stop_review(ctx, period, args.under, args.over, args.unserved)
     finally:
         ctx.dispose()
     lines = [f"Arrêts {period.label} (comparé aux {period.days} jours d'avant) ; seuils : moins "
@@ -376,7 +322,7 @@ def register_actions(it: Any) -> None:
     p.add_argument("--over", type=_threshold, metavar="N",
                    help="repère « au-dessus » : plus de N visiteurs par demi-journée "
                         "(défaut : une fois et demie l'arrêt médian)")
-    p.add_argument("--unserved", type=_threshold, default=3.0, metavar="N",
+    p.add_argument("--unserved", type=_threshold, default=UNSERVED_OVER, metavar="N",
                    help="repère « au-dessus » aussi : plus de N non reçus par demi-journée (3)")
     json_flag(p)
     p.set_defaults(run=cmd_review)

@@ -128,6 +128,22 @@ def test_coordinator_reads_last_quarter_and_exports_it_to_her_usb_key(
     shutil.copy(SCREENSHOTS / "40-statistiques-1920x1080.png",
                 DOCS_SCREENSHOT / "console-statistics.png")
 
+    # "Par arrêt": the attendance that steers the itinerary, as `kiosk itinerary review`
+    from kiosk.statistics import stop_review
+    from screens.statistics import REVIEW_HEADS, StopReviewView, review_cells
+
+    rows = stop_review(history_ctx, Period.quarter("2026-T3"))[0]
+    k.tap("stop_review")
+    view = next(w for w in Window.children if isinstance(w, StopReviewView))
+    k.wait(lambda: len(view.ids.review_table.children) == len(REVIEW_HEADS) * (len(rows) + 1),
+           timeout=30, what="stops table")
+    texts = [c.text for c in view.ids.review_table.children[::-1]]
+    served = next(r for r in rows if r["half_days"])
+    assert review_cells(served) == texts[texts.index(review_cells(served)[0]):][:7]
+    assert "arrêts servis" in view.status
+    k.shot("40b-statistiques-par-arret")
+    k.tap("review_close")
+
     # the export: the key is offered first, then the data folder's exports/
     k.tap("export")
     k.wait(lambda: _has(k, "folder:1"), what="export folders")
