@@ -51,12 +51,23 @@ class Announcement:
     number: int
     desk: int
     recall: bool = False
+    # a ticket taken in Kréyòl: after the French, the call again in Créole, in this voice
+    echo_voice: str | None = None
     chime = True  # a call is announced by the chime first
 
     def spoken_text(self) -> str:
         if self.recall:
             return f"Rappel : numéro {self.number}, poste {self.desk}"
         return f"Numéro {self.number}, poste {self.desk}"
+
+    def echo_text(self) -> str | None:
+        """The call in Créole ("Nimewo 12, pòs 2"), said after the French one, or None."""
+        if self.echo_voice is None:
+            return None
+        from kiosk import i18n
+
+        key = "calls.recall" if self.recall else "calls.call"
+        return i18n.t(key, i18n.CREOLE, number=self.number, desk=self.desk)
 
 
 @dataclass(frozen=True)
@@ -247,8 +258,10 @@ class AnnouncementQueue:
             self._cond.notify_all()
         return True
 
-    def announce(self, number: int, desk: int, recall: bool = False) -> bool:
-        return self.put(Announcement(number, desk, recall))
+    def announce(self, number: int, desk: int, recall: bool = False,
+                 echo_voice: str | None = None) -> bool:
+        """`echo_voice`: the ticket was taken in Kréyòl; the call is said again in Créole."""
+        return self.put(Announcement(number, desk, recall, echo_voice))
 
     def hush_readings(self) -> None:
         """The visitor left the screen: drop the readings still waiting and cut the one being
@@ -345,6 +358,11 @@ class AnnouncementQueue:
                     speak = (functools.partial(self._speak, text, voice) if voice
                              else functools.partial(self._speak, text))
                     self._phase("speech", text, speak)
+                if isinstance(announcement, Announcement) and not self._stopping:
+                    echo = announcement.echo_text()
+                    if echo:
+                        self._phase("speech", echo, functools.partial(
+                            self._speak, echo, announcement.echo_voice))
             finally:
                 with self._cond:
                     self.announced += 1

@@ -116,6 +116,7 @@ class LastCall:
     desk: int
     at: dt.datetime
     recall: bool = False  # a recall or a transfer: announced as "Rappel"
+    language: str = "fr"  # the language the ticket was taken in: a Créole one is also called in Créole
 
 
 def last_calls(ctx: Context, limit: int = 4) -> tuple[LastCall, ...]:
@@ -131,13 +132,13 @@ def last_calls(ctx: Context, limit: int = 4) -> tuple[LastCall, ...]:
             .subquery()
         )
         rows = session.execute(
-            select(Event.id, Ticket.number, Event.desk_id, Event.at, Event.kind)
+            select(Event.id, Ticket.number, Event.desk_id, Event.at, Event.kind, Ticket.language)
             .join(latest, latest.c.id == Event.id)
             .join(Ticket, Ticket.id == Event.ticket_id)
             .order_by(Event.id.desc()).limit(limit)
         ).all()
-    return tuple(LastCall(r.id, r.number, r.desk_id, r.at, r.kind != "ticket_called")
-                 for r in rows)
+    return tuple(LastCall(r.id, r.number, r.desk_id, r.at, r.kind != "ticket_called",
+                          r.language or "fr") for r in rows)
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ class VisitorApp(BoardApp):
         self.last_touch = time.monotonic()
         self._announced_from_start = False  # the first board's calls are history, not news
         self._seen_call = -1
-        self._banners: deque[tuple[int, int, bool]] = deque()
+        self._banners: deque[tuple[int, int, bool, str | None]] = deque()
         self._banner_event: Any = None
         self._flow_id = 0
         self._spoken_calls: list[tuple[int, int]] = []
@@ -387,7 +387,8 @@ class VisitorApp(BoardApp):
             self._seen_call = max(self._seen_call, board.last_calls[0].event_id)
         if not first:  # calls made before the kiosk started are not announced again
             for call in fresh:
-                self._banners.append((call.number, call.desk, call.recall))
+                self._banners.append((call.number, call.desk, call.recall,
+                                      self._echo_voice(call)))
             self._next_banner()
 
     def _stop_text(self, board: Any, language: str) -> str:
@@ -412,17 +413,24 @@ class VisitorApp(BoardApp):
         self.calls = [self.t("accueil.call", number=c.number, desk=c.desk)
                       for c in board.last_calls[:3]]
 
+    def _echo_voice(self, call: Any) -> str | None:
+        """A ticket taken in Kréyòl is called in French, then in Créole in the Créole voice
+        (creole_voice: ht); with creole_voice: fr, the French call alone."""
+        if getattr(call, "language", "fr") == i18n.CREOLE and self.options.creole_voice == "ht":
+            return "ht"
+        return None
+
     def _next_banner(self, *_args: Any) -> None:
         if self.banner is None or (self._banner_event is not None and self.banner.shown):
             return
         if not self._banners:
             self.banner.shown = False
             return
-        number, desk, recall = self._banners.popleft()
+        number, desk, recall, echo_voice = self._banners.popleft()
         self.banner.text = self.t("banner.call", number=number, desk=desk)
         self.banner.sub = self.t("banner.go", desk=desk)
         self.banner.shown = True
-        self.announcer.announce(number, desk, recall=recall)
+        self.announcer.announce(number, desk, recall=recall, echo_voice=echo_voice)
         self._banner_event = Clock.schedule_once(self._banner_done, BANNER_SECONDS)
 
     def _banner_done(self, _dt: float) -> None:

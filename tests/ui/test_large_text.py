@@ -268,6 +268,23 @@ def test_large_text_ends_with_the_visitor_who_asked_for_it(kiosk_app, visitor_ct
     k.tap("procedure:edf-facture")
     k.wait(lambda: k.screen == "ticket", what="ticket screen")
     assert k.app.ticket_title == "Konprann é péyé fakti EDF mwen"
+    # her ticket's call: the banner in the screen's Créole, the voice in French then Créole;
+    # a ticket taken in French is called in French only
+    k.app.options = dataclasses.replace(k.app.options, creole_voice="ht")
+    announced: list[tuple[int, str | None]] = []
+    k.app.announcer.announce = (  # type: ignore[method-assign]
+        lambda number, desk, recall=False, echo_voice=None:
+        announced.append((number, echo_voice)) or True)
+    services.take_ticket(visitor_ctx, "autre")  # n° 2, in French
+    services.call_next(visitor_ctx, 1)
+    services.call_next(visitor_ctx, 2)
+    k.wait(lambda: len(announced) == 1, what="her call announced")
+    assert k.app.banner.sub == "Alé o pòs 1"
+    k.app._banner_done(0)  # the next banner at once, not after 8 s
+    k.wait(lambda: len(announced) == 2, what="the next call announced")
+    assert announced == [(1, "ht"), (2, None)]
+    while k.app.banner.shown:
+        k.app._banner_done(0)
     assert k.app.zoom > 1 and k.app.language == "gcf", "her choices follow her through the screens"
     k.tap("no_thanks")
     k.wait(lambda: k.screen == "accueil")

@@ -80,3 +80,33 @@ def test_the_creole_voice_setting(tmp_path: Path) -> None:
     with pytest.raises(DataFileError) as caught:
         load_settings({"KIOSK_CONFIG": str(config)})
     assert "ligne 2" in str(caught.value) and "creole_voice" in str(caught.value)
+
+
+def test_a_ticket_taken_in_creole_is_called_in_french_then_in_creole(espeak: None,  # noqa: F811
+                                                                      tmp_path: Path) -> None:
+    """The whole bus hears "Numéro 12, poste 2"; the visitor who chose Kréyòl hears it again in
+    Créole, in the Haitian Creole voice. A French ticket's call is not repeated."""
+    speech = Speech()
+    spoken: list[tuple[str, str | None]] = []
+
+    def speak(text: str, voice: str | None = None) -> bool:
+        spoken.append((text, voice))
+        return speech.to_wav(text, tmp_path / f"{len(spoken):02d}.wav", voice=voice)
+
+    queue = AnnouncementQueue(lambda: True, speak)
+    try:
+        queue.announce(12, 2, echo_voice="ht")
+        queue.announce(12, 3, recall=True, echo_voice="ht")
+        queue.announce(13, 1)
+        assert queue.wait_idle(20)
+    finally:
+        queue.stop(wait=2)
+    assert spoken == [("Numéro 12, poste 2", None), ("Nimewo 12, pòs 2", "ht"),
+                      ("Rappel : numéro 12, poste 3", None),
+                      ("Nou ka kriyé ankò : nimewo 12, pòs 3", "ht"),
+                      ("Numéro 13, poste 1", None)]
+    phases = [(h.phase, h.text) for h in queue.history]
+    assert phases[:3] == [("chime", "Numéro 12, poste 2"), ("speech", "Numéro 12, poste 2"),
+                          ("speech", "Nimewo 12, pòs 2")]
+    assert all((tmp_path / f"{i:02d}.wav").stat().st_size > 44 for i in range(1, 6))
+    assert queue.problems == []
