@@ -162,19 +162,19 @@ def creole_todo(catalogue: Any, language: str = CREOLE) -> str:
     operators = [o for o in catalogue.operators
                  if f"catalogue.operators.{o.id}.label" in missing]
     if operators:
-        lines.append("  operators:")
+        lines.append("# sous « operators: »")
         for operator in operators:
             lines += [f"    {operator.id}:", f'      label: ""  # {operator.label}']
     groups = [k.removeprefix("catalogue.groups.") for k in missing_catalogue_texts(catalogue, language)
               if k.startswith("catalogue.groups.")]
     if groups:  # keyed by the catalogue's French name of the group
-        lines.append("  groups:")
+        lines.append("# sous « groups: »")
         lines += [f'    "{group}": ""' for group in groups]
     procedures = [p for p in catalogue.procedures
                   if {f"catalogue.procedures.{p.id}.title",
                       f"catalogue.procedures.{p.id}.summary"} & missing]
     if procedures:
-        lines.append("  procedures:")
+        lines.append("# sous « procedures: »")
         for procedure in procedures:
             lines += [f"    {procedure.id}:", f'      title: ""  # {procedure.title}',
                       f'      summary: ""  # {procedure.summary}']
@@ -191,8 +191,11 @@ def main() -> int:
     if not todo:
         print("Toutes les démarches et tous les organismes ont leur texte en créole.")
         return 0
-    print("# À traduire dans assets/i18n/gcf.yaml, sous « catalogue: » (le français en "
-          "commentaire) :")
+    # each block goes right under the line that opens its section: appended at the end of the
+    # file it would land in another section, and a second "procedures:" would replace the first
+    print("# À traduire dans assets/i18n/gcf.yaml (le français en commentaire) : collez chaque "
+          "bloc juste sous la ligne\n# qui le nomme dans « catalogue: », puis écrivez le créole "
+          "entre les guillemets.")
     print(todo)
     return 1
 
