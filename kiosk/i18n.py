@@ -44,7 +44,14 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
         text = _lookup(key, DEFAULT_LANGUAGE)
     if text is None:
         return key
-    return text.format(**values) if values else text
+    try:
+        return text.format(**values) if values else text
+    except (ValueError, KeyError, IndexError):
+        # a translation edited by hand with a broken or renamed {placeholder}: the screen shows
+        # the French rather than failing (tests/unit/test_creole.py names the faulty key)
+        if language == DEFAULT_LANGUAGE:
+            raise
+        return t(key, DEFAULT_LANGUAGE, **values)
 
 
 def translated(key: str, language: str) -> str | None:

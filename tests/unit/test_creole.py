@@ -92,3 +92,16 @@ def test_creole_words_for_the_kiosk():
     # no French space before "?" or "!" in Créole (GEREC spelling)
     for key in i18n.keys("gcf"):
         assert not re.search(r"\s[?!]", i18n.t(key, "gcf")), key
+
+
+def test_a_creole_text_broken_by_hand_shows_the_french(monkeypatch):
+    """A reviewer who breaks a {placeholder} in gcf.yaml gets the French on that screen, not a
+    crash (and `make test` names the key)."""
+    real = i18n._texts
+    broken = {**real("gcf"), "banner": {"call": "N° {number  →  Pòs {desk}",
+                                        "go": "Alé o pòs {pòs}"}}
+    monkeypatch.setattr(i18n, "_texts", lambda language: broken if language == "gcf"
+                        else real(language))
+    assert i18n.t("banner.call", "gcf", number=12, desk=2) == "N° 12  →  Poste 2"
+    assert i18n.t("banner.go", "gcf", desk=2) == "Présentez-vous au poste 2"
+    assert i18n.t("read.listen", "gcf") == "Kouté"
