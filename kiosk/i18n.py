@@ -5,12 +5,16 @@ catalogue files themselves are French, the words the operators use)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import lru_cache
 from typing import Any
 
 from kiosk import french
 from kiosk.config import ASSETS_DIR
+from kiosk.errors import DataFileError
 from kiosk.yamlfile import LINE_KEY, load_yaml
+
+log = logging.getLogger("borne-plus")
 
 DEFAULT_LANGUAGE = "fr"
 CREOLE = "gcf"
@@ -22,7 +26,15 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
 
 @lru_cache(maxsize=4)
 def _texts(language: str) -> dict[str, Any]:
-    data = load_yaml(ASSETS_DIR / "i18n" / f"{language}.yaml")
+    try:
+        data = load_yaml(ASSETS_DIR / "i18n" / f"{language}.yaml")
+    except DataFileError as exc:
+        if language == DEFAULT_LANGUAGE:
+            raise
+        # gcf.yaml is corrected by hand by a native speaker: a slip in it (a quote left open)
+        # leaves the kiosk in French, and says where, rather than breaking every Créole screen
+        log.error("i18n: %s: the kiosk shows the French texts instead", exc)
+        return {}
     return data if isinstance(data, dict) else {}
 
 

@@ -105,3 +105,21 @@ def test_a_creole_text_broken_by_hand_shows_the_french(monkeypatch):
     assert i18n.t("banner.call", "gcf", number=12, desk=2) == "N° 12  →  Poste 2"
     assert i18n.t("banner.go", "gcf", desk=2) == "Présentez-vous au poste 2"
     assert i18n.t("read.listen", "gcf") == "Kouté"
+
+
+def test_a_creole_file_broken_by_hand_leaves_the_kiosk_in_french(monkeypatch, tmp_path, caplog):
+    folder = tmp_path / "i18n"
+    folder.mkdir()
+    good = (ASSETS_DIR / "i18n" / "gcf.yaml").read_text("utf-8")
+    (folder / "gcf.yaml").write_text(good.replace('take: "Pran an tikè"', 'take: "Pran an tikè'),
+                                     "utf-8")
+    (folder / "fr.yaml").write_text((ASSETS_DIR / "i18n" / "fr.yaml").read_text("utf-8"), "utf-8")
+    monkeypatch.setattr(i18n, "ASSETS_DIR", tmp_path)
+    i18n._texts.cache_clear()
+    try:
+        assert i18n.t("accueil.take", "gcf") == "Prendre un ticket"
+        assert "gcf.yaml" in caplog.text and "ligne" in caplog.text
+    finally:
+        monkeypatch.undo()
+        i18n._texts.cache_clear()
+    assert i18n.t("accueil.take", "gcf") == "Pran an tikè"
