@@ -18,6 +18,7 @@ from kivy.core.window import Window
 from kiosk import services
 from kiosk.printing import FilePrinter
 from kiosk.visitor import VisitorService
+from screens import theme
 from tests.ui.driver import Driver, start_app, stop_app
 from tests.ui.layout_check import (
     contrast_problems,
@@ -26,6 +27,7 @@ from tests.ui.layout_check import (
     px_per_mm,
     target_mm_px,
     target_px,
+    text_contrast,
 )
 
 SIZES = [(1920, 1080), (1280, 800)]
@@ -233,6 +235,13 @@ def test_large_text_ends_with_the_visitor_who_asked_for_it(kiosk_app, visitor_ct
     read: list[tuple[str, str | None]] = []
     k.app.announcer.read = (  # type: ignore[method-assign]
         lambda text, voice=None: read.append((text, voice)) or True)
+    # the contrast check finds the colour painted behind a text: the green of the button
+    take = k.find("take")
+    ratio, text, background = text_contrast(take.ids.title)
+    assert background[:3] == pytest.approx(theme.ACTION[:3]) and text[:3] == (1.0, 1.0, 1.0)
+    assert ratio == pytest.approx(theme.contrast(theme.ON_DARK, theme.ACTION), abs=0.01)
+    language = k.find("language")
+    assert text_contrast(language.ids.title)[2][:3] == pytest.approx(theme.PRIMARY_PRESSED[:3])
     _large(k, True)
     _language(k, "gcf")
     assert k.find("language").text == "Français" and k.find("take").text == "Pran an tikè"
