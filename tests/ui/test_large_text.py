@@ -159,6 +159,16 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     k.wait(lambda: k.screen == "ticket", what="ticket")
     _large(k, large, problems)
     _look(k, problems, 77, "ticket", tag)
+    if large and language != "fr":  # the notes laid over a screen, in their longest words
+        # "Lékran-tala ké fèmen.", 10 s before the idle return
+        k.app.last_touch = time.monotonic() - k.app.patience() + 10
+        k.wait(lambda: k.app.warning.shown, what="idle warning")
+        _look(k, problems, 87, "avertissement", tag)
+        k.app.last_touch = time.monotonic()
+        k.wait(lambda: not k.app.warning.shown, what="warning gone")
+        k.app._sound_failed()  # "Son-an pa ka maché…" when "Kouté" cannot speak
+        _look(k, problems, 88, "son-en-panne", tag)
+        k.app._hide_sound_note()
     if large:  # the staff's exit pad, in its tightest case: large text, either language
         k.app.ask_staff_pin()  # a long press in the corner, tested elsewhere
         k.settle(0.5)
