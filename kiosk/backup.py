@@ -448,8 +448,8 @@ def restore(settings: Settings, file: Path,
     see the restored data at their next read.
 
     PostgreSQL: the current database is dumped aside (`<name>.before-restore-<time>.dump` in the
-    data dir), then `pg_restore --clean --if-exists --single-transaction` replaces its tables:
-    a failure half-way leaves it as it was."""
+    data dir), then its tables are dropped and the copy's script (`pg_restore --clean`) run by
+    psql in one transaction: a failure half-way leaves it as it was."""
     file = Path(file)
     now = now or local_now()
     if not file.is_file():
@@ -578,9 +578,27 @@ def _pg_restore(settings: Settings, url: URL, file: Path,
     with private_path(kept) as tmp:
         _run([pg_tool("pg_dump"), "--format=custom", f"--file={tmp}", f"--dbname={conninfo}"],
              env, "La base actuelle n'a pas pu être gardée à part (pg_dump) ; rien n'a changé")
-    _run([pg_restore, "--clean", "--if-exists", "--single-transaction", "--no-owner",
-          "--no-privileges", f"--dbname={conninfo}", str(file)], env,
-         f"pg_restore a échoué, la base est restée comme avant (copie dans {kept})")
+    # The copy's own DROPs miss tables a later version added (return_passes, feedback), whose
+    # keys point at its tables: they would stop the restore. Every current table is dropped
+    # first, in the same transaction as the copy's script, so a failure still changes nothing.
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            current = conn.scalars(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).all()
+    finally:
+        engine.dispose()
+    script = _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
+                   "--file=-", str(file)], env, f"{file.name} : lecture impossible").stdout
+    drops = "".join(f'DROP TABLE IF EXISTS public."{name}" CASCADE;\n' for name in current)
+    result = subprocess.run([pg_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction",
+                             "-v", "ON_ERROR_STOP=1", f"--dbname={conninfo}", "--file=-"],
+                            env=env, input=drops.encode() + script, capture_output=True,
+                            check=False)
+    if result.returncode != 0:
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"]
+        raise BackupError(f"pg_restore a échoué, la base est restée comme avant (copie dans "
+                          f"{kept}) : {readable(lines[0], 200)}")
     engine = make_engine(url.render_as_string(hide_password=False))
     try:
         if not at_head:
