@@ -375,7 +375,8 @@ def test_a_catalogue_file_broken_under_both_apps(xvfb, tmp_path, sqlite_url):
                  what="the console's red line")
         broken = status_red("e2e-21-catalogue-casse")
 
-        # the kiosk gives a CAF ticket: Prendre un ticket, the CAF tile, its first procedure
+        # the kiosk gives a CAF ticket: Prendre un ticket, the CAF tile, its first group, its
+        # first procedure
         screen = screenshot(xvfb, "e2e-21-catalogue-casse")
         click(xvfb, centre_of(half(screen, right=False), GREEN))
         time.sleep(0.8)
@@ -383,7 +384,10 @@ def test_a_catalogue_file_broken_under_both_apps(xvfb, tmp_path, sqlite_url):
         click(xvfb, CAF_TILE)
         time.sleep(0.8)
         screenshot(xvfb, "e2e-23-borne-demarche-caf")
-        click(xvfb, FIRST_PROCEDURE)
+        click(xvfb, FIRST_PROCEDURE)  # CAF shows its groups first: the first one opens
+        time.sleep(0.8)
+        screenshot(xvfb, "e2e-23b-borne-demarche-caf-groupe")
+        click(xvfb, FIRST_PROCEDURE)  # its first procedure, in the same place
 
         def caf_ticket() -> bool:
             with ctx.read() as s:
