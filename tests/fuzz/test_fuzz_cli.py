@@ -201,7 +201,9 @@ def _exercise(argv: list[str], fingerprint: Fingerprint) -> None:
         assert fingerprint() == before, f"a refusal wrote something: kiosk {argv!r}"
 
 
-FUZZ = settings(max_examples=110, deadline=None, derandomize=True, database=None,
+# 75 examples a backend (110 before): the commands grew to 34 and the suite to its 15 minutes;
+# derandomized, so every run tries the same 75 and a failure found once is found again.
+FUZZ = settings(max_examples=75, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
 
