@@ -38,6 +38,7 @@ class WaitingRow(NamedTuple):
     priority: bool
     taken_at: dt.datetime
     waited_seconds: int
+    language: str = "fr"  # the kiosk's language when she took it: the animatrice greets her so
 
 
 class CalledRow(NamedTuple):
@@ -47,6 +48,7 @@ class CalledRow(NamedTuple):
     procedure_id: str
     called_at: dt.datetime | None
     recall_count: int
+    language: str = "fr"
 
 
 @dataclass(frozen=True)
@@ -90,20 +92,22 @@ def queue_snapshot(ctx: Context) -> QueueSnapshot:
         rows = session.execute(
             select(Ticket.number, Ticket.procedure_id, Ticket.operator_id, Ticket.priority,
                    Ticket.taken_at, Ticket.state, Ticket.desk_id, Ticket.called_at,
-                   Ticket.recall_count)
+                   Ticket.recall_count, Ticket.language)
             .where(Ticket.stopover_id == stopover_id,
                    Ticket.state.in_([State.WAITING, State.CALLED, State.IN_SERVICE]))
             .order_by(Ticket.priority.desc(), Ticket.number)
         ).all()
         waiting = []
         called = []
-        for number, procedure, operator, priority, taken, state, desk, called_at, recalls in rows:
+        for (number, procedure, operator, priority, taken, state, desk, called_at, recalls,
+             language) in rows:
             if state == State.WAITING:
                 waited = int((now - taken).total_seconds())
                 waiting.append(WaitingRow(number, procedure, operator, bool(priority), taken,
-                                          waited if waited > 0 else 0))
+                                          waited if waited > 0 else 0, language or "fr"))
             else:
-                called.append(CalledRow(number, desk, state, procedure, called_at, recalls))
+                called.append(CalledRow(number, desk, state, procedure, called_at, recalls,
+                                        language or "fr"))
         called.sort(key=lambda c: c.desk)
         return QueueSnapshot(revision, stopover_info(session, stopover_id), tuple(waiting),
                              tuple(called))

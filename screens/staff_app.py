@@ -55,6 +55,9 @@ QUIET_AFTER_CALL = 0.5  # seconds: a second tap of a double tap on "Appeler" mus
 CATALOGUE_CHECK_SECONDS = 2.0
 
 
+# A ticket taken with the kiosk in Kréyòl: the animatrice can greet the visitor in Créole.
+CREOLE_MARK = " · en créole"
+
 class StaffApp(BoardApp):
     min_font = NumericProperty(20)
     smallest_text = 20  # the console is read from the desk's chair, not at arm's length
@@ -321,6 +324,7 @@ class StaffApp(BoardApp):
             {
                 "number": w.number,
                 "title": self._title(w.procedure_id),
+                "creole": w.language == "gcf",
                 "icon": self.pictogram(self._pictogram(w.operator_id)),
                 "waited": f"{w.waited_seconds // 60} min",
                 "priority": w.priority,
@@ -346,7 +350,8 @@ class StaffApp(BoardApp):
             self.current_state = current.state
             self.current_text = (f"{self._title(current.procedure_id)}\n"
                                  f"{STATE_WORDS.get(current.state, current.state)} depuis "
-                                 f"{since:.0f} min")
+                                 f"{since:.0f} min"
+                                 + (CREOLE_MARK if current.language == "gcf" else ""))
         self.desks_text = " · ".join(
             f"{d.name} : {d.staff_name or '–'}"
             + (f" (n° {d.current.number})" if d.current else "")

@@ -24,6 +24,7 @@ class QueueRow(ButtonBehavior, BoxLayout):
     icon = StringProperty("")
     waited = StringProperty("")
     priority = BooleanProperty(False)
+    creole = BooleanProperty(False)  # taken in Kréyòl
     selected = BooleanProperty(False)
 
     def on_release(self) -> None:

@@ -34,14 +34,17 @@ def test_login_call_and_finish_a_visit_with_two_demandes(console, staff_ctx):
     assert k.app.desk == 2 and k.app.staff_name == "Marie"
     started = time.monotonic()
     services.take_ticket(staff_ctx, "caf-aide-logement")          # at the kiosk
-    services.take_ticket(staff_ctx, "cgss-c2s", priority=True)
+    services.take_ticket(staff_ctx, "cgss-c2s", priority=True, language="gcf")  # in Kréyòl
     k.wait(lambda: len(k.app.queue_rows) == 2, timeout=3, what="new tickets on the console")
     assert time.monotonic() - started <= 1.5
     assert [r["number"] for r in k.app.queue_rows] == [2, 1]
     assert k.app.queue_rows[0]["priority"]
+    # she took it in Créole: the animatrice can greet her so
+    assert [r["creole"] for r in k.app.queue_rows] == [True, False]
     k.shot("21-console-file")
     k.tap("call_next")
     k.wait(lambda: k.app.current_number == "N° 2", what="called")
+    k.wait(lambda: k.app.current_text.endswith(" · en créole"), what="her language, at the desk")
     k.settle(0.6)  # a tap in the first half second is taken for a double tap on "Appeler"
     k.tap("start")
     k.wait(lambda: k.app.current_state == "in_service", what="started")
