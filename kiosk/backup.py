@@ -40,7 +40,7 @@ from db.engine import make_engine, normalise_url, upgrade
 from kiosk.config import Settings
 from kiosk.context import Context, local_now
 from kiosk.errors import KioskError, readable
-from kiosk.files import private_path, write_private
+from kiosk.files import private_path, unused_name, write_private
 from kiosk.services import StopoverClosed, close_stopover, record_device_ok, record_device_problem
 
 log = logging.getLogger(__name__)
@@ -113,13 +113,7 @@ class RestoreRefused(KioskError):
 def backup_name(now: dt.datetime, extension: str, folder: Path) -> Path:
     """`borne-plus-AAAA-MM-JJ-HHhMM.<ext>`, with -2, -3... when that minute already has one
     (a stopover closed, reopened and closed again within the minute)."""
-    stamp = now.strftime(STAMP)
-    candidate = folder / f"{PREFIX}{stamp}.{extension}"
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{PREFIX}{stamp}-{n}.{extension}"
-        n += 1
-    return candidate
+    return unused_name(folder, f"{PREFIX}{now.strftime(STAMP)}", extension)
 
 
 def _aside_name(current: Path, now: dt.datetime, suffix: str = "") -> Path:

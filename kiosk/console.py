@@ -15,6 +15,7 @@ from kiosk import services, staff, usbkeys, views
 from kiosk.catalogue import Catalogue, Procedure
 from kiosk.context import Context
 from kiosk.errors import CoordinatorOnly, KioskError, PinMismatch, UnknownStaff
+from kiosk.files import unused_name
 from kiosk.services import DemandeInput, StopoverClosed, StopoverInfo, TicketCalled, TicketIssued
 from kiosk.views import Passage, StaffBoard
 
@@ -98,13 +99,8 @@ def period_of(choice: str, today: dt.date, start: dt.date | None = None,
 def export_file_name(period: Period, fmt: str, folder: Path) -> Path:
     """`statistiques-2026-07-01-au-2026-09-30.xlsx` in `folder`, numbered rather than
     overwriting a report already there (the key may hold last quarter's copy for a partner)."""
-    stem = f"statistiques-{period.start.isoformat()}-au-{period.end.isoformat()}"
-    path = folder / f"{stem}.{fmt}"
-    number = 2
-    while path.exists():
-        path = folder / f"{stem}-{number}.{fmt}"
-        number += 1
-    return path
+    return unused_name(folder, f"statistiques-{period.start.isoformat()}-au-"
+                               f"{period.end.isoformat()}", fmt)
 
 
 class StaffService:
@@ -333,25 +329,20 @@ class StaffService:
     def print_summary(self, stopover_id: int, fmt: str) -> PrintOutcome:
         """Print a half-day's summary on A4 or on the receipt printer; a failure is a message
         (and a line of the event log), never an exception."""
-        import tempfile
-
         from kiosk import halfday
-        from kiosk.printing import PrintOutcome, make_printer
+        from kiosk.printing import make_printer
+        from kiosk.visitor import print_made
 
         if fmt not in halfday.FORMATS:
             raise KioskError(f"Format d'impression inconnu : « {fmt} » (a4 ou receipt).")
         text = halfday.summary_text(views.stopover_summary(self.ctx, stopover_id),
                                     self.ctx.catalogue)
         printer = self._printer or make_printer(self.ctx.settings)
-        with tempfile.TemporaryDirectory(prefix="borne-plus-bilan-") as folder:
-            try:
-                pdf = halfday.summary_pdf(text, Path(folder) / "bilan.pdf", fmt)
-                outcome = printer.print_pdf(pdf, f"bilan-escale-{stopover_id}")
-            except Exception as exc:  # a full disk or a broken font must not reach the screen
-                outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
-        if not outcome.ok:
-            services.record_device_problem(self.ctx, "printer", outcome.message)
-        return outcome
+
+        def summary(folder: Path) -> tuple[Path, float | None]:
+            return halfday.summary_pdf(text, folder / "bilan.pdf", fmt), None  # its own height
+
+        return print_made(self.ctx, printer, summary, f"bilan-escale-{stopover_id}")
 
     # the team and the checks: the coordinator's alone (checked here, not only in the screen)
     def team(self, staff_id: int) -> tuple[staff.StaffMember, ...]:

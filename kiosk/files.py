@@ -18,6 +18,17 @@ from typing import IO, Any, Literal
 from kiosk.errors import KioskError
 
 
+def unused_name(folder: Path, stem: str, extension: str) -> Path:
+    """`<stem>.<extension>` in `folder`, or `<stem>-2.<extension>`, -3…: a file already there
+    (last quarter's report on the key, a backup of the same minute) is never overwritten."""
+    candidate = folder / f"{stem}.{extension}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}.{extension}"
+        n += 1
+    return candidate
+
+
 def check_target(out: Path) -> Path:
     """`out` as a Path, or KioskError when it is a folder or its folder does not exist."""
     out = Path(out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -187,28 +188,28 @@ def return_slip(ctx: Context, given: ReturnPassInfo) -> tuple[Procedure, Operato
     return procedure, operator, slip
 
 
+def _receipt(procedure: Procedure, operator: Operator, slip: Slip,
+             folder: Path) -> tuple[Path, float]:
+    from kiosk.documents import page_height_mm, receipt_pdf
+
+    pdf = receipt_pdf(procedure, operator, slip, folder / f"retour-{slip.return_code}.pdf")
+    return pdf, page_height_mm(pdf)
+
+
 def print_return_passes(ctx: Context, printer: Printer, stopover_id: int) -> PrintOutcome:
     """One slip per visitor left unserved at this stopover (those already back are skipped);
     a printer failure stops the run and is returned, never raised."""
-    import tempfile
-
-    from kiosk.documents import page_height_mm, receipt_pdf
+    from kiosk.visitor import print_made
 
     passes = [p for p in issue_return_passes(ctx, stopover_id) if p.used_at is None]
     if not passes:
         return PrintOutcome(True, "Personne n'est resté sans être reçu : aucun ticket à donner.")
-    with tempfile.TemporaryDirectory(prefix="borne-plus-retour-") as folder:
-        for done, given in enumerate(passes):
-            try:
-                procedure, operator, slip = return_slip(ctx, given)
-                pdf = receipt_pdf(procedure, operator, slip, Path(folder) / f"{given.code}.pdf")
-                outcome = printer.print_pdf(pdf, f"retour-{given.code}", page_height_mm(pdf))
-            except Exception as exc:  # a full disk or a broken font must not reach the screen
-                outcome = PrintOutcome(False, f"Impression impossible : {exc}")
-            if not outcome.ok:
-                services.record_device_problem(ctx, "printer", outcome.message)
-                return PrintOutcome(False, f"{done} ticket(s) imprimé(s) sur {len(passes)} : "
-                                           f"{outcome.message}")
-    services.record_device_ok(ctx, "printer")
+    for done, given in enumerate(passes):
+        procedure, operator, slip = return_slip(ctx, given)
+        outcome = print_made(ctx, printer, partial(_receipt, procedure, operator, slip),
+                                f"retour-{given.code}")
+        if not outcome.ok:
+            return PrintOutcome(False, f"{done} ticket(s) imprimé(s) sur {len(passes)} : "
+                                       f"{outcome.message}")
     return PrintOutcome(True, f"{len(passes)} ticket(s) « Prioritaire au prochain passage » "
                               "imprimé(s) : donnez-les aux personnes qui attendaient.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,25 @@ class PhoneQr:
 
     texts: tuple[str, ...]
     matrices: tuple[tuple[tuple[bool, ...], ...], ...]
+
+
+def print_made(ctx: Context, printer: Printer,
+                  make: Callable[[Path], tuple[Path, float | None]], title: str,
+                  number: int | None = None) -> PrintOutcome:
+    """Draw a PDF (`make` writes it in a temporary folder and gives its path and, for a
+    receipt, its height in mm; None: the PDF's own page) and print it. A failure is logged for
+    the staff console and returned, never raised; a success clears the console's printer line."""
+    with tempfile.TemporaryDirectory(prefix="borne-plus-print-") as folder:
+        try:
+            pdf, height = make(Path(folder))
+            outcome = printer.print_pdf(pdf, title, height)
+        except Exception as exc:  # a broken font or a full disk must not reach the screen
+            outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
+    if not outcome.ok:
+        services.record_device_problem(ctx, "printer", outcome.message, number)
+    else:
+        services.record_device_ok(ctx, "printer")
+    return outcome
 
 
 class VisitorService:
@@ -118,23 +138,13 @@ class VisitorService:
                         language: str = "fr") -> PrintOutcome:
         """Print the receipt; a failure is logged for the staff and returned, never raised."""
         procedure, operator = self._procedure(procedure_id)
-        folder = Path(tempfile.mkdtemp(prefix="borne-plus-print-"))
-        try:
-            slip = self.slip(number, language)
-            pdf = documents.receipt_pdf(procedure, operator, slip, folder / "liste.pdf")
-            outcome = self.printer.print_pdf(pdf, f"ticket-{number or 0}",
-                                             documents.page_height_mm(pdf))
-        except Exception as exc:  # a broken font or a full disk must not reach the screen
-            outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
-        finally:
-            for leftover in folder.glob("*"):
-                leftover.unlink()
-            folder.rmdir()
-        if not outcome.ok:
-            services.record_device_problem(self.ctx, "printer", outcome.message, number)
-        else:
-            services.record_device_ok(self.ctx, "printer")  # clears the console's printer line
-        return outcome
+
+        def receipt(folder: Path) -> tuple[Path, float]:
+            pdf = documents.receipt_pdf(procedure, operator, self.slip(number, language),
+                                        folder / "liste.pdf")
+            return pdf, documents.page_height_mm(pdf)
+
+        return print_made(self.ctx, self.printer, receipt, f"ticket-{number or 0}", number)
 
     # -------------------------------------------------- "Quand revient le bus ?"
 
@@ -163,23 +173,12 @@ class VisitorService:
         from kiosk.exports.calendar import contact_line, passages_receipt
         from kiosk.printing import RECEIPT_WIDTH_MM
 
-        folder = Path(tempfile.mkdtemp(prefix="borne-plus-print-"))
-        try:
-            pdf, height = passages_receipt(self.bus_passages(commune_insee), commune_name,
-                                           contact_line(self.ctx.settings),
-                                           folder / "passages.pdf", RECEIPT_WIDTH_MM)
-            outcome = self.printer.print_pdf(pdf, "passages", height)
-        except Exception as exc:  # a broken font or a full disk must not reach the screen
-            outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
-        finally:
-            for leftover in folder.glob("*"):
-                leftover.unlink()
-            folder.rmdir()
-        if not outcome.ok:
-            services.record_device_problem(self.ctx, "printer", outcome.message)
-        else:
-            services.record_device_ok(self.ctx, "printer")
-        return outcome
+        def receipt(folder: Path) -> tuple[Path, float]:
+            return passages_receipt(self.bus_passages(commune_insee), commune_name,
+                                    contact_line(self.ctx.settings), folder / "passages.pdf",
+                                    RECEIPT_WIDTH_MM)
+
+        return print_made(self.ctx, self.printer, receipt, "passages")
 
     def report_problem(self, device: str, message: str) -> None:
         """A sound or speech failure, logged for the staff console."""

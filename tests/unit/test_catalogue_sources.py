@@ -150,12 +150,15 @@ ACCEPTED_WARNINGS: set[str] = set()
 
 def test_the_shipped_catalogue_has_no_warning_but_those_accepted():
     catalogue = load_catalogue(SHIPPED)
-    warnings = {w.line() for w in review(catalogue, domains_for(SHIPPED), dt.date(2026, 11, 29))}
+    # checked as of the newest date in it: staleness is the coordinator's yearly work, not a
+    # test that turns red on its own a year after the last check
+    newest = max(p.verified_on for p in catalogue.procedures if p.verified_on is not None)
+    warnings = {w.line() for w in review(catalogue, domains_for(SHIPPED), newest)}
     assert warnings - ACCEPTED_WARNINGS == set(), "\n".join(sorted(warnings))
     for p in catalogue.procedures:
         assert p.url and p.sources, p.id
-        if not p.to_confirm:
-            assert p.verified_on == dt.date(2026, 11, 29), (p.id, "a date means a check that day")
+        if not p.to_confirm:  # a date means a check that was done: never one in the future
+            assert p.verified_on is not None and p.verified_on <= dt.date.today(), p.id
 
 
 def test_a_crowded_operator_groups_its_procedures_in_screenfuls():
