@@ -67,6 +67,7 @@ from kiosk.vocabulary import (
     RESIDENCE_ANSWERS,
     RESIDENCE_OTHER,
     RESIDENCE_UNSAID,
+    STOP_MARKS,
 )
 
 WAIT_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
@@ -973,6 +974,7 @@ def demande_rows(ctx: Context, period: Period, commune: str | None = None,
 
 # more people left unserved than this per half-day marks a stop "au-dessus" whatever its visits
 UNSERVED_OVER = 3.0
+UNDER, OVER = STOP_MARKS  # "sous", "au-dessus"
 
 
 def stop_review(ctx: Context, period: Period, under: float | None = None,
@@ -1018,9 +1020,9 @@ def stop_review(ctx: Context, period: Period, under: float | None = None,
         mark = None
         if per is not None:
             if per < under:
-                mark = "sous"
+                mark = UNDER
             elif per > over or (unserved_per or 0) > unserved_over:
-                mark = "au-dessus"
+                mark = OVER
         result.append({
             "stop": stop_id, "place": place, "commune": commune, "half_days": halfdays,
             "visitors_per_half_day": per,

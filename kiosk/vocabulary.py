@@ -75,6 +75,13 @@ FEEDBACK_ANSWERS: Final = _vocabulary(
     ("pas_content", "pas content"),
 )
 
+# The marks of a stop in the attendance review (`kiosk itinerary review`, "Par arrêt"): the
+# code is what the JSON says, the label what the console shows.
+STOP_MARKS: Final = _vocabulary(
+    ("sous", "peu fréquenté"),
+    ("au-dessus", "très fréquenté"),
+)
+
 # The codes of "Prioritaire au prochain passage" (kiosk/return_passes.py), typed on the console:
 # no 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, so that a code read aloud or copied by hand from a thermal slip
 # cannot be mistaken. 6 characters from 23: 148 million codes for a few thousand a year.

@@ -34,6 +34,7 @@ from kivy.uix.togglebutton import ToggleButton
 from kiosk import french
 from kiosk.console import EXPORT_FORMATS, PERIOD_CHOICES
 from kiosk.errors import KioskError
+from kiosk.vocabulary import STOP_MARKS
 from screens import charts, theme
 from screens.finish_form import FormToggle
 from screens.worker import Worker
@@ -383,7 +384,7 @@ def review_cells(row: dict[str, Any]) -> list[str]:
         return "–" if value is None else decimal_text(value)
 
     trend = row.get("trend")
-    mark = {"sous": "peu fréquenté", "au-dessus": "très fréquenté"}.get(row.get("mark") or "", "")
+    mark = STOP_MARKS.get(row.get("mark") or "", "")
     return [f"{row['commune']} – {row['place']}", count_text(row["half_days"]),
             one(row["visitors_per_half_day"]), one(row["demandes_per_half_day"]),
             count_text(row["unserved"]),
