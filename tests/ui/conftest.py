@@ -17,16 +17,21 @@ from kiosk.context import open_context
 from kiosk.printing import FilePrinter
 from kiosk.services import open_stopover
 from kiosk.visitor import VisitorService
+from tests.conftest import DEFAULT_NOW
 from tests.ui.driver import Driver, start_app, start_staff_app, stop_app
 
+# The kiosk's day in the UI tests: named, never the machine's. Thursday 26 November 2026, 9:00,
+# a working morning of the bus (the services' tests use the same day, tests/conftest.py).
+KIOSK_MORNING = DEFAULT_NOW
 
-class MorningClock:
-    """Today at 9:00, running: the kiosk's tests must not depend on the hour the suite runs at
-    (a ticket taken after the stop's closing time rightly says so instead of a wait), while
-    waits and idle delays still see time pass."""
 
-    def __init__(self) -> None:
-        self.start = dt.datetime.combine(dt.date.today(), dt.time(9, 0))
+class RunningClock:
+    """A fixed day and hour that then runs with the machine's monotonic time: the kiosk's screens
+    are the same whatever day and hour the suite runs at (a ticket taken after the stop's closing
+    time rightly says so instead of a wait), while waits and idle delays still see time pass."""
+
+    def __init__(self, start: dt.datetime = KIOSK_MORNING) -> None:
+        self.start = start
         self.began = time.monotonic()
 
     def __call__(self) -> dt.datetime:
@@ -36,7 +41,7 @@ class MorningClock:
 @pytest.fixture
 def visitor_ctx(tmp_path: Path, sqlite_url: str):
     ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
-    ctx.clock = MorningClock()
+    ctx.clock = RunningClock()
     open_stopover(ctx, "ducos-bourg")
     yield ctx
     ctx.dispose()

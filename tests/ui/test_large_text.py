@@ -9,16 +9,23 @@ contrast with what is painted behind it.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from kivy.core.window import Window
+from sqlalchemy import delete, select
 
-from kiosk import services
+from db.models import Commune, ScheduleSlot, Stop
+from kiosk import i18n, services, views
+from kiosk.config import Settings
+from kiosk.context import open_context
+from kiosk.itinerary import shown_name
 from kiosk.printing import FilePrinter
 from kiosk.visitor import VisitorService
 from screens import theme
+from tests.ui.conftest import RunningClock
 from tests.ui.driver import Driver, start_app, stop_app
 from tests.ui.layout_check import (
     contrast_problems,
@@ -31,6 +38,61 @@ from tests.ui.layout_check import (
 )
 
 SIZES = [(1920, 1080), (1280, 800)]
+
+# The walk's day: a Monday, the last of its month, at 9:00 (never the machine's date).
+WORST_DAY = dt.datetime(2026, 11, 30, 9, 0)
+
+
+def _accueil_line(stop_name: str, commune_name: str) -> str:
+    """The longer of Accueil's two "today" lines (French, Kréyòl) for a stop."""
+    return max((i18n.t("accueil.today", lang, stop=stop_name,
+                       at_commune=i18n.at_commune(commune_name, lang)) for lang in ("fr", "gcf")),
+               key=len)
+
+
+def worst_stops(ctx) -> tuple[str, str]:
+    """The stops whose "Aujourd'hui, le bus est …" line is the longest of the itinerary (its
+    name as shown, "sous réserve" included), and the longest one of the longest commune."""
+    with ctx.read() as session:
+        rows = session.execute(
+            select(Stop.id, Stop.name, Stop.confirmed, Commune.name)
+            .join(Commune, Commune.insee == Stop.commune_insee).where(Stop.active.is_(True))
+        ).all()
+    def length(row) -> int:
+        return len(_accueil_line(shown_name(row[1], row[2]), row[3]))
+    longest = max(rows, key=length)
+    commune = max((r[3] for r in rows), key=len)
+    in_commune = max((r for r in rows if r[3] == commune), key=length)
+    return longest[0], in_commune[0]
+
+
+def plan(ctx, day: dt.date, stop_id: str) -> None:
+    """The bus planned at `stop_id` on the morning of `day` (the shipped schedule replaced)."""
+    with ctx.sessions.begin() as session:
+        session.execute(delete(ScheduleSlot).where(ScheduleSlot.day == day))
+        session.add(ScheduleSlot(day=day, half="morning", stop_id=stop_id))
+
+
+@pytest.fixture
+def worst_ctx(tmp_path, sqlite_url):
+    """The kiosk on WORST_DAY, open at the stop with the longest Accueil line."""
+    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
+    ctx.clock = RunningClock(WORST_DAY)
+    longest, _ = worst_stops(ctx)
+    plan(ctx, WORST_DAY.date(), longest)
+    services.open_stopover(ctx, longest)
+    yield ctx
+    ctx.dispose()
+
+
+@pytest.fixture
+def worst_app(worst_ctx, tmp_path) -> Iterator[Driver]:
+    from screens.visitor_app import KioskOptions
+
+    service = VisitorService(worst_ctx, printer=FilePrinter(tmp_path / "printed"))
+    driver = start_app(service, KioskOptions(idle_seconds=45, staff_pin="2468"))
+    yield driver
+    stop_app(driver)
 
 
 def _large(k: Driver, wanted: bool, problems: dict[str, list[str]] | None = None) -> None:
@@ -178,11 +240,13 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["1920x1080", "1280x800"])
-def test_every_visitor_screen_reads_whole_words_in_its_place(kiosk_app, visitor_ctx, size):
+def test_every_visitor_screen_reads_whole_words_in_its_place(worst_app, worst_ctx, size):
     """One app per screen size walks every visitor screen in French and Kréyòl, normal and
     large text: no word cut, no text clipped or overlapping, every text at 7:1 contrast with
-    what is painted behind it, every target at least 15 mm on the 15.6" panel."""
-    k = kiosk_app
+    what is painted behind it, every target at least 15 mm on the 15.6" panel. The bus is open
+    at the stop with the longest Accueil line; closed, Accueil shows the longest planned stop,
+    then the longest stop of the longest commune."""
+    k, visitor_ctx = worst_app, worst_ctx
     Window.size = size
     k.settle(0.3)
     problems: dict[str, list[str]] = {}
@@ -190,11 +254,18 @@ def test_every_visitor_screen_reads_whole_words_in_its_place(kiosk_app, visitor_
         _walk(k, visitor_ctx, language, large, size, problems)
     services.close_stopover(visitor_ctx)
     k.wait(lambda: not k.app.is_open, what="closed")
-    for language, large in WALKS:
-        _language(k, language)
-        _large(k, large, problems)
-        _look(k, problems, 79, "accueil-ferme",
-              f"{language}-{'grand' if large else 'normal'}-{size[0]}x{size[1]}")
+    for name, stop_id in zip(("", "-commune"), worst_stops(visitor_ctx), strict=True):
+        plan(visitor_ctx, WORST_DAY.date(), stop_id)
+        planned = views.today_stop(visitor_ctx)
+        assert planned is not None and planned.stop_id == stop_id
+        k.app.refresh_now()  # the schedule is not the queue: no revision tells the kiosk
+        name_shown = planned.stop_name
+        k.wait(lambda: name_shown in k.app.stop_text, what="the planned stop on Accueil")  # noqa: B023
+        for language, large in WALKS:
+            _language(k, language)
+            _large(k, large, problems)
+            _look(k, problems, 79, f"accueil-ferme{name}",
+                  f"{language}-{'grand' if large else 'normal'}-{size[0]}x{size[1]}")
     assert not problems, "\n".join(f"{shot}:\n  " + "\n  ".join(found)
                                    for shot, found in problems.items())
 
