@@ -528,6 +528,9 @@ def review(catalogue: Catalogue, domains: tuple[str, ...], today: dt.date,
             if not is_official(url, domains):
                 kind = "source" if url in p.sources else "adresse (url)"
                 warnings.append(CatalogueWarning(file, p.id, f"{kind} hors des sites officiels : {url}"))
+        if p.verified_on is not None and p.verified_on > today:  # a typo, or a PC's bad clock
+            warnings.append(CatalogueWarning(file, p.id, f"vérifiée le {p.verified_on:%d/%m/%Y}, "
+                                                f"date à venir : à corriger"))
         if p.id in stale and p.verified_on is not None:
             warnings.append(CatalogueWarning(file, p.id, f"vérifiée le {p.verified_on:%d/%m/%Y}, "
                                                 f"plus de {months} mois : à revérifier"))

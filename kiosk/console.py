@@ -118,6 +118,10 @@ class StaffService:
     def revision(self) -> int:
         return views.queue_revision(self.ctx)
 
+    def now(self) -> dt.datetime:
+        """The bus's clock (the context's: a test fixes it, the bus runs on Martinique time)."""
+        return self.ctx.now()
+
     def board(self) -> StaffBoard:
         return views.staff_board(self.ctx)
 

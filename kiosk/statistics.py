@@ -218,7 +218,7 @@ class Period:
 
 def period_from_options(*, month: str | None = None, quarter: str | None = None,
                         year: str | None = None, start: str | None = None,
-                        end: str | None = None, today: dt.date | None = None) -> Period:
+                        end: str | None = None, today: dt.date) -> Period:
     """The period given on a command line: exactly one of --month, --quarter, --year or
     --from [--to] (--to defaults to today). Errors name the options."""
     given = [name for name, value in (("--month", month), ("--quarter", quarter),
@@ -235,7 +235,7 @@ def period_from_options(*, month: str | None = None, quarter: str | None = None,
         return Period.year(year)
     if start is not None:
         first = parse_day(start, "--from")
-        last = parse_day(end, "--to") if end is not None else (today or dt.date.today())
+        last = parse_day(end, "--to") if end is not None else today
         return Period.between(first, last)
     raise KioskError("Période manquante : --month, --quarter, --year ou --from/--to.")
 

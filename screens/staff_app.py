@@ -8,7 +8,6 @@ appears here within a second.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -277,7 +276,7 @@ class StaffApp(BoardApp):
         # the details go to the log, the console says it in words, with since when
         log.warning("console: database unreachable: %s", str(exc).splitlines()[0][:300])
         if self._db_down_since is None:
-            self._db_down_since = dt.datetime.now()  # the bus's clock: Martinique local time
+            self._db_down_since = self.service.now()  # the bus's clock, not the PC's
         since = f"(depuis {french.time_of_day(self._db_down_since)})"
         if self.service.disk_full(exc):
             self.db_problem = f"Base de données : {DISK_FULL} {since}."

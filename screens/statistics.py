@@ -168,7 +168,7 @@ class FigureCell(Label):
 class DateStepper(BoxLayout):
     """A date chosen with − and + on day, month and year: no keyboard on the bus."""
 
-    date = ObjectProperty(dt.date.today())
+    date = ObjectProperty(dt.date(2000, 1, 1))  # set from the service's clock on build
     caption = StringProperty("")
     # what the three steppers show, set from `date` (kv does not watch a date's attributes)
     day_text = StringProperty("")
@@ -224,7 +224,7 @@ class StatisticsScreen(Screen):
             toggle = Factory.PeriodToggle(label=label, name=f"period:{key}", code=key)
             toggle.bind(on_release=lambda t: self.choose(t.code))
             self.ids.periods.add_widget(toggle)
-        today = dt.date.today()
+        today = App.get_running_app().service.now().date()
         self.ids.date_from.date = today.replace(day=1)
         self.ids.date_to.date = today
         self._build_table()

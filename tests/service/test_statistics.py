@@ -36,6 +36,7 @@ from kiosk.statistics import (
 from tests.service.statistics_history import quarter_history, random_history
 
 Q3 = Period.quarter("2026-T3")
+TODAY = dt.date(2026, 11, 30)  # a month end: "--from" alone runs to it
 
 
 def rows(report: dict[str, Any], name: str) -> dict[Any, dict[str, Any]]:
@@ -94,9 +95,9 @@ def test_periods_have_french_labels_and_neighbours() -> None:
      "--to 2026-02-30 : date invalide (AAAA-MM-JJ ou jj/mm/aaaa)."),
     (lambda: Period.between(dt.date(2026, 8, 1), dt.date(2026, 7, 1)),
      "--from 2026-08-01 est après --to 2026-07-01 : la période est vide."),
-    (lambda: period_from_options(month="2026-10", start="2026-10-01"),
+    (lambda: period_from_options(month="2026-10", start="2026-10-01", today=TODAY),
      "--month et --from : une seule façon de donner la période."),
-    (lambda: period_from_options(), "Période manquante : --month, --quarter, --year ou --from/--to."),
+    (lambda: period_from_options(today=TODAY), "Période manquante : --month, --quarter, --year ou --from/--to."),
 ])
 def test_bad_periods_are_refused_in_one_line_naming_the_option(make, message) -> None:
     with pytest.raises(KioskError) as refused:
@@ -106,8 +107,11 @@ def test_bad_periods_are_refused_in_one_line_naming_the_option(make, message) ->
 
 def test_dates_are_read_in_both_spellings() -> None:
     assert parse_day("2026-07-01") == parse_day("01/07/2026") == dt.date(2026, 7, 1)
-    assert period_from_options(start="01/07/2026", end="2026-07-31") == Period.between(
+    assert period_from_options(start="01/07/2026", end="2026-07-31", today=TODAY) == Period.between(
         dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    # --from alone runs to the day the clock gives, not the machine's
+    assert period_from_options(start="01/07/2026", today=TODAY) == Period.between(
+        dt.date(2026, 7, 1), TODAY)
 
 
 # ---------------------------------------------------------------- indicator by indicator

@@ -157,8 +157,25 @@ def test_the_shipped_catalogue_has_no_warning_but_those_accepted():
     assert warnings - ACCEPTED_WARNINGS == set(), "\n".join(sorted(warnings))
     for p in catalogue.procedures:
         assert p.url and p.sources, p.id
-        if not p.to_confirm:  # a date means a check that was done: never one in the future
-            assert p.verified_on is not None and p.verified_on <= dt.date.today(), p.id
+        if not p.to_confirm:  # a date means a check that was done
+            assert p.verified_on is not None, p.id
+
+
+def test_the_review_judges_dates_by_the_day_it_is_given():
+    """Fresh, stale or in the future: said of the day the caller's clock gives (the bus's
+    clock for `kiosk catalogue check`), never of the machine's date."""
+    catalogue = load_catalogue(SHIPPED)
+    domains = domains_for(SHIPPED)
+    dated = [p for p in catalogue.procedures if p.verified_on is not None]
+    newest = max(p.verified_on for p in dated)
+    oldest = min(p.verified_on for p in dated)
+
+    def said(today: dt.date, words: str) -> set[str]:
+        return {w.procedure_id for w in review(catalogue, domains, today) if words in w.text}
+
+    assert said(newest, "date à venir") == set() and said(newest, "à revérifier") == set()
+    assert said(oldest - dt.timedelta(days=1), "date à venir") == {p.id for p in dated}
+    assert said(newest + dt.timedelta(days=400), "à revérifier") == {p.id for p in dated}
 
 
 def test_a_crowded_operator_groups_its_procedures_in_screenfuls():
