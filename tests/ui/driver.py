@@ -31,6 +31,9 @@ from kivy.core.window import Window  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+# A wait only catches a hang: on a loaded machine (the suite in parallel, a CPU hog) a frame can
+# take a second, so the tests never decide anything by how soon a condition came true.
+HANG_SECONDS = 60.0
 
 
 class Driver:
@@ -43,7 +46,8 @@ class Driver:
         for _ in range(frames):
             EventLoop.idle()
 
-    def wait(self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    def wait(self, condition: Callable[[], bool], timeout: float = HANG_SECONDS,
+             what: str = "") -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
@@ -60,6 +64,21 @@ class Driver:
         while time.monotonic() < end:
             EventLoop.idle()
             time.sleep(0.005)
+
+    def count_polls(self) -> list[float]:
+        """From now on, every poll of the queue revision (the live board's tick, every 0.5 s)
+        appends its time to the returned list: a test counts the polls that passed before the
+        screen showed a change, rather than the seconds, which a loaded machine stretches."""
+        service = self.app.service
+        asked = service.revision
+        polls: list[float] = []
+
+        def revision() -> int:
+            polls.append(time.monotonic())
+            return asked()
+
+        service.revision = revision
+        return polls
 
     @property
     def screen(self) -> str:
@@ -167,11 +186,22 @@ def start_staff_app(service, size=(1920, 1080)) -> Driver:
 def stop_app(driver: Driver) -> None:
     from kivy.uix.modalview import ModalView
 
+    from screens.worker import Worker
+
     app = driver.app
     Clock.unschedule(app._poll)
     Clock.unschedule(app._trim)
     if hasattr(app, "_check_idle"):
         Clock.unschedule(app._check_idle)
+    # Every answer the app still waits for comes back first, however slow the machine: a late
+    # one ran in the next test's frames and opened its dialog over the next app (the print
+    # offer of a ticket taken on behalf took the next login's taps). A job that never ends is
+    # left behind after HANG_SECONDS, as before.
+    workers = [w for w in vars(app).values() if isinstance(w, Worker)]
+    deadline = time.monotonic() + HANG_SECONDS
+    while any(w.pending > 0 for w in workers) and time.monotonic() < deadline:
+        EventLoop.idle()
+        time.sleep(0.005)
     for child in list(Window.children):
         if isinstance(child, ModalView):
             child.dismiss(animation=False)
