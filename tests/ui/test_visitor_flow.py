@@ -165,9 +165,9 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
     k = start_app(service, KioskOptions(idle_seconds=2, ticket_seconds=2, staff_pin="2468"))
     try:
         k.take_ticket("autre")
-        started = time.monotonic()
-        k.wait(lambda: k.screen == "accueil", timeout=6, what="idle return")
-        assert 1.5 <= time.monotonic() - started  # not before the visitor was left alone
+        touched = k.app.last_touch  # her last tap: the kiosk's 2 s count from it
+        k.wait(lambda: k.screen == "accueil", what="idle return")
+        assert time.monotonic() - touched >= 2.0  # not before the visitor was left alone
         assert tickets(visitor_ctx) == [(1, "autre", False)]
         assert k.app.ticket == {}
     finally:
@@ -191,15 +191,20 @@ def test_dead_printer_gives_the_qr_code_within_two_seconds(visitor_ctx, tmp_path
     k = start_app(VisitorService(visitor_ctx, printer=printer), KioskOptions(staff_pin="1"))
     try:
         k.take_ticket("autre")
-        started = time.monotonic()
         k.tap("print")
-        k.wait(lambda: k.screen == "qr", timeout=5, what="QR fallback")
-        assert time.monotonic() - started <= 2.0
+        # no stopwatch (a loaded machine stretches any): the QR comes by itself, and on the
+        # printer's refusal, not on its time-out
+        k.wait(lambda: k.screen == "qr", what="QR fallback")
         assert "imprimante" in k.app.qr_message
         k.shot("07-qr-apres-panne")
-        with visitor_ctx.read() as s:
-            kinds = s.scalars(select(Event.kind)).all()
-        assert "printer_failed" in kinds, "the failure is logged for the staff"
+
+        def failures() -> list[str]:
+            with visitor_ctx.read() as s:
+                return list(s.scalars(select(Event.detail)
+                                      .where(Event.kind == "printer_failed")).all())
+        k.wait(lambda: bool(failures()), what="the failure logged for the staff")
+        # CUPS refused at once: the kiosk had nothing to wait for (not the 8 s time-out)
+        assert "n'existe pas" in failures()[0], failures()
     finally:
         stop_app(k)
 
@@ -226,10 +231,12 @@ def test_a_call_shows_the_banner_over_any_screen(kiosk_app, visitor_ctx):
     services.take_ticket(visitor_ctx, "autre")
     k.tap("take")
     k.wait(lambda: k.screen == "organisme")
-    started = time.monotonic()
+    polls = k.count_polls()
     services.call_next(visitor_ctx, 2)  # what the staff console (or `kiosk call`) does
-    k.wait(lambda: k.app.banner.shown, timeout=3, what="banner")
-    assert time.monotonic() - started <= 1.5
+    k.wait(lambda: k.app.banner.shown, what="banner")
+    # at the kiosk's first polls after the call (one may have been under way as it was made,
+    # one more may start before the banner is drawn): not by some later refresh
+    assert len(polls) <= 3, f"the banner came only after {len(polls)} polls"
     assert k.app.banner.text == "N° 1  →  Poste 2"
     k.shot("09-bandeau-appel")
     banner = k.app.banner

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
 from kivy.core.window import Window
 from sqlalchemy import select
 
 from db.models import Feedback
 from kiosk import services
 from kiosk.printing import FilePrinter
+from kiosk.services import FEEDBACK_REPEAT_SECONDS
 from kiosk.visitor import VisitorService
-from screens.window import ThanksView
+from screens.window import THANKS_SECONDS, ThanksView
 from tests.ui.driver import start_app, stop_app
 
 
@@ -32,6 +34,7 @@ def test_one_tap_on_a_face_says_thanks_and_a_second_tap_is_not_counted(visitor_c
     k = start_app(service, KioskOptions())
     try:
         top = k.find("take").to_window(*k.find("take").pos)
+        first_tap = time.monotonic()
         k.tap("opinion:content")
         k.wait(thanks_open, what="Merci")
         assert "Donnez votre avis en touchant un visage : content, moyen ou pas content." \
@@ -46,12 +49,20 @@ def test_one_tap_on_a_face_says_thanks_and_a_second_tap_is_not_counted(visitor_c
         k.wait(lambda: not thanks_open(), what="Merci closed by the tap")
         assert k.screen == "accueil"
         # ...and then another face, within 20 s: "Merci" again, still one answer
+        started = time.monotonic()  # before the tap: its 3 s cannot start earlier
         k.tap("opinion:pas_content")
         k.wait(thanks_open, what="Merci again")
-        started = time.monotonic()
-        k.wait(lambda: not thanks_open(), timeout=10, what="Merci closing by itself")
-        assert 2.0 < time.monotonic() - started < 8.0  # 3 s, with room for a loaded machine
-        assert answers(visitor_ctx) == ["content"]
+        k.wait(lambda: not thanks_open(), what="Merci closing by itself")
+        # not before its 3 s (Kivy's clock fires up to 5 ms early); how much later is the
+        # machine's load, not the kiosk's: the wait only catches a hang
+        assert time.monotonic() - started >= THANKS_SECONDS - 0.1
+        k.wait(lambda: k.app.db.pending == 0, what="the second answer handled")
+        # a second answer within 20 s of the first is not counted: only measurable if the
+        # machine brought the second tap within them (the bus's clock counts whole seconds)
+        apart = time.monotonic() - first_tap
+        measured = apart < FEEDBACK_REPEAT_SECONDS - 1
+        if measured:
+            assert answers(visitor_ctx) == ["content"]
         assert k.screen == "accueil"
         # the ticket buttons never moved for the faces
         assert k.find("take").to_window(*k.find("take").pos) == top
@@ -64,9 +75,12 @@ def test_one_tap_on_a_face_says_thanks_and_a_second_tap_is_not_counted(visitor_c
         face = k.find("opinion:moyen")
         k.tap_at(*face.to_window(face.center_x, face.center_y))
         k.settle(0.3)
-        assert not thanks_open() and answers(visitor_ctx) == ["content"]
+        assert not thanks_open() and len(answers(visitor_ctx)) == (1 if measured else 2)
     finally:
         stop_app(k)
+    if not measured:
+        pytest.skip(f"machine too slow: the second face came {apart:.1f} s after the first, "
+                    f"past the {FEEDBACK_REPEAT_SECONDS} s in which it is not counted")
 
 
 PANEL = """\
