@@ -32,9 +32,11 @@ def test_an_alias_bomb_is_refused_at_once(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_text(BOMB, "utf-8")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
+    start = time.thread_time()
     assert "ligne 1" in refused(path)
-    assert time.perf_counter() - start < 0.5
+    # at once: the CPU this thread spent, which a loaded machine does not stretch as it does
+    # the wall clock (expanding the aliases would take minutes of it)
+    assert time.thread_time() - start < 0.5
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
 
 
@@ -54,9 +56,9 @@ def test_a_huge_file_is_refused_without_being_read(tmp_path):
     path = tmp_path / "caf.yaml"
     with path.open("wb") as handle:
         handle.truncate(50_000_000)  # sparse: 50 MB that cost nothing to make
-    start = time.perf_counter()
+    start = time.thread_time()
     assert "trop gros" in refused(path)
-    assert time.perf_counter() - start < 0.5
+    assert time.thread_time() - start < 0.5  # CPU time: what a loaded machine cannot stretch
 
 
 def test_odd_file_types_are_refused_not_hung_on(tmp_path):
