@@ -23,7 +23,7 @@ from kiosk.context import open_context
 from kiosk.errors import CoordinatorOnly
 from kiosk.history import seed_history
 from kiosk.statistics import Period, compute
-from tests.ui.driver import SCREENSHOTS, start_staff_app, stop_app
+from tests.ui.driver import HANG_SECONDS, SCREENSHOTS, start_staff_app, stop_app
 from tests.ui.test_staff_console import _form, log_in
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -42,7 +42,7 @@ class GatedService(StaffService):
     def export(self, *args, **kwargs):
         self.export_threads.append(threading.current_thread().name)
         self.exporting.set()
-        assert self.gate.wait(30), "the test never opened the gate"
+        assert self.gate.wait(HANG_SECONDS * 2), "the test never opened the gate"
         return super().export(*args, **kwargs)
 
 
@@ -96,10 +96,10 @@ def test_coordinator_reads_last_quarter_and_exports_it_to_her_usb_key(
     k.tap("statistics")
     k.wait(lambda: k.screen == "statistics", what="statistics screen")
     stats = _screen(k)
-    k.wait(lambda: bool(stats.report) and not stats.computing, timeout=30, what="first figures")
+    k.wait(lambda: bool(stats.report) and not stats.computing, what="first figures")
     k.tap("period:last_quarter")
     k.wait(lambda: stats.report.get("period", {}).get("from") == "2026-07-01"
-           and not stats.computing, timeout=30, what="last quarter")
+           and not stats.computing, what="last quarter")
 
     expected = compute(history_ctx, Period.quarter("2026-T3")).as_json()
     assert _shown_without_time(stats.report) == _shown_without_time(expected)
@@ -136,7 +136,7 @@ def test_coordinator_reads_last_quarter_and_exports_it_to_her_usb_key(
     k.tap("stop_review")
     view = next(w for w in Window.children if isinstance(w, StopReviewView))
     k.wait(lambda: len(view.ids.review_table.children) == len(REVIEW_HEADS) * (len(rows) + 1),
-           timeout=30, what="stops table")
+           what="stops table")
     texts = [c.text for c in view.ids.review_table.children[::-1]]
     served = next(r for r in rows if r["half_days"])
     assert review_cells(served) == texts[texts.index(review_cells(served)[0]):][:7]
@@ -154,13 +154,13 @@ def test_coordinator_reads_last_quarter_and_exports_it_to_her_usb_key(
     k.shot("41-statistiques-exporter")
     revision_before = k.app._revision
     k.tap("export_start")
-    assert service.exporting.wait(10), "the export never started"
+    assert service.exporting.wait(HANG_SECONDS), "the export never started"
     # while the export runs on its own worker, the queue keeps refreshing
     services.take_ticket(history_ctx, "autre")
-    k.wait(lambda: len(k.app.queue_rows) == 1, timeout=3, what="queue refreshed during export")
+    k.wait(lambda: len(k.app.queue_rows) == 1, what="queue refreshed during export")
     assert k.app._revision != revision_before and dialog.running
     service.gate.set()
-    k.wait(lambda: not dialog.running, timeout=60, what="export finished")
+    k.wait(lambda: not dialog.running, timeout=2 * HANG_SECONDS, what="export finished")
     assert service.export_threads == ["console-statistics"]
     written = Path(dialog.written)
     assert not dialog.result_is_error, dialog.result
@@ -180,7 +180,7 @@ def test_chosen_dates_are_set_with_steppers(console, history_ctx):
     k.wait(lambda: k.screen == "console")
     k.tap("statistics")
     stats = _screen(k)
-    k.wait(lambda: bool(stats.report) and not stats.computing, timeout=30)
+    k.wait(lambda: bool(stats.report) and not stats.computing, what="first figures")
     k.tap("period:dates")
     stats.ids.date_from.date = dt.date(2026, 8, 31)
     stats.ids.date_from.step("month", 1)  # 31 August + 1 month: 30 September
@@ -190,14 +190,14 @@ def test_chosen_dates_are_set_with_steppers(console, history_ctx):
     assert (shown.day_text, shown.month_text, shown.year_text) == ("30", "septembre", "2026")
     k.tap("show_dates")
     k.wait(lambda: stats.report.get("period", {}).get("from") == "2026-09-30"
-           and not stats.computing, timeout=30, what="chosen dates")
+           and not stats.computing, what="chosen dates")
     expected = compute(history_ctx, Period.between(dt.date(2026, 9, 30), dt.date(2026, 10, 15)))
     assert _shown_without_time(stats.report) == _shown_without_time(expected.as_json())
     k.shot("43-statistiques-dates-choisies")
     # the end before the start: one French line, nothing shown as if it were right
     stats.ids.date_to.date = dt.date(2026, 9, 1)
     k.tap("show_dates")
-    k.wait(lambda: stats.status_is_error, timeout=30, what="refusal")
+    k.wait(lambda: stats.status_is_error, what="refusal")
     assert "est après" in stats.status
 
 

@@ -32,8 +32,22 @@ def test_each_period_button_counts_from_today(choice, today, start, end):
 
 
 def test_every_period_button_is_understood_by_the_core():
-    for choice, _label in PERIOD_CHOICES:
-        period_of(choice, TODAY, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    """Each button of the screen gives the core a period of its own kind, with the label the
+    reports print, and no two buttons the same days."""
+    kinds = {"this_month": "month", "last_month": "month", "this_quarter": "quarter",
+             "last_quarter": "quarter", "this_year": "year", "dates": "days"}
+    assert [choice for choice, _label in PERIOD_CHOICES] == list(kinds), "a button unknown here"
+    periods = {}
+    for choice, label in PERIOD_CHOICES:
+        period = period_of(choice, TODAY, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+        assert isinstance(period, Period) and label, choice
+        assert period.kind == kinds[choice], choice
+        assert period.start <= period.end and period.label, choice
+        assert period.previous().end < period.start, choice  # its comparison column exists
+        periods[choice] = (period.start, period.end)
+    assert len(set(periods.values())) == len(periods), periods
+    assert periods["dates"] == (dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert all(start <= TODAY for start, _end in periods.values()), periods
 
 
 def test_chosen_dates_need_both_ends_in_order():
