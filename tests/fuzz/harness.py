@@ -1,5 +1,6 @@
-"""What the fuzz tests share: `kiosk.cli.main` run in-process as a shell would run it, the
-properties every outcome must have, and a fingerprint of everything a command could write.
+"""What the fuzz tests share: `kiosk.cli.main` run in-process as a shell would run it (the runner
+of tests/cli/runner.py, shared with the CLI tests), the properties every outcome must have, and a
+fingerprint of everything a command could write.
 
 In-process because a subprocess per example costs ~0.5 s of interpreter start: a few hundred
 examples a run would not fit in `make test`. The streams imitate a UTF-8 terminal: stdout encodes
@@ -9,23 +10,16 @@ with backslashreplace, as Python sets them up.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
-import io
 import os
-import resource
-import sys
-import time
-import traceback
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from kiosk.cli import main
+from tests.cli.runner import Outcome, run_cli
+
+__all__ = ["FORBIDDEN", "Fingerprint", "Outcome", "check", "odd_files", "run_cli"]
 
 SECONDS_PER_REFUSAL = 2.0
 RSS_GROWTH_KIB = 60_000  # peak resident memory a single command may add (ru_maxrss is in KiB)
@@ -33,54 +27,6 @@ MAX_ERROR_CHARS = 400
 # codes a terminal would let through to reorder or hide a message (C0, DEL, C1, bidi, separators)
 FORBIDDEN = {*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F),
              *range(0x2066, 0x206A), 0x2028, 0x2029, 0x200E, 0x200F, 0x061C}
-
-
-@dataclass
-class Outcome:
-    argv: tuple[str, ...]
-    code: int
-    stdout: str
-    stderr: str
-    seconds: float
-    rss_growth_kib: int
-
-
-def _stream(errors: str) -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors=errors, newline="\n",
-                            write_through=True)
-
-
-def _text(stream: io.TextIOWrapper) -> str:
-    stream.flush()
-    buffer = stream.buffer
-    assert isinstance(buffer, io.BytesIO)
-    return buffer.getvalue().decode("utf-8", "backslashreplace")
-
-
-def run_cli(argv: Sequence[str], stdin: str = "") -> Outcome:
-    """`kiosk ARGV` in this process. Any exception but SystemExit escaping main() is a traceback
-    the user would have seen: the test fails with it."""
-    out, err = _stream("strict"), _stream("backslashreplace")
-    saved_stdin = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(argv))
-            except SystemExit as exit_:  # argparse: usage errors and --help
-                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None
-                                                                       else 1)
-    except BaseException as exc:
-        raise AssertionError(f"traceback for kiosk {list(argv)!r}:\n{traceback.format_exc()}"
-                             ) from exc
-    finally:
-        sys.stdin = saved_stdin
-    seconds = time.perf_counter() - start
-    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    gc.collect()  # engines left to the collector close their pooled connections now
-    return Outcome(tuple(argv), code, _text(out), _text(err), seconds, growth)
 
 
 def check(outcome: Outcome, allowed: frozenset[int] = frozenset({0, 2, 3})) -> None:
