@@ -12,7 +12,7 @@ export KIVY_NO_ARGS := 1
 export KIVY_NO_CONSOLELOG := 1
 export KIVY_NO_FILELOG := 1
 
-.PHONY: demo test bench system venv lint clean
+.PHONY: demo test fuzz bench system venv lint clean
 
 system:
 	.ci/install-system
@@ -32,6 +32,13 @@ demo: system venv
 test: system venv
 	.ci/with-services env KIOSK_REQUIRE_BACKENDS=sqlite,postgresql \
 		$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider tests
+
+# The fuzz tests (tests/fuzz) alone, with random examples and ten times as many (minutes, not in
+# `make test`). A failure prints the example and a @reproduce_failure(...) line to replay it:
+# see tests/fuzz/harness.py.
+fuzz: system venv
+	.ci/with-services env KIOSK_REQUIRE_BACKENDS=sqlite,postgresql KIOSK_FUZZ_PROFILE=fuzz \
+		$(BIN)/python -m pytest -p no:cacheprovider tests/fuzz
 
 lint: venv
 	$(BIN)/ruff check kiosk db screens tests

@@ -1,11 +1,25 @@
 """What the fuzz tests share: `kiosk.cli.main` run in-process as a shell would run it (the runner
-of tests/cli/runner.py, shared with the CLI tests), the properties every outcome must have, and a
-fingerprint of everything a command could write.
+of tests/cli/runner.py, shared with the CLI tests), the properties every outcome must have, a
+fingerprint of everything a command could write, and the Hypothesis settings.
 
 In-process because a subprocess per example costs ~0.5 s of interpreter start: a few hundred
 examples a run would not fit in `make test`. The streams imitate a UTF-8 terminal: stdout encodes
 strictly (a lone surrogate from an undecodable argument fails there as in a real shell), stderr
 with backslashreplace, as Python sets them up.
+
+Two profiles, chosen by KIOSK_FUZZ_PROFILE:
+- "ci" (the default, `make test`): derandomized, so every run tries the same examples and a
+  failure found once is found again; no example database.
+- "fuzz" (`make fuzz`): random examples, ten times as many, and on a failure the falsifying
+  example (the argv or the file drawn) and a `@reproduce_failure(...)` line are printed.
+
+Replaying a `make fuzz` failure: paste the printed `@reproduce_failure('<version>', b'...')` line
+above the failing test (under `@given`, with the same Hypothesis version) and run that one test,
+e.g. `.ci/with-services env KIOSK_FUZZ_PROFILE=fuzz .venv/bin/python -m pytest -p no:cacheprovider
+tests/fuzz/test_fuzz_cli.py -k any_argument`; or rerun `make fuzz`: the failing example is kept in
+.hypothesis/examples and tried first. When Hypothesis prints a seed instead (a failure it could
+not shrink), add `--hypothesis-seed=<seed>` to the same command. A failure found this way is then
+pinned by a focused test in test_fuzz_found.py.
 """
 
 from __future__ import annotations
@@ -14,12 +28,32 @@ import hashlib
 import os
 from pathlib import Path
 
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from tests.cli.runner import Outcome, run_cli
 
-__all__ = ["FORBIDDEN", "Fingerprint", "Outcome", "check", "odd_files", "run_cli"]
+__all__ = ["FORBIDDEN", "Fingerprint", "Outcome", "check", "fuzz_settings", "odd_files",
+           "run_cli"]
+
+_SLOW_IS_FINE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                 HealthCheck.data_too_large]
+settings.register_profile("ci", derandomize=True, database=None, deadline=None,
+                          print_blob=False, suppress_health_check=_SLOW_IS_FINE)
+settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True,
+                          suppress_health_check=_SLOW_IS_FINE)
+EXAMPLES_SCALE = {"ci": 1, "fuzz": 10}
+PROFILE = os.environ.get("KIOSK_FUZZ_PROFILE", "") or "ci"
+if PROFILE not in EXAMPLES_SCALE:
+    raise ValueError(f"KIOSK_FUZZ_PROFILE={PROFILE!r}: expected one of {sorted(EXAMPLES_SCALE)}")
+
+
+def fuzz_settings(examples: int) -> settings:
+    """The settings of a fuzz test: EXAMPLES derandomized examples in `make test`, ten times as
+    many random ones in `make fuzz`. Built from the profile here, not loaded as Hypothesis's
+    default, so that the other property tests of the suite keep their own settings."""
+    return settings(settings.get_profile(PROFILE), max_examples=examples * EXAMPLES_SCALE[PROFILE])
 
 # A refusal is quick: at most 2 s of this process's CPU time. CPU time, not wall-clock time:
 # the machine running the tests may be loaded (two cores, two xdist workers and other people's

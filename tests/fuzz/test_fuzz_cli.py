@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from kiosk.cli import build_parser
-from tests.fuzz.harness import Fingerprint, check, odd_files, run_cli
+from tests.fuzz.harness import Fingerprint, check, fuzz_settings, odd_files, run_cli
 
 # Commands that open windows or block on a terminal; `demo` seeds a year of history (minutes).
 SKIPPED = {("visitor",), ("staff",), ("demo",)}
@@ -202,10 +202,9 @@ def _exercise(argv: list[str], fingerprint: Fingerprint) -> None:
 
 
 # 75 examples a backend (110 before): the commands grew to 34 and the suite to its 15 minutes;
-# derandomized, so every run tries the same 75 and a failure found once is found again.
-FUZZ = settings(max_examples=75, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+# derandomized in `make test`, so every run tries the same 75 and a failure found once is found
+# again; `make fuzz` tries ten times as many random ones (tests/fuzz/harness.py).
+FUZZ = fuzz_settings(75)
 
 
 @FUZZ

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
-from tests.fuzz.harness import FORBIDDEN, Fingerprint, check, odd_files, run_cli
+from tests.fuzz.harness import FORBIDDEN, Fingerprint, check, fuzz_settings, odd_files, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "assets" / "catalogue"
@@ -178,9 +178,7 @@ def _exercise(root: Path, fingerprint: Fingerprint, target: str, content: bytes 
             assert not raw, f"raw {sorted(raw)} on stdout of kiosk {argv!r}"
 
 
-FUZZ = settings(max_examples=22, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = fuzz_settings(22)  # derandomized in `make test`; `make fuzz`: 220 random ones
 
 
 @FUZZ
