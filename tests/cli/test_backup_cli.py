@@ -1,42 +1,20 @@
-"""`kiosk backup` and `kiosk restore` as the coordinator and scripts run them: real processes."""
+"""`kiosk backup` and `kiosk restore` as the coordinator and scripts run them (in-process, stdin
+not a terminal: nobody is there to answer a question)."""
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import make_env
+from tests.cli.runner import Kiosk, make_env, one_line
 
 
-class Kiosk:
-    """Like test_cli's, with stdin closed: nobody is at the terminal to answer a question."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-
-    def __call__(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "kiosk", *args], env=self.env,
-                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                timeout=120)
-        assert result.returncode == expect, (args, result.returncode, result.stdout,
-                                             result.stderr)
-        return result
-
-    def json(self, *args: str, expect: int = 0):
-        return json.loads(self(*args, "--json", expect=expect).stdout)
-
-    def tickets(self) -> int:
-        return len(self.waiting())
-
-    def waiting(self) -> list[int]:
-        return [w["number"] for w in self.json("queue")["waiting"]]
+def waiting(kiosk: Kiosk) -> list[int]:
+    return [w["number"] for w in kiosk.json("queue")["waiting"]]
 
 
 @pytest.fixture
@@ -56,12 +34,6 @@ def usb(tmp_path) -> Path:
     return folder
 
 
-def one_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
-
-
 def test_backup_then_restore_puts_the_copy_back_and_keeps_the_replaced_base(kiosk, usb,
                                                                            tmp_path,
                                                                            database_url):
@@ -71,14 +43,14 @@ def test_backup_then_restore_puts_the_copy_back_and_keeps_the_replaced_base(kios
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert made["counts"]["tickets"] == 3 and made["removable"] is True
     kiosk("ticket", "take", "autre")
-    assert kiosk.tickets() == 4
+    assert len(waiting(kiosk)) == 4
 
     refused = kiosk("restore", str(path), expect=2)  # no terminal, no --yes: nothing done
     assert "--yes" in one_line(refused)
-    assert kiosk.tickets() == 4
+    assert len(waiting(kiosk)) == 4
 
     restored = kiosk.json("restore", str(path), "--yes")
-    assert restored["counts"]["tickets"] == 3 and kiosk.tickets() == 3
+    assert restored["counts"]["tickets"] == 3 and len(waiting(kiosk)) == 3
     kept = Path(restored["kept_aside"])
     if database_url.startswith("sqlite:///"):  # beside the database file
         live = Path(database_url.removeprefix("sqlite:///"))
@@ -95,10 +67,10 @@ def test_a_damaged_file_is_refused_in_one_line_and_the_base_untouched(kiosk, usb
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3] if how == "truncated" else os.urandom(len(data)))
     kiosk("ticket", "take", "autre")
-    before = kiosk.waiting()
+    before = waiting(kiosk)
     line = one_line(kiosk("restore", str(path), "--yes", expect=2))
     assert line.startswith(f"kiosk: {path.name} : fichier abîmé")
-    assert kiosk.waiting() == before == [1, 2, 3, 4]
+    assert waiting(kiosk) == before == [1, 2, 3, 4]
 
 
 def test_a_newer_schema_is_refused_in_one_line(kiosk, usb, database_url):
@@ -111,7 +83,7 @@ def test_a_newer_schema_is_refused_in_one_line(kiosk, usb, database_url):
     kiosk("ticket", "take", "autre")
     line = one_line(kiosk("restore", str(path), "--yes", expect=2))
     assert "version plus récente de Borne PLUS (schéma 0099)" in line
-    assert kiosk.waiting() == [1, 2, 3, 4]
+    assert waiting(kiosk) == [1, 2, 3, 4]
 
 
 def test_closing_a_stopover_leaves_a_backup_in_the_data_dir(kiosk, tmp_path):
@@ -126,7 +98,7 @@ def test_a_failed_automatic_backup_still_closes_and_says_so(kiosk, tmp_path):
     (tmp_path / "data" / "backups").write_text("not a folder")
     result = kiosk("stopover", "close")
     assert "Escale fermée" in result.stdout
-    assert "sauvegarde automatique impossible" in one_line(result)
+    assert result.stderr.count("\n") == 1 and "sauvegarde automatique impossible" in result.stderr
     assert kiosk.json("queue")["stopover"] is None
 
 

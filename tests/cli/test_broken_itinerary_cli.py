@@ -12,7 +12,7 @@ from sqlalchemy import select
 from db.models import Commune, ScheduleSlot, Stop
 from kiosk.config import ASSETS_DIR, Settings
 from kiosk.context import open_context
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 
 def itinerary_rows(data_dir, database_url):

@@ -4,8 +4,11 @@ warning line each (file, procedure, what) and exit 0; the entries to confirm are
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
-from tests.cli.test_cli import ROOT, Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CAF = """\
 operator:

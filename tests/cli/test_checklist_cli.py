@@ -1,4 +1,4 @@
-"""`kiosk checklist` end to end: a real process, a real database (or none), files read back."""
+"""`kiosk checklist` end to end: a real database (or none), files read back."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from kiosk import documents, views
 from kiosk.catalogue import load_catalogue
 from kiosk.config import ASSETS_DIR, Settings
 from kiosk.context import open_context
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 CATALOGUE = load_catalogue(ASSETS_DIR / "catalogue")
 

@@ -1,43 +1,19 @@
-"""The `kiosk` command as scripts use it: real processes, real database, JSON contract."""
+"""The `kiosk` command as scripts use it: real database, JSON contract. In-process (see
+tests/cli/runner.py); the process contract itself is tested in test_process_contract.py, and
+shells racing each other are real processes here."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from kiosk.cli import build_parser
+from tests.cli.runner import Kiosk, make_env
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Kiosk:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-
-    def __call__(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "kiosk", *args], env=self.env,
-                                capture_output=True, text=True, timeout=120)
-        assert result.returncode == expect, (args, result.returncode, result.stdout,
-                                             result.stderr)
-        return result
-
-    def json(self, *args: str, expect: int = 0):
-        return json.loads(self(*args, "--json", expect=expect).stdout)
-
-
-def make_env(tmp_path: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env["KIOSK_DATA_DIR"] = str(tmp_path / "data")
-    if database_url:
-        env["KIOSK_DATABASE_URL"] = database_url
-    return env
 
 
 @pytest.fixture
@@ -157,6 +133,7 @@ def test_itinerary_list(kiosk):
 
 def test_several_shells_at_once(kiosk):
     kiosk("stopover", "open", "--stop", "ducos-bourg")
+    kiosk = Kiosk(kiosk.env, subprocess=True)  # processes racing for the numbers
 
     def take(_: int) -> int:
         return kiosk.json("ticket", "take", "autre")["number"]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env, one_line
 
 HUGE = "99999999999999999999"
 
@@ -19,12 +19,6 @@ def kiosk(tmp_path, database_url) -> Kiosk:
     k("init")
     k("stopover", "open", "--stop", "ducos-bourg", "--half", "morning")
     return k
-
-
-def _one_line(result) -> str:
-    err = result.stderr.strip()
-    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
-    return err
 
 
 OUT_OF_RANGE = [
@@ -39,7 +33,7 @@ OUT_OF_RANGE = [
 def test_numbers_out_of_range_are_refused_before_the_database(kiosk):
     before = kiosk.json("queue")["revision"]
     for args in OUT_OF_RANGE:
-        err = _one_line(kiosk(*args, expect=2))
+        err = one_line(kiosk(*args, expect=2))
         assert "entre 1 et 2147483647" in err or "nombre entier" in err, (args, err)
     assert kiosk.json("queue")["revision"] == before
 
@@ -48,12 +42,12 @@ def test_files_and_places_that_are_not_what_they_should_be(tmp_path, database_ur
     env = make_env(tmp_path, database_url)
     kiosk = Kiosk(env)
     kiosk("init")
-    assert "dossier" in _one_line(kiosk("checklist", "caf-rsa", "--out", str(tmp_path), expect=2))
+    assert "dossier" in one_line(kiosk("checklist", "caf-rsa", "--out", str(tmp_path), expect=2))
     a_file = tmp_path / "not-a-folder"
     a_file.write_text("x", "utf-8")
-    assert "pas un dossier" in _one_line(Kiosk({**env, "KIOSK_DATA_DIR": str(a_file)})(
+    assert "pas un dossier" in one_line(Kiosk({**env, "KIOSK_DATA_DIR": str(a_file)})(
         "queue", expect=2))
-    assert "non prise en charge" in _one_line(Kiosk({**env, "KIOSK_DATABASE_URL": "mysql://u@h/db"})(
+    assert "non prise en charge" in one_line(Kiosk({**env, "KIOSK_DATABASE_URL": "mysql://u@h/db"})(
         "queue", expect=2))
 
 
@@ -63,13 +57,14 @@ def test_an_emptied_sqlite_file_is_not_rebuilt_silently(tmp_path):
     kiosk("init")
     database = tmp_path / "data" / "kiosk.sqlite3"
     database.write_bytes(b"")
-    assert "vide" in _one_line(kiosk("queue", expect=2))
+    assert "vide" in one_line(kiosk("queue", expect=2))
     assert database.stat().st_size == 0  # nothing rebuilt behind the coordinator's back
 
 
 def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
     env = make_env(tmp_path, None)
     Kiosk(env)("init")
+    # a real process and a real pipe: the closed pipe, SIGPIPE and the interpreter's last flush
     shell = subprocess.run(
         f"set -o pipefail; {sys.executable} -m kiosk itinerary list | head -1",
         shell=True, executable="/bin/bash", env=env, capture_output=True, text=True, timeout=60)
@@ -81,5 +76,5 @@ def test_finishing_a_finished_ticket_says_so(kiosk):
     kiosk("ticket", "take", "caf-rsa")
     kiosk("call", "--desk", "1")
     kiosk("finish", "1", "--outcome", "solved")
-    err = _one_line(kiosk("finish", "1", "--outcome", "solved", expect=2))
+    err = one_line(kiosk("finish", "1", "--outcome", "solved", expect=2))
     assert "n° 1" in err and "Pas de ticket" not in err, err

@@ -1,4 +1,4 @@
-"""`kiosk export` run as the coordinator would, in a subprocess, on both backends."""
+"""`kiosk export` run as the coordinator would, on both backends."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import openpyxl
 import pytest
 
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ written; a listed partner's id is recorded by its label."""
 
 from __future__ import annotations
 
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 
 def test_finish_redirected_needs_a_partner(tmp_path, database_url):

@@ -1,4 +1,5 @@
-"""`kiosk seed-history` as a coordinator or a script types it: real process, real database."""
+"""`kiosk seed-history` as a coordinator or a script types it: real database; the progress line
+on a real terminal (a pty), in a real process."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 
 from db.engine import normalise_url
 from db.models import Event, Stopover, Ticket
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import datetime as dt
 from icalendar import Calendar
 
 from kiosk import planning
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 
 def test_the_coordinator_plans_a_half_year_around_her_closures(tmp_path):

@@ -3,7 +3,7 @@ in tests/service/test_return_passes.py)."""
 
 from __future__ import annotations
 
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 
 def test_codes_for_the_unserved_then_one_comes_back_first(tmp_path):

@@ -1,4 +1,5 @@
-"""`kiosk staff-user` in real processes, on SQLite and PostgreSQL; the PIN prompt through a pty."""
+"""`kiosk staff-user` on SQLite and PostgreSQL, in-process with the PINs on stdin (never a
+terminal there); the PIN prompt in real processes, through a pty."""
 
 from __future__ import annotations
 
@@ -19,32 +20,14 @@ from kiosk import staff
 from kiosk.config import Settings
 from kiosk.context import open_context
 from kiosk.errors import WrongPin
+from tests.cli.runner import Kiosk, Outcome, make_env, one_line
 
 PIN = "48213"
 
 
-class Kiosk:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-
-    def __call__(self, *args: str, expect: int = 0,
-                 stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "kiosk", *args], env=self.env,
-                                input=stdin if stdin is not None else "", capture_output=True,
-                                text=True, timeout=120)
-        assert result.returncode == expect, (args, result.returncode, result.stdout, result.stderr)
-        return result
-
-    def json(self, *args: str, expect: int = 0, stdin: str | None = None):
-        return json.loads(self(*args, "--json", expect=expect, stdin=stdin).stdout)
-
-
 @pytest.fixture
 def env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env["KIOSK_DATA_DIR"] = str(tmp_path / "data")
-    env["KIOSK_DATABASE_URL"] = database_url
-    return env
+    return make_env(tmp_path, database_url)
 
 
 @pytest.fixture
@@ -52,10 +35,8 @@ def kiosk(env: dict[str, str]) -> Kiosk:
     return Kiosk(env)
 
 
-def one_line_error(result: subprocess.CompletedProcess[str], text: str) -> None:
-    assert text in result.stderr, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert result.stdout == ""
+def one_line_error(result: Outcome, text: str) -> None:
+    assert text in one_line(result), result.stderr
 
 
 def test_add_list_disable_with_pin_on_stdin(kiosk, tmp_path, database_url):

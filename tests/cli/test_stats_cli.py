@@ -1,4 +1,4 @@
-"""`kiosk stats` as the coordinator and scripts use it: a real data dir, a real process."""
+"""`kiosk stats` as the coordinator and scripts use it: a real data dir."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from kiosk.config import Settings
 from kiosk.context import open_context
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 from tests.service.statistics_history import quarter_history
 
 

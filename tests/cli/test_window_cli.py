@@ -1,5 +1,5 @@
 """`kiosk panels check` as the animatrice uses it after copying files from a USB key, and
-`kiosk feedback` as the coordinator and scripts read the visitors' answers: real processes."""
+`kiosk feedback` as the coordinator and scripts read the visitors' answers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 from kiosk import services
 from kiosk.config import Settings
 from kiosk.context import local_now, open_context
-from tests.cli.test_cli import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env
 
 PANEL = """\
 title: {title}
