@@ -162,11 +162,20 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
     from screens.visitor_app import KioskOptions
 
     service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path))
-    k = start_app(service, KioskOptions(idle_seconds=2, ticket_seconds=2, staff_pin="2468"))
+    # the ticket screen's 2 s are the ones tested; Organisme keeps the usual 45 s, so that a
+    # slow machine never sends her back before her tap on "Je ne sais pas"
+    k = start_app(service, KioskOptions(ticket_seconds=2, staff_pin="2468"))
     try:
-        k.take_ticket("autre")
+        shown: list[str] = []
+        k.app.manager.bind(current=lambda _manager, name: shown.append(name))
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        k.tap("operator:autre")  # the ticket is given at once
         touched = k.app.last_touch  # her last tap: the kiosk's 2 s count from it
-        k.wait(lambda: k.screen == "accueil", what="idle return")
+        # a loaded machine may draw the ticket screen late, and leave it soon after: the
+        # order of the screens is what counts, not whether the test saw the ticket in between
+        k.wait(lambda: "ticket" in shown and k.screen == "accueil", what="idle return")
+        assert shown[-2:] == ["ticket", "accueil"], shown
         assert time.monotonic() - touched >= 2.0  # not before the visitor was left alone
         assert tickets(visitor_ctx) == [(1, "autre", False)]
         assert k.app.ticket == {}

@@ -66,6 +66,21 @@ def double_tap(k: Driver, x: float, y: float, gap_ms: int) -> None:
     k.tap_at(x, y)
 
 
+def take_ticket_before_idle(k: Driver, operator: str, idle_seconds: float) -> None:
+    """k.take_ticket on a kiosk whose screens wait only `idle_seconds` for a touch: a machine so
+    slow that Organisme went back to Accueil before the test's next tap cannot play the test, it
+    skips (the ticket screen's own delay is what the test is about)."""
+    try:
+        k.take_ticket(operator)
+    except AssertionError as exc:
+        idle = time.monotonic() - k.app.last_touch
+        if f"no widget 'operator:{operator}' on screen 'accueil'" in str(exc) \
+                and idle >= idle_seconds:
+            pytest.skip(f"machine too slow: Organisme went back to Accueil ({idle:.1f} s "
+                        f"without a touch, {idle_seconds:g} s allowed) before the tap on it")
+        raise
+
+
 # ---------------------------------------------------------------- item 1
 
 
@@ -76,7 +91,7 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
     brings the ticket back."""
     k = kiosk(visitor_ctx, tmp_path, idle_seconds=2, ticket_seconds=6, warn_seconds=2)
     try:
-        k.take_ticket("autre")
+        take_ticket_before_idle(k, "autre", 2)
         qr_at = centre(k.find("qr"))
         time.sleep(3.0)
         k.pump(2)
@@ -118,7 +133,7 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
         k.wait(lambda: k.screen == "accueil")
 
         # the next visitor's ticket replaces it
-        k.take_ticket("autre")
+        take_ticket_before_idle(k, "autre", 2)
         assert k.app.last_number == ""
         k.tap("no_thanks")
         k.wait(lambda: k.screen == "accueil")
@@ -140,6 +155,9 @@ def test_the_last_ticket_is_offered_ten_minutes_at_most(visitor_ctx, tmp_path, m
         k.take_ticket("autre")
         k.tap("no_thanks")
         k.wait(lambda: k.screen == "accueil")
+        if k.app.last_number == "" and time.monotonic() >= k.app._last_ticket_until:
+            pytest.skip("machine too slow: the offer's 1 s was over before the test looked at "
+                        "Accueil")
         assert k.app.last_number == "1"
         k.wait(lambda: k.app.last_number == "", what="offer expired")
         assert k.find("last_ticket").disabled
@@ -155,6 +173,10 @@ def test_after_printing_the_screen_says_termine_and_stays_a_while(visitor_ctx, t
         k.tap("print")
         k.wait(lambda: k.app.ticket_printed, what="printed")
         k.pump(2)
+        idle = time.monotonic() - k.app.last_touch  # from the print, by the kiosk's own count
+        if idle >= 3.0:
+            pytest.skip(f"machine too slow: looked at the ticket {idle:.1f} s after the print, "
+                        "past its 3 s")
         assert k.find("no_thanks").text == "Terminé"
         k.shot("65-ticket-imprime-termine")
         time.sleep(1.5)
