@@ -56,7 +56,7 @@ def skeleton(text: str) -> str:
     return re.sub(r"[^\x21-\x7e]", "", text)
 
 
-def wait_for_pdf(folder: Path, token: str, since: float, timeout: float = 30) -> Path:
+def wait_for_pdf(folder: Path, token: str, since: float, timeout: float = 60) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [p for p in folder.glob(f"*{token}*.pdf") if p.stat().st_mtime >= since - 1]

@@ -66,6 +66,12 @@ def double_tap(k: Driver, x: float, y: float, gap_ms: int) -> None:
     k.tap_at(x, y)
 
 
+def answered(k: Driver) -> None:
+    """Every job the taps gave the kiosk is done: a ticket a stray second tap took would be in
+    the database by now, however slow the machine (a settle alone may look too soon)."""
+    k.wait(lambda: k.app.db.pending == 0, what="the kiosk's answers")
+
+
 def take_ticket_before_idle(k: Driver, operator: str, idle_seconds: float) -> None:
     """k.take_ticket on a kiosk whose screens wait only `idle_seconds` for a touch: a machine so
     slow that Organisme went back to Accueil before the test's next tap cannot play the test, it
@@ -215,6 +221,7 @@ def test_a_double_tap_on_an_organism_takes_no_ticket(kiosk_app, visitor_ctx, gap
     k.wait(lambda: k.app.manager.settled)
     double_tap(k, *centre(k.find("operator:cgss")), gap_ms)
     k.settle(0.8)
+    answered(k)
     assert k.screen == "demarche" and tickets(visitor_ctx) == []
 
 
@@ -229,6 +236,7 @@ def test_a_double_tap_on_i_dont_know_keeps_the_ticket_screen(kiosk_app, visitor_
     double_tap(k, *centre(k.find("operator:autre")), gap_ms)
     k.wait(lambda: k.screen == "ticket")
     k.settle(0.8)
+    answered(k)
     assert k.screen == "ticket" and [t[2] for t in tickets(visitor_ctx)] == ["waiting"]
 
 
@@ -306,6 +314,7 @@ def test_a_crowded_organism_opens_by_groups_double_tap_and_back_included(kiosk_a
     k.wait(lambda: k.app.manager.settled)
     double_tap(k, *centre(k.find(f"group:{first}")), 80)
     k.settle(0.8)
+    answered(k)
     assert k.screen == "demarche" and tickets(visitor_ctx) == []
     assert all(k.has(f"procedure:{p.id}") for p in procedures)
     k.shot("64-demarche-cgss-groupe")
