@@ -40,7 +40,7 @@ def test_console_shows_a_broken_catalogue_file_until_it_is_good_again(broken_ctx
         expected = (f"Catalogue : le fichier caf.yaml, ligne {line}, ne peut pas être lu "
                     "(démarche « caf-rsa », champ « title » : manquant) ; la borne garde la "
                     "version d'avant.")
-        k.wait(lambda: expected in k.app.status_text.splitlines(), timeout=5,
+        k.wait(lambda: expected in k.app.status_text.splitlines(),
                what="the catalogue line")
         k.shot("47-console-catalogue-casse")
         # the console keeps working on the last good catalogue: a walk-in's ticket for the RSA
@@ -48,6 +48,6 @@ def test_console_shows_a_broken_catalogue_file_until_it_is_good_again(broken_ctx
         k.wait(lambda: any(r["title"].startswith("RSA") for r in k.app.queue_rows),
                what="RSA ticket in the queue")
         write(folder / "caf.yaml", original)
-        k.wait(lambda: "Catalogue" not in k.app.status_text, timeout=5, what="line gone")
+        k.wait(lambda: "Catalogue" not in k.app.status_text, what="line gone")
     finally:
         stop_app(k)

@@ -131,7 +131,7 @@ def test_the_undo_bar_goes_after_a_few_seconds_and_the_absence_stays(console, st
     k.app.select(1)
     k.tap("absent_selected")
     k.wait(lambda: k.app.undo_text != "")
-    k.wait(lambda: k.app.undo_text == "", timeout=3, what="bar gone")
+    k.wait(lambda: k.app.undo_text == "", what="bar gone")
     assert not k.find("undo").parent.shown
     assert states(staff_ctx)[1] == "no_show"
 

@@ -109,7 +109,7 @@ def test_a_day_without_a_passage_commune_then_stop_and_the_half_chosen(console, 
     k.tap("open_confirm")
     k.wait(lambda: k.app.is_open, what="opened")
     assert _stopovers(team_ctx) == [("ducos-genipa", "morning", None)]
-    k.wait(lambda: k.app.undo_bar.parent is None, timeout=3, what="the undo bar goes")
+    k.wait(lambda: k.app.undo_bar.parent is None, what="the undo bar goes")
     assert k.app.is_open
 
 

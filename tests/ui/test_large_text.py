@@ -163,7 +163,7 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     _language(k, language)
     _large(k, large, problems)
     called = [services.call_next(visitor_ctx, desk).number for desk in (1, 2, 3)]
-    k.wait(lambda: k.app.banner.shown, timeout=3, what="banner")
+    k.wait(lambda: k.app.banner.shown, what="banner")
     _look(k, problems, 71, "bandeau-appel", tag)
     while k.app.banner.shown:
         k.app._banner_done(0)
@@ -410,18 +410,18 @@ def test_large_text_ends_after_the_idle_return(visitor_ctx, tmp_path):
         _language(k, "gcf")
         k.tap("take")
         k.wait(lambda: k.screen == "organisme")
-        k.wait(lambda: k.screen == "accueil", timeout=6, what="idle return")
+        k.wait(lambda: k.screen == "accueil", what="idle return")
         assert k.app.zoom == 1, "the next visitor finds the normal text"
         assert k.app.language == "fr", "the next visitor finds the kiosk in French"
         # a visitor who asked for Créole on Accueil and went away without a ticket
         _language(k, "gcf")
         touched = k.app.last_touch  # the tap on "Kréyòl"
-        k.wait(lambda: k.app.language == "fr", timeout=6, what="French after idle on Accueil")
+        k.wait(lambda: k.app.language == "fr", what="French after idle on Accueil")
         assert time.monotonic() - touched >= 1.9, "French again after idle_seconds, not before"
         # a visitor who asked for large text on Accueil and went away without a ticket
         _large(k, True)
         started = time.monotonic()
-        k.wait(lambda: k.app.zoom == 1, timeout=6, what="normal text after idle on Accueil")
+        k.wait(lambda: k.app.zoom == 1, what="normal text after idle on Accueil")
         assert time.monotonic() - started >= 1.5
         assert k.screen == "accueil"
     finally:

@@ -15,6 +15,7 @@ from kiosk import services
 from kiosk.printing import CupsPrinter
 from kiosk.visitor import VisitorService
 from screens import theme
+from screens.visitor_app import SLOW_AFTER_SECONDS
 from screens.widgets import BigButton, PinPad
 from tests.ui.driver import start_app, stop_app
 
@@ -106,11 +107,13 @@ def test_a_slow_database_keeps_the_choice_pressed_then_says_wait(kiosk_app, visi
     other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
+        tapped = time.monotonic()
         k.tap("procedure:edf-facture")
         k.settle(0.15)
         assert k.find("procedure:edf-facture").latched, "the chosen row shows it was taken"
-        assert nav.hint == hint, "no 'please wait' flash for a short wait"
-        k.wait(lambda: nav.hint == "Un instant…", timeout=3, what="wait message")
+        if time.monotonic() - tapped < SLOW_AFTER_SECONDS:  # a loaded machine may let it pass
+            assert nav.hint == hint, "no 'please wait' flash for a short wait"
+        k.wait(lambda: nav.hint == "Un instant…", what="wait message")
         assert k.screen == "demarche" and tickets(visitor_ctx) == []
         k.shot("03b-demarche-un-instant")
     finally:
@@ -348,12 +351,12 @@ def test_calls_are_announced_one_after_the_other_chime_then_voice(kiosk_app, vis
     time.sleep(1.0)
     services.call_next(visitor_ctx, 2)          # a second call one second later
     services.recall(visitor_ctx, 1)
-    k.wait(lambda: k.app.announcer.announced >= 1, timeout=10, what="first announcement")
+    k.wait(lambda: k.app.announcer.announced >= 1, what="first announcement")
     k.app._banner_done(0)                       # next banners follow at once
     k.wait(lambda: not k.app.banner.shown or k.app.banner.text.startswith("N° 2"))
     k.app._banner_done(0)
     k.wait(lambda: k.app.announcer.wait_idle(0) and k.app.announcer.announced == 3,
-           timeout=20, what="three announcements")
+           what="three announcements")
     history = k.app.announcer.history
     phases = [(h.phase, h.text) for h in history]
     assert phases[:2] == [("chime", "Numéro 1, poste 1"), ("speech", "Numéro 1, poste 1")]
@@ -428,8 +431,8 @@ def test_listen_reads_each_screen_aloud_after_the_calls(kiosk_app, visitor_ctx):
     time.sleep(1.5)
     k.tap("take")
     k.wait(lambda: k.screen == "organisme")
-    k.wait(lambda: announcer.wait_idle(0), timeout=4, what="the reading cut")
+    k.wait(lambda: announcer.wait_idle(0), what="the reading cut")
     last = announcer.history[-1]
     assert last.phase == "speech" and last.text == queued[-1]
-    assert last.finished_at - last.started_at < 5
+    assert last.finished_at - last.started_at < 8  # cut: the whole reading lasts some 9 s
     assert announcer.problems == [], "a reading cut on purpose is not a sound problem"
