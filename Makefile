@@ -11,6 +11,10 @@ export KIVY_HOME := $(CURDIR)/.kivy
 export KIVY_NO_ARGS := 1
 export KIVY_NO_CONSOLELOG := 1
 export KIVY_NO_FILELOG := 1
+# Run under libfaketime (`faketime DATE make test`, to try another day), the monotonic clock must
+# stay real: Python's timed waits compare a faked deadline with the kernel's clock and never end.
+export DONT_FAKE_MONOTONIC := 1
+export FAKETIME_DONT_FAKE_MONOTONIC := 1
 
 .PHONY: demo test fuzz bench system venv lint clean
 
@@ -31,7 +35,7 @@ demo: system venv
 # The whole suite, once, against SQLite and PostgreSQL; fails if either backend ran no test.
 test: system venv
 	.ci/with-services env KIOSK_REQUIRE_BACKENDS=sqlite,postgresql \
-		$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider tests
+		$(BIN)/python -m pytest -n 2 --dist loadfile -p no:cacheprovider $(PYTEST_ARGS) tests
 
 # The fuzz tests (tests/fuzz) alone, with random examples and ten times as many (minutes, not in
 # `make test`). A failure prints the example and a @reproduce_failure(...) line to replay it:
