@@ -15,6 +15,10 @@ export KIVY_NO_FILELOG := 1
 # stay real: Python's timed waits compare a faked deadline with the kernel's clock and never end.
 export DONT_FAKE_MONOTONIC := 1
 export FAKETIME_DONT_FAKE_MONOTONIC := 1
+# ...and Python's time.sleep needs a shim there (tests/faketime/sitecustomize.py says why)
+ifneq (,$(findstring faketime,$(LD_PRELOAD)))
+export PYTHONPATH := $(CURDIR)/tests/faketime$(if $(PYTHONPATH),:$(PYTHONPATH))
+endif
 
 .PHONY: demo test fuzz bench system venv lint clean
 
