@@ -47,12 +47,17 @@ def visitor_ctx(tmp_path: Path, sqlite_url: str):
     ctx.dispose()
 
 
-@pytest.fixture
-def kiosk_app(visitor_ctx, tmp_path) -> Iterator[Driver]:
+def start_kiosk(ctx, tmp_path: Path) -> Driver:
+    """The real kiosk on this context, printing to a folder (45 s idle, staff PIN 2468)."""
     from screens.visitor_app import KioskOptions
 
-    service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path / "printed"))
-    driver = start_app(service, KioskOptions(idle_seconds=45, staff_pin="2468"))
+    service = VisitorService(ctx, printer=FilePrinter(tmp_path / "printed"))
+    return start_app(service, KioskOptions(idle_seconds=45, staff_pin="2468"))
+
+
+@pytest.fixture
+def kiosk_app(visitor_ctx, tmp_path) -> Iterator[Driver]:
+    driver = start_kiosk(visitor_ctx, tmp_path)
     yield driver
     stop_app(driver)
 

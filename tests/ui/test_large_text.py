@@ -25,7 +25,7 @@ from kiosk.itinerary import shown_name
 from kiosk.printing import FilePrinter
 from kiosk.visitor import VisitorService
 from screens import theme
-from tests.ui.conftest import RunningClock
+from tests.ui.conftest import RunningClock, start_kiosk
 from tests.ui.driver import Driver, start_app, stop_app
 from tests.ui.layout_check import (
     contrast_problems,
@@ -87,10 +87,7 @@ def worst_ctx(tmp_path, sqlite_url):
 
 @pytest.fixture
 def worst_app(worst_ctx, tmp_path) -> Iterator[Driver]:
-    from screens.visitor_app import KioskOptions
-
-    service = VisitorService(worst_ctx, printer=FilePrinter(tmp_path / "printed"))
-    driver = start_app(service, KioskOptions(idle_seconds=45, staff_pin="2468"))
+    driver = start_kiosk(worst_ctx, tmp_path)
     yield driver
     stop_app(driver)
 
