@@ -8,6 +8,7 @@ PostgreSQL goes through psycopg 3; row locks there do the same job.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from pathlib import Path
@@ -95,13 +96,30 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+@functools.cache
+def migration_scripts() -> Any:
+    """The migrations shipped with the package (an Alembic ScriptDirectory), read once per
+    process: they do not change while it runs, and reading them costs more than the check."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with the package."""
+    head: str | None = migration_scripts().get_current_head()
+    return head
+
+
 def at_head(engine: Engine) -> bool:
     """Whether the schema is already at the newest migration, read without any write lock (a
     plain deferred transaction on SQLite), so that readers never queue behind a writer."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    head = head_revision()
     with engine.execution_options(**{READ_ONLY_OPTION: True}).connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
         conn.rollback()

@@ -397,16 +397,10 @@ def backup_reminder(settings: Settings, now: dt.datetime) -> str | None:
 
 def known_revisions() -> dict[str, bool]:
     """Every schema revision this program knows, with whether it is the newest."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
+    from db.engine import head_revision, migration_scripts
 
-    from db.engine import MIGRATIONS_DIR
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    script = ScriptDirectory.from_config(cfg)
-    head = script.get_current_head()
-    return {rev.revision: rev.revision == head for rev in script.walk_revisions()}
+    head = head_revision()
+    return {rev.revision: rev.revision == head for rev in migration_scripts().walk_revisions()}
 
 
 def _check_revision(revision: str | None, name: str) -> bool:
