@@ -268,6 +268,8 @@ class VisitorApp(BoardApp):
             if chose and time.monotonic() - self.last_touch >= self.options.idle_seconds:
                 self._visitor_gone()  # asked for large text or Créole on Accueil, then went away
             return
+        if self.busy:
+            return  # she waits for the kiosk (a ticket being made): she has not gone away
         patience = self.patience()
         idle = time.monotonic() - self.last_touch
         if idle >= patience:
@@ -465,6 +467,9 @@ class VisitorApp(BoardApp):
             self._slow_event()
         else:
             self.slow = False
+            # her delay runs again from the kiosk's answer: a slow answer (the database busy
+            # behind a backup) neither sends her ticket away unseen nor shortens its screen
+            self.last_touch = time.monotonic()
 
     def _became_slow(self, _dt: float) -> None:
         self.slow = self.busy

@@ -152,6 +152,47 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
         stop_app(k)
 
 
+def test_a_slow_answer_is_waited_for_not_taken_for_a_visitor_gone(visitor_ctx, tmp_path):
+    """Idle delay 2 s. Another writer holds the database (a backup, the console) while her
+    ticket is made, for longer than the delay: the kiosk waits for its answer, without the
+    "still there?" warning, then shows her number. Before, the idle return went back to Accueil
+    and the ticket, taken all the same, was never seen (found by a loaded test machine)."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from screens.visitor_app import CHECK_IDLE_SECONDS
+
+    k = kiosk(visitor_ctx, tmp_path, idle_seconds=2)
+    try:
+        holder = sqlite3.connect(make_url(visitor_ctx.settings.database_url).database,
+                                 isolation_level=None, timeout=60)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            k.tap("take")
+            k.wait(lambda: k.screen == "organisme")
+            k.tap("operator:autre")
+            k.wait(lambda: k.app.busy, what="her ticket being made")
+            # past her delay by two of the kiosk's idle checks, the database still held
+            k.wait(lambda: time.monotonic() - k.app.last_touch > 2 + 2 * CHECK_IDLE_SECONDS,
+                   what="past the idle delay")
+            k.pump(2)
+            assert k.screen == "organisme" and k.app.busy, "still waiting for her ticket"
+            assert not k.app.warning.shown
+            assert tickets(visitor_ctx) == []
+        finally:
+            released = time.monotonic()
+            holder.execute("ROLLBACK")
+            holder.close()
+        k.wait(lambda: k.screen != "organisme", what="the kiosk's answer")
+        assert k.screen == "ticket" and k.app.ticket_number == "1"
+        assert [t[0] for t in tickets(visitor_ctx)] == [1]
+        assert k.app.last_touch > released, "her ticket's delay runs from the answer"
+        k.shot("62-ticket-apres-attente")
+    finally:
+        stop_app(k)
+
+
 def test_the_last_ticket_is_offered_ten_minutes_at_most(visitor_ctx, tmp_path, monkeypatch):
     from screens import visitor_app
 
