@@ -6,6 +6,8 @@ The CLI turns `KioskError` into `exit 2` with its message; `NoTicketWaiting` is 
 
 from __future__ import annotations
 
+from kiosk.vocabulary import TICKET_STATES, label
+
 
 class KioskError(Exception):
     """A refusal that is the user's to fix (bad input, wrong state). Nothing was written."""
@@ -150,19 +152,9 @@ class NoTicketWaiting(KioskError):
         super().__init__("Personne n'attend.")
 
 
-STATE_LABELS = {
-    "waiting": "en attente",
-    "called": "appelé",
-    "in_service": "en cours",
-    "done": "terminé",
-    "no_show": "absent",
-    "cancelled": "annulé",
-    "unserved": "non reçu",
-}
-
-
 def state_label(state: str) -> str:
-    return STATE_LABELS.get(state, state)
+    """A ticket state as people read it: the one table of kiosk/vocabulary.py."""
+    return label(TICKET_STATES, state)
 
 
 # ---------------------------------------------------------------- staff accounts

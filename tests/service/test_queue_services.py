@@ -383,6 +383,11 @@ def test_only_a_waiting_ticket_can_be_withdrawn_by_the_visitor(open_ctx):
     services.withdraw_ticket(open_ctx, second.number, second.stopover_id)
     assert services.take_ticket(open_ctx, HOUSING).number == 3  # never given again
     assert [w.number for w in views.queue_snapshot(open_ctx).waiting] == [3]
+    # every state reads in French, the withdrawn one too (one table, kiosk/vocabulary.py)
+    with pytest.raises(InvalidTransition) as refused:
+        services.cancel_ticket(open_ctx, second.number)
+    assert str(refused.value) == (f"Le ticket n° {second.number} est « retiré par le visiteur » "
+                                  ": impossible de l'annuler.")
 
 
 def test_finish_refuses_what_the_statistics_would_count_wrong(open_ctx):
