@@ -133,6 +133,18 @@ def sqlite_url(tmp_path: Path, _templates: dict[str, str]) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(autouse=True)
+def _quick_pins(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PINs hashed in-process use scrypt at N=2**8 instead of the shipped 2**14 (16 MB and ~50 ms
+    a hash: about 100 s of the suite's CPU). The hash names its N and verify_pin reads it from
+    there, so the code path is the same; the tests marked `real_pin_cost` keep the shipped N,
+    and so do the kiosk processes the tests start."""
+    if request.node.get_closest_marker("real_pin_cost") is None:
+        from kiosk import staff
+
+        monkeypatch.setattr(staff, "SCRYPT_N", 2**8)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -46,6 +46,7 @@ def desk(ctx, desk_id):
 # ---------------------------------------------------------------- hashing (no database)
 
 
+@pytest.mark.real_pin_cost
 def test_hash_is_salted_self_describing_and_verifies():
     first, second = staff.hash_pin(PIN), staff.hash_pin(PIN)
     assert first != second, "a fresh salt each time"
@@ -58,6 +59,7 @@ def test_hash_is_salted_self_describing_and_verifies():
         assert not staff.verify_pin("", h)
 
 
+@pytest.mark.real_pin_cost
 def test_a_tampered_or_foreign_hash_never_matches():
     good = staff.hash_pin(PIN)
     for bad in ("", "plain", PIN, good.replace("scrypt", "md5"), good[:-4],
@@ -107,6 +109,7 @@ def test_bad_accounts_are_refused_and_write_nothing(ctx):
         staff.disable_staff(ctx, "Personne")
 
 
+@pytest.mark.real_pin_cost
 def test_the_stored_hash_and_the_log_never_hold_the_pin(ctx):
     pin = "58206413"
     member = staff.add_staff(ctx, "Sandrine", "animatrice", pin)
