@@ -109,9 +109,6 @@ class StaffApp(BoardApp):
         from screens.finish_form import FinishForm  # noqa: F401  (kv rules)
         from screens.staff_console import ConsoleScreen
         from screens.staff_login import LoginScreen
-        from screens.statistics import StatisticsScreen
-        from screens.team import TeamScreen
-
         for name in ("staff_login", "staff_console", "finish_form", "statistics", "halfday",
                      "team"):
             path = str(HERE / f"{name}.kv")
@@ -123,8 +120,6 @@ class StaffApp(BoardApp):
         self.manager = ScreenManager(transition=NoTransition())
         self.manager.add_widget(LoginScreen(name="login"))
         self.manager.add_widget(ConsoleScreen(name="console"))
-        self.manager.add_widget(StatisticsScreen(name="statistics"))
-        self.manager.add_widget(TeamScreen(name="team"))
         self.start_polling()
         Clock.schedule_interval(self._check_catalogue, CATALOGUE_CHECK_SECONDS)
         self.load_members()
@@ -135,8 +130,20 @@ class StaffApp(BoardApp):
     def on_stop(self) -> None:
         Window.unbind(size=self._rescale)
         self.worker.stop()
-        if self.manager is not None:
+        if self.manager is not None and self.manager.has_screen("statistics"):
             self.manager.get_screen("statistics").stop()
+
+    def _coordinator_screen(self, name: str) -> None:
+        """The coordinator's screens are built the first time she opens one: an animatrice's
+        console starts without them (their widgets took 0.4 s of every start)."""
+        assert self.manager is not None
+        if not self.manager.has_screen(name):
+            from screens.statistics import StatisticsScreen
+            from screens.team import TeamScreen
+
+            screen = {"statistics": StatisticsScreen, "team": TeamScreen}[name]
+            self.manager.add_widget(screen(name=name))
+        self.manager.current = name
 
     # ------------------------------------------------------------ jobs
 
@@ -209,7 +216,7 @@ class StaffApp(BoardApp):
             self.say("Les statistiques sont réservées à la coordination.", error=True)
             return
         if self.manager is not None:
-            self.manager.current = "statistics"
+            self._coordinator_screen("statistics")
 
     def open_team(self) -> None:
         """The coordinator's team and checks; the core refuses anyone else too."""
@@ -217,7 +224,7 @@ class StaffApp(BoardApp):
             self.say("L'équipe et les vérifications sont réservées à la coordination.", error=True)
             return
         if self.manager is not None:
-            self.manager.current = "team"
+            self._coordinator_screen("team")
 
     def back_to_queue(self) -> None:
         if self.manager is not None:
