@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -27,9 +26,6 @@ from kiosk.context import open_context
 from kiosk.services import open_stopover
 from screens import theme
 
-# One Xvfb screen for the whole suite: its windows are never opened by two workers at once (the
-# screenshots would see the other test's window), `make test` runs --dist loadgroup.
-pytestmark = pytest.mark.xdist_group("x-display")
 DISPLAY = os.environ.get("KIOSK_TEST_DISPLAY", "")
 REQUIRED = bool(os.environ.get("KIOSK_REQUIRE_BACKENDS"))
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
