@@ -39,6 +39,15 @@ class BoardApp(App):
         self._revision: int | None = None
         self._polling = False
 
+    def refresh_catalogue(self) -> None:
+        """Take the catalogue the core uses now, read off the screen's thread: the screens and
+        the core share one catalogue, and a file changed on disk shows on the screens from
+        the next visitor on (before, a removed procedure kept its tile and was then refused)."""
+        self.poll_worker.submit(self.service.catalogue, on_done=self._on_catalogue)
+
+    def _on_catalogue(self, catalogue: Any) -> None:
+        self.catalogue = catalogue
+
     # ------------------------------------------------------------ texts and sizes
 
     def t(self, key: str, *_bind: Any, **values: Any) -> str:

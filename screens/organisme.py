@@ -13,9 +13,11 @@ from screens.widgets import BigButton
 class OrganismeScreen(Screen):
     def on_pre_enter(self, *_args: object) -> None:
         grid = self.ids.tiles
-        if grid.children:
-            return  # the catalogue does not change while the kiosk runs: build the tiles once
         app = App.get_running_app()
+        if getattr(self, "_built_for", None) is app.catalogue:
+            return  # the tiles are built once per catalogue read
+        self._built_for = app.catalogue
+        grid.clear_widgets()
         operators = app.catalogue.operators
         for operator in operators:
             other = operator.id == "autre"
@@ -28,7 +30,9 @@ class OrganismeScreen(Screen):
             )
             tile.bind(on_release=lambda _b, op=operator.id: app.choose_operator(op))
             grid.add_widget(tile)
-        app.bind(zoom=self._arrange, language=self._name_tiles)
+        if not getattr(self, "_bound", False):
+            self._bound = True
+            app.bind(zoom=self._arrange, language=self._name_tiles)
         self._arrange()
 
     def _name_tiles(self, *_args: object) -> None:

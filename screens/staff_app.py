@@ -299,6 +299,8 @@ class StaffApp(BoardApp):
         self.worker.submit(self.service.catalogue_problem, on_done=self._on_catalogue_problem)
 
     def _on_catalogue_problem(self, problem: str | None) -> None:
+        if problem is None:
+            self.refresh_catalogue()  # the finish form offers what the core accepts
         if (problem or "") != self.catalogue_note:
             self.catalogue_note = problem or ""
             if self.board is not None:

@@ -300,6 +300,7 @@ class VisitorApp(BoardApp):
             self._last_ticket_until = time.monotonic() + LAST_TICKET_SECONDS
             self.last_number = str(self.ticket["number"])
         self._flow_id += 1  # results of a flow the visitor left are ignored
+        self.refresh_catalogue()  # the next visitor sees the catalogue as it is on disk
         self.priority = False
         self.operator_id = ""
         self.busy = False

@@ -1,5 +1,6 @@
-"""A catalogue file broken while the console runs: the console says it in one line and keeps the
-last good catalogue; the line goes when the file is good again. In-process, on SQLite."""
+"""The catalogue changed while the apps run. Broken, the console says it in one line and keeps the
+last good catalogue; the line goes when the file is good again. Changed, the kiosk shows the new
+one from the next visitor on: the screens and the core share one catalogue. In-process, SQLite."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from kiosk.config import Settings
 from kiosk.console import StaffService
 from kiosk.context import open_context
 from tests.service.test_catalogue_reload import break_title, own_catalogue, write
+from tests.ui.conftest import RunningClock, start_kiosk
 from tests.ui.driver import start_staff_app, stop_app
 from tests.ui.test_staff_console import log_in
 
@@ -51,3 +53,43 @@ def test_console_shows_a_broken_catalogue_file_until_it_is_good_again(broken_ctx
         k.wait(lambda: "Catalogue" not in k.app.status_text, what="line gone")
     finally:
         stop_app(k)
+
+
+def test_the_kiosk_shows_a_changed_catalogue_from_the_next_visitor_on(tmp_path, sqlite_url):
+    """The coordinator takes the water office out of the catalogue while a visitor is on
+    Organisme: her screen stays as it is; back on Accueil, the next visitor no longer sees the
+    tile (before, the kiosk kept the catalogue it read at start: the tile stayed and its
+    ticket was refused by the core). She puts the file back: the tile comes back."""
+    data = tmp_path / "data"
+    data.mkdir()
+    folder = own_catalogue(data)
+    ctx = open_context(Settings(data_dir=data, database_url=sqlite_url))
+    ctx.clock = RunningClock()
+    ctx.keep_last_good_catalogue = True
+    services.open_stopover(ctx, "ducos-bourg")
+    k = start_kiosk(ctx, tmp_path)
+    try:
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        assert k.has("operator:eau")
+        water = (folder / "eau.yaml").read_text("utf-8")
+        (folder / "eau.yaml").unlink()
+        k.pump(3)
+        assert k.has("operator:eau"), "the visitor's screen does not change under her finger"
+        k.app.go_home()
+        k.wait(lambda: k.app.catalogue.operator("eau") is None, what="the new catalogue")
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        assert not k.has("operator:eau") and k.has("operator:caf")
+        k.shot("02c-organisme-sans-eau")
+        write(folder / "eau.yaml", water)
+        k.app.go_home()
+        k.wait(lambda: k.app.catalogue.operator("eau") is not None, what="the file back")
+        k.tap("take")
+        k.wait(lambda: k.screen == "organisme")
+        assert k.has("operator:eau")
+        k.tap("operator:eau")
+        k.wait(lambda: k.screen in ("demarche", "ticket"), what="the water office's screen")
+    finally:
+        stop_app(k)
+        ctx.dispose()
