@@ -220,12 +220,16 @@ def staff_board(ctx: Context) -> StaffBoard:
                 select(Ticket.state, func.count()).where(Ticket.stopover_id == sid)
                 .group_by(Ticket.state)
             ).all()}
-            waits = session.execute(
-                select(Ticket.taken_at, Ticket.called_at)
-                .where(Ticket.stopover_id == sid, Ticket.called_at.is_not(None))
-            ).all()
-            if waits:
-                mean_wait = sum((c - t).total_seconds() for t, c in waits) / len(waits) / 60
+            # the one wait of every figure: from the ticket to its first call, stored on the
+            # ticket at that call (kiosk/services._call); a visitor put back and called again
+            # has not waited twice
+            called, total = session.execute(
+                select(func.count(Ticket.wait_seconds),
+                       func.coalesce(func.sum(Ticket.wait_seconds), 0))
+                .where(Ticket.stopover_id == sid)
+            ).one()
+            if called:
+                mean_wait = int(total) / called / 60
     current = {c.desk: c for c in queue.called}
     desks = tuple(DeskRow(r.id, r.name, r.status, r.staff_name, current.get(r.id))
                   for r in desks_rows)

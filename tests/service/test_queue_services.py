@@ -440,3 +440,22 @@ def test_the_queue_lookups_are_index_lookups_on_sqlite(sqlite_url):
     engine.dispose()
     assert "SEARCH" in desk and "ix_tickets_desk_state" in desk, desk
     assert "ix_stopovers_closed_at" in open_one, open_one
+
+
+def test_the_console_and_the_figures_count_one_wait_to_the_first_call(open_ctx, clock):
+    """The wait runs from the ticket to its first call, on the console's header as in the
+    half-day's summary: a visitor put back and called again later did not wait twice (the
+    console counted to the latest call: 25 min here instead of 20)."""
+    services.take_ticket(open_ctx, HOUSING)       # n° 1 at 9:00
+    services.take_ticket(open_ctx, HOUSING)       # n° 2 at 9:00
+    clock.advance(minutes=10)
+    services.call_next(open_ctx, 1)               # n° 1 first called at 9:10: waited 10 min
+    services.put_back(open_ctx, 1)                # not ready: back at the head of the queue
+    clock.advance(minutes=10)
+    assert services.call_next(open_ctx, 1).number == 1   # n° 1 again at 9:20
+    clock.advance(minutes=10)
+    assert services.call_next(open_ctx, 2).number == 2   # n° 2 at 9:30: waited 30 min
+    board = views.staff_board(open_ctx)
+    summary = views.stopover_summary(open_ctx, board.queue.stopover.id)
+    assert board.mean_wait_minutes == pytest.approx(20)
+    assert summary.wait_mean_minutes == pytest.approx(20)
