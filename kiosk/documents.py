@@ -696,8 +696,15 @@ def _title(procedure: Procedure, slip: Slip) -> str:
 
 def receipt_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
     """The checklist on one 80 mm wide page exactly as tall as its content (owner-only file)."""
-    data, _height = _draw(_build(procedure, operator, slip, RECEIPT), _title(procedure, slip))
-    return write_private(out, data)
+    return printed_receipt(procedure, operator, slip, out)[0]
+
+
+def printed_receipt(procedure: Procedure, operator: Operator, slip: Slip,
+                    out: Path) -> tuple[Path, float]:
+    """receipt_pdf(), with the page height in millimetres that the drawing measured: what the
+    receipt printer must feed (nothing to read back from the file)."""
+    data, height = _draw(_build(procedure, operator, slip, RECEIPT), _title(procedure, slip))
+    return write_private(out, data), height / MM
 
 
 def a4_layout(procedure: Procedure, operator: Operator, slip: Slip) -> _Layout:

@@ -190,10 +190,9 @@ def return_slip(ctx: Context, given: ReturnPassInfo) -> tuple[Procedure, Operato
 
 def _receipt(procedure: Procedure, operator: Operator, slip: Slip,
              folder: Path) -> tuple[Path, float]:
-    from kiosk.documents import page_height_mm, receipt_pdf
+    from kiosk.documents import printed_receipt
 
-    pdf = receipt_pdf(procedure, operator, slip, folder / f"retour-{slip.return_code}.pdf")
-    return pdf, page_height_mm(pdf)
+    return printed_receipt(procedure, operator, slip, folder / f"retour-{slip.return_code}.pdf")
 
 
 def print_return_passes(ctx: Context, printer: Printer, stopover_id: int) -> PrintOutcome:

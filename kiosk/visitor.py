@@ -140,9 +140,8 @@ class VisitorService:
         procedure, operator = self._procedure(procedure_id)
 
         def receipt(folder: Path) -> tuple[Path, float]:
-            pdf = documents.receipt_pdf(procedure, operator, self.slip(number, language),
-                                        folder / "liste.pdf")
-            return pdf, documents.page_height_mm(pdf)
+            return documents.printed_receipt(procedure, operator, self.slip(number, language),
+                                             folder / "liste.pdf")
 
         return print_made(self.ctx, self.printer, receipt, f"ticket-{number or 0}", number)
 

@@ -113,6 +113,9 @@ def test_receipt_reads_back_with_everything_on_one_80mm_page(catalogue, tmp_path
     assert width == pytest.approx(80, abs=0.05)
     assert height == pytest.approx(documents.page_height_mm(pdf), abs=0.05)
     assert documents.page_size_mm(pdf) == pytest.approx((width, height), abs=0.05)
+    # the height the printer is given is the one the drawing measured, not read back
+    again, measured = documents.printed_receipt(procedure, operator, SLIP, tmp_path / "b.pdf")
+    assert measured == pytest.approx(height, abs=0.05) and page_sizes_mm(again) == [(width, height)]
 
 
 def test_receipt_embeds_dejavu_and_nothing_else(catalogue, tmp_path):
