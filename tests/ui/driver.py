@@ -53,6 +53,7 @@ class Driver:
             if time.monotonic() > deadline:
                 app = self.app
                 state = {k: getattr(app, k, None) for k in ("busy", "notice", "message")}
+                state["ignored taps"] = getattr(app.manager, "ignored", None)
                 raise AssertionError(
                     f"timed out waiting for {what or condition}: screen={app.manager.current} "
                     f"{state}")

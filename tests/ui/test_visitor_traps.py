@@ -94,7 +94,13 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
     """Idle delay 2 s, ticket screen 6 s: at 3 s the ticket is still there; the warning comes,
     a tap on it keeps the screen without pressing "Voir le QR code" under it; once it is gone,
     a tap aimed at "Voir le QR code" lands on Accueil and does nothing; "Revoir mon ticket n° 1"
-    brings the ticket back."""
+    brings the ticket back.
+
+    Open question: with four workers on two cores (make test JOBS=4), this test timed out in
+    three runs of four waiting for Organisme after the first tap on "Prendre un ticket" (screen
+    still Accueil, nothing busy); alone, under a CPU hog, or after the same neighbours it
+    passes. The wait's message now counts the taps the kiosk ignored, to tell a lost tap from
+    a tap that never came."""
     k = kiosk(visitor_ctx, tmp_path, idle_seconds=2, ticket_seconds=6, warn_seconds=2)
     try:
         take_ticket_before_idle(k, "autre", 2)
