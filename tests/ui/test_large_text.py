@@ -417,9 +417,10 @@ def test_large_text_ends_after_the_idle_return(visitor_ctx, tmp_path):
         assert time.monotonic() - touched >= 1.9, "French again after idle_seconds, not before"
         # a visitor who asked for large text on Accueil and went away without a ticket
         _large(k, True)
-        started = time.monotonic()
+        touched = k.app.last_touch  # the tap on "Texte plus grand" (a loaded machine may take
+        # a while to show it: the delay is counted from her tap, as the kiosk counts it)
         k.wait(lambda: k.app.zoom == 1, what="normal text after idle on Accueil")
-        assert time.monotonic() - started >= 1.5
+        assert time.monotonic() - touched >= 1.9, "normal text after idle_seconds, not before"
         assert k.screen == "accueil"
     finally:
         stop_app(k)
