@@ -79,16 +79,17 @@ def period_of(choice: str, today: dt.date, start: dt.date | None = None,
 
     quarter = (today.month - 1) // 3 + 1
     if choice == "this_month":
-        return Period.month(f"{today:%Y-%m}")
+        return Period.of_month(today.year, today.month)
     if choice == "last_month":
-        return Period.month(f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}")
+        before = today.replace(day=1) - dt.timedelta(days=1)
+        return Period.of_month(before.year, before.month)
     if choice == "this_quarter":
-        return Period.quarter(f"{today.year}-T{quarter}")
+        return Period.of_quarter(today.year, quarter)
     if choice == "last_quarter":
         year, quarter = (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
-        return Period.quarter(f"{year}-T{quarter}")
+        return Period.of_quarter(year, quarter)
     if choice == "this_year":
-        return Period.year(str(today.year))
+        return Period.of_year(today.year)
     if choice == "dates":
         if start is None or end is None:
             raise KioskError("Période : choisissez la date de début et la date de fin.")
