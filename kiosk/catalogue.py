@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk import french
 from kiosk.config import ASSETS_DIR
 from kiosk.errors import DataFileError, KioskError, readable
 from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
@@ -529,10 +530,10 @@ def review(catalogue: Catalogue, domains: tuple[str, ...], today: dt.date,
                 kind = "source" if url in p.sources else "adresse (url)"
                 warnings.append(CatalogueWarning(file, p.id, f"{kind} hors des sites officiels : {url}"))
         if p.verified_on is not None and p.verified_on > today:  # a typo, or a PC's bad clock
-            warnings.append(CatalogueWarning(file, p.id, f"vérifiée le {p.verified_on:%d/%m/%Y}, "
+            warnings.append(CatalogueWarning(file, p.id, f"vérifiée le {french.short_date(p.verified_on)}, "
                                                 f"date à venir : à corriger"))
         if p.id in stale and p.verified_on is not None:
-            warnings.append(CatalogueWarning(file, p.id, f"vérifiée le {p.verified_on:%d/%m/%Y}, "
+            warnings.append(CatalogueWarning(file, p.id, f"vérifiée le {french.short_date(p.verified_on)}, "
                                                 f"plus de {months} mois : à revérifier"))
         if not p.to_confirm:
             missing = p.unsourced()

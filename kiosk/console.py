@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk import services, staff, usbkeys, views
+from kiosk import french, services, staff, usbkeys, views
 from kiosk.catalogue import Catalogue, Procedure
 from kiosk.context import Context
 from kiosk.errors import CoordinatorOnly, KioskError, PinMismatch, UnknownStaff
@@ -79,16 +79,17 @@ def period_of(choice: str, today: dt.date, start: dt.date | None = None,
 
     quarter = (today.month - 1) // 3 + 1
     if choice == "this_month":
-        return Period.month(f"{today:%Y-%m}")
+        return Period.of_month(today.year, today.month)
     if choice == "last_month":
-        return Period.month(f"{today.replace(day=1) - dt.timedelta(days=1):%Y-%m}")
+        before = today.replace(day=1) - dt.timedelta(days=1)
+        return Period.of_month(before.year, before.month)
     if choice == "this_quarter":
-        return Period.quarter(f"{today.year}-T{quarter}")
+        return Period.of_quarter(today.year, quarter)
     if choice == "last_quarter":
         year, quarter = (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
-        return Period.quarter(f"{year}-T{quarter}")
+        return Period.of_quarter(year, quarter)
     if choice == "this_year":
-        return Period.year(str(today.year))
+        return Period.of_year(today.year)
     if choice == "dates":
         if start is None or end is None:
             raise KioskError("Période : choisissez la date de début et la date de fin.")
@@ -407,7 +408,8 @@ class StaffService:
                     f"{len(catalogue.operators)} organismes, tout est valide.")
             if stale:
                 names = ", ".join(f"{p.title} ({p.id}, vérifiée le "
-                                  f"{p.verified_on:%d/%m/%Y})" for p in stale)
+                                  f"{french.short_date(p.verified_on)})" for p in stale
+                                  if p.verified_on is not None)
                 text += (f" {len(stale)} démarche{'s' if len(stale) > 1 else ''} à revérifier "
                          f"(plus de 12 mois) : {names}.")
             catalogue_line = CheckLine(True, text)
@@ -422,7 +424,8 @@ class StaffService:
             ahead = [s for s in itinerary.schedule if s.day >= today]
             text = (f"Itinéraire : {len(itinerary.communes)} communes, {stops} arrêts, "
                     f"{len(itinerary.schedule)} demi-journées prévues, tout est valide.")
-            text += (f" Dernière demi-journée prévue : {ahead[-1].day:%d/%m/%Y}." if ahead else
+            text += (f" Dernière demi-journée prévue : {french.short_date(ahead[-1].day)}."
+                     if ahead else
                      " Aucune demi-journée prévue à partir d'aujourd'hui : "
                      "ajoutez le planning à venir.")
             itinerary_line = CheckLine(True, text)

@@ -126,7 +126,7 @@ def checked_line(procedure: Procedure) -> str:
     check against its official source: a slip never carries a date it did not earn."""
     if procedure.verified_on is None:
         return TO_CONFIRM
-    return f"Vérifié le {procedure.verified_on:%d/%m/%Y}"
+    return f"Vérifié le {french.short_date(procedure.verified_on)}"
 
 
 def contact_lines(slip: Slip, under_heading: bool = False) -> list[str]:

@@ -43,6 +43,7 @@ from db.models import (
     Stopover,
     Ticket,
 )
+from kiosk import french
 from kiosk.catalogue import Catalogue
 from kiosk.context import Context
 from kiosk.domain import Half, Outcome, State
@@ -549,16 +550,16 @@ def _check(ctx: Context, visits: int, start: dt.date | None,
     if start is None:
         start = default_start(end, visits)
     if start > end:
-        raise KioskError(f"Période invalide : le début ({start:%d/%m/%Y}) est après la fin "
-                         f"({end:%d/%m/%Y}).")
+        raise KioskError(f"Période invalide : le début ({french.short_date(start)}) est après la fin "
+                         f"({french.short_date(end)}).")
     if end >= today:
         # today's morning belongs to the real bus: a seeded, closed stopover would sit beside
         # (or block) the one the animatrices open, and count twice in the statistics
-        raise KioskError(f"Période invalide : la fin ({end:%d/%m/%Y}) n'est pas passée ; "
+        raise KioskError(f"Période invalide : la fin ({french.short_date(end)}) n'est pas passée ; "
                          "un historique s'arrête au plus tard hier.")
     if not working_mornings(start, end):
         raise KioskError(f"Période sans matinée de travail du bus (lundi à jeudi hors jours "
-                         f"fériés) du {start:%d/%m/%Y} au {end:%d/%m/%Y}.")
+                         f"fériés) du {french.short_date(start)} au {french.short_date(end)}.")
     return start, end
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk import french
 from kiosk.catalogue import _Fields
 from kiosk.config import ASSETS_DIR, Settings
 from kiosk.errors import DataFileError, KioskError, readable
@@ -156,7 +157,7 @@ def load_panel(path: Path) -> Panel:
     f.check_unknown(PANEL_FIELDS)
     start, end = f.date("start"), f.date("end")
     if end < start:
-        raise f.fail("end", f"le {end:%d/%m/%Y} est avant le début ({start:%d/%m/%Y})")
+        raise f.fail("end", f"le {french.short_date(end)} est avant le début ({french.short_date(start)})")
     gcf_title: str | None = None
     gcf_lines: tuple[str, ...] = ()
     if "gcf" in data:

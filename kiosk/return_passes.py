@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.models import ReturnPass, Stopover, Ticket
-from kiosk import services, views
+from kiosk import french, services, views
 from kiosk.catalogue import Operator, Procedure
 from kiosk.context import Context
 from kiosk.documents import Slip, Visit
@@ -150,7 +150,7 @@ def use_return_pass(ctx: Context, code: str, staff_id: int | None = None,
                              "les lettres sur le ticket.")
         return_pass, procedure_id, language = found
         if return_pass.used_at is not None:
-            raise KioskError(f"Ce code a déjà servi, le {return_pass.used_at:%d/%m/%Y à %H:%M}.")
+            raise KioskError(f"Ce code a déjà servi, le {french.date_and_time(return_pass.used_at)}.")
         procedure = ctx.catalogue.procedure(procedure_id) or ctx.catalogue.procedure("autre")
         if procedure is None:  # pragma: no cover - the catalogue always holds "autre"
             raise KioskError("Démarche « autre » absente du catalogue.")

@@ -138,10 +138,10 @@ class Period:
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
         if match is None or not 1 <= int(match.group(2)) <= 12:
             raise KioskError(f"--month {text} : mois invalide (AAAA-MM, mois 01 à 12).")
-        return cls._month(int(match.group(1)), int(match.group(2)))
+        return cls.of_month(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def _month(cls, year: int, month: int) -> Period:
+    def of_month(cls, year: int, month: int) -> Period:
         start = dt.date(year, month, 1)
         end = dt.date(year, month, calendar.monthrange(year, month)[1])
         return cls(start, end, french.month_year(start), "month")
@@ -151,10 +151,10 @@ class Period:
         match = re.fullmatch(r"(\d{4})-?[TtQq]([0-9])", text.strip())
         if match is None or not 1 <= int(match.group(2)) <= 4:
             raise KioskError(f"--quarter {text} : trimestre invalide (AAAA-T1 à AAAA-T4).")
-        return cls._quarter(int(match.group(1)), int(match.group(2)))
+        return cls.of_quarter(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def _quarter(cls, year: int, quarter: int) -> Period:
+    def of_quarter(cls, year: int, quarter: int) -> Period:
         start = dt.date(year, 3 * quarter - 2, 1)
         end = _add_months(start, 3) - dt.timedelta(days=1)
         rank = "1er" if quarter == 1 else f"{quarter}e"
@@ -165,17 +165,17 @@ class Period:
         match = re.fullmatch(r"(\d{4})", text.strip())
         if match is None or int(match.group(1)) < 1:
             raise KioskError(f"--year {text} : année invalide (AAAA).")
-        return cls._year(int(match.group(1)))
+        return cls.of_year(int(match.group(1)))
 
     @classmethod
-    def _year(cls, year: int) -> Period:
+    def of_year(cls, year: int) -> Period:
         return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), f"année {year}", "year")
 
     @classmethod
     def between(cls, start: dt.date, end: dt.date) -> Period:
         if start > end:
-            raise KioskError(
-                f"--from {start:%Y-%m-%d} est après --to {end:%Y-%m-%d} : la période est vide.")
+            raise KioskError(f"Le premier jour ({french.short_date(start)}) est après le dernier "
+                             f"({french.short_date(end)}) : la période est vide.")
         if start == end:
             text = f"le {french.short_date(start)}"
         else:
@@ -193,23 +193,23 @@ class Period:
         number of days."""
         if self.kind == "month":
             before = _add_months(self.start, -1)
-            return Period._month(before.year, before.month)
+            return Period.of_month(before.year, before.month)
         if self.kind == "quarter":
             before = _add_months(self.start, -3)
-            return Period._quarter(before.year, (before.month - 1) // 3 + 1)
+            return Period.of_quarter(before.year, (before.month - 1) // 3 + 1)
         if self.kind == "year":
-            return Period._year(self.start.year - 1)
+            return Period.of_year(self.start.year - 1)
         end = self.start - dt.timedelta(days=1)
         return Period.between(end - dt.timedelta(days=self.days - 1), end)
 
     def year_before(self) -> Period:
         """The same period one year earlier (N-1)."""
         if self.kind == "month":
-            return Period._month(self.start.year - 1, self.start.month)
+            return Period.of_month(self.start.year - 1, self.start.month)
         if self.kind == "quarter":
-            return Period._quarter(self.start.year - 1, (self.start.month - 1) // 3 + 1)
+            return Period.of_quarter(self.start.year - 1, (self.start.month - 1) // 3 + 1)
         if self.kind == "year":
-            return Period._year(self.start.year - 1)
+            return Period.of_year(self.start.year - 1)
         return Period.between(_year_earlier(self.start), _year_earlier(self.end))
 
     def as_json(self) -> dict[str, Any]:
@@ -236,6 +236,9 @@ def period_from_options(*, month: str | None = None, quarter: str | None = None,
     if start is not None:
         first = parse_day(start, "--from")
         last = parse_day(end, "--to") if end is not None else today
+        if first > last:  # said with the command line's words
+            raise KioskError(f"--from {first:%Y-%m-%d} est après --to {last:%Y-%m-%d} : "
+                             "la période est vide.")
         return Period.between(first, last)
     raise KioskError("Période manquante : --month, --quarter, --year ou --from/--to.")
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kiosk import services, views
+from kiosk import french, services, views
 from kiosk.catalogue import load_catalogue
 from kiosk.cli.common import FILE_PATH, TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
 from kiosk.cli.itinerary import register_actions
@@ -54,7 +54,7 @@ def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
     for c in listing:
         lines.append(f"{c.name} ({c.insee})")
         lines += [f"  arrêt {sid} : {name}" for sid, name in c.stops]
-        lines += [f"  passage le {p.day:%d/%m/%Y} {half_label(p.half)} : {p.stop_name}"
+        lines += [f"  passage le {french.short_date(p.day)} {half_label(p.half)} : {p.stop_name}"
                   for p in c.next_passages]
     emit(args, data, "\n".join(lines))
     return 0

@@ -81,7 +81,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
     for slot in kept:
         if slot.day in kept_off:
             raise KioskError(
-                f"Le passage du {slot.day:%d/%m/%Y} ({slot.stop_id}), hors de la période, tombe "
+                f"Le passage du {french.short_date(slot.day)} ({slot.stop_id}), hors de la période, tombe "
                 f"un jour sans bus ({kept_off[slot.day].describe()}) : élargissez --from/--to.")
     rows: list[dict[str, Any]] = []
     for p in plan.passages:
@@ -143,7 +143,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 
 def _plan_text(rows: list[dict[str, Any]], missed: list[dict[str, Any]],
                plan: planning.Plan, kept: int, written: str | None, history: bool) -> str:
-    lines = [f"Planning du {plan.start:%d/%m/%Y} au {plan.end:%d/%m/%Y} : "
+    lines = [f"Planning du {french.short_date(plan.start)} au {french.short_date(plan.end)} : "
              f"{len(rows)} demi-journées."]
     month = ""
     for r in rows:
@@ -161,7 +161,7 @@ def _plan_text(rows: list[dict[str, Any]], missed: list[dict[str, Any]],
         lines.append(f"  {french.weekday_names()[day.weekday()][:3]}. {day:%d/%m} "
                      f"{half_label(r['half'])}  {r['commune']} – {r['place']}{expected}{moved}")
     lines += ["", "Jours sans bus dans la période :"]
-    lines += [f"  {d.day:%d/%m/%Y} {d.describe()}" for d in plan.days_off
+    lines += [f"  {french.short_date(d.day)} {d.describe()}" for d in plan.days_off
               if d.day.weekday() < 5] or ["  aucun"]
     lines += ["", "Place de chaque arrêt dans le mois :"]
     lines += [f"  {sid} : {plan.rule(sid)}" for sid in plan.places]
@@ -239,7 +239,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         ctx.dispose()
     emit(args, {"out": str(out), "format": args.format, "passages": len(passages),
                 "from": start.isoformat(), "to": end.isoformat()},
-         f"{out} : {len(passages)} passage(s) du {start:%d/%m/%Y} au {end:%d/%m/%Y}.")
+         f"{out} : {len(passages)} passage(s) du {french.short_date(start)} au {french.short_date(end)}.")
     return 0
 
 

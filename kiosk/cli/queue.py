@@ -43,7 +43,7 @@ def cmd_stopover_open(args: argparse.Namespace, settings: Settings) -> int:
     ctx = open_database(settings)
     info = services.open_stopover(ctx, args.stop, half=args.half)
     emit(args, info.as_json(),
-          f"Escale ouverte : {info.stop_name} ({info.commune_name}), {info.day:%d/%m/%Y} "
+          f"Escale ouverte : {info.stop_name} ({info.commune_name}), {french.short_date(info.day)} "
           f"{half_label(info.half)}. Prochain ticket : n° {info.last_number + 1}.")
     return 0
 
@@ -127,7 +127,7 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
         lines = ["Aucune escale ouverte."]
     else:
         s = snap.stopover
-        lines = [f"Escale : {s.stop_name} ({s.commune_name}), {s.day:%d/%m/%Y} "
+        lines = [f"Escale : {s.stop_name} ({s.commune_name}), {french.short_date(s.day)} "
                  f"{half_label(s.half)} — {len(snap.waiting)} en attente."]
         lines += [f"  n° {c.number} → poste {c.desk} ({'en cours' if c.state == 'in_service' else 'appelé'})"
                   for c in snap.called]

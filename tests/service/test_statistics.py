@@ -94,6 +94,8 @@ def test_periods_have_french_labels_and_neighbours() -> None:
     (lambda: parse_day("2026-02-30", "--to"),
      "--to 2026-02-30 : date invalide (AAAA-MM-JJ ou jj/mm/aaaa)."),
     (lambda: Period.between(dt.date(2026, 8, 1), dt.date(2026, 7, 1)),
+     "Le premier jour (01/08/2026) est après le dernier (01/07/2026) : la période est vide."),
+    (lambda: period_from_options(start="2026-08-01", end="2026-07-01", today=TODAY),
      "--from 2026-08-01 est après --to 2026-07-01 : la période est vide."),
     (lambda: period_from_options(month="2026-10", start="2026-10-01", today=TODAY),
      "--month et --from : une seule façon de donner la période."),
