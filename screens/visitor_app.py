@@ -123,6 +123,7 @@ class VisitorApp(BoardApp):
         self.announcer = make_announcer()  # chime then voice, one call after the other
         self._reported_problems = 0
         self.last_touch = time.monotonic()
+        self.idle_returns = 0  # screens left without a touch for too long (the log, the tests)
         self._announced_from_start = False  # the first board's calls are history, not news
         self._seen_call = -1
         self._banners: deque[tuple[int, int, bool, str | None]] = deque()
@@ -273,6 +274,7 @@ class VisitorApp(BoardApp):
         patience = self.patience()
         idle = time.monotonic() - self.last_touch
         if idle >= patience:
+            self.idle_returns += 1
             self.go_home()
             self._visitor_gone()
             self.manager.hold(AFTER_AUTO_HOME_GUARD_SECONDS)

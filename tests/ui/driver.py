@@ -52,7 +52,8 @@ class Driver:
         while not condition():
             if time.monotonic() > deadline:
                 app = self.app
-                state = {k: getattr(app, k, None) for k in ("busy", "notice", "message")}
+                state = {k: getattr(app, k, None)
+                         for k in ("busy", "notice", "message", "idle_returns")}
                 state["ignored taps"] = getattr(app.manager, "ignored", None)
                 raise AssertionError(
                     f"timed out waiting for {what or condition}: screen={app.manager.current} "

@@ -74,16 +74,16 @@ def answered(k: Driver) -> None:
 
 def take_ticket_before_idle(k: Driver, operator: str, idle_seconds: float) -> None:
     """k.take_ticket on a kiosk whose screens wait only `idle_seconds` for a touch: a machine so
-    slow that Organisme went back to Accueil before the test's next tap cannot play the test, it
+    slow that a screen went back to Accueil by itself before the test's next tap (frames of more
+    than a second while the first Organisme is built, under a CPU hog) cannot play the test, it
     skips (the ticket screen's own delay is what the test is about)."""
+    returns = k.app.idle_returns
     try:
         k.take_ticket(operator)
-    except AssertionError as exc:
-        idle = time.monotonic() - k.app.last_touch
-        if f"no widget 'operator:{operator}' on screen 'accueil'" in str(exc) \
-                and idle >= idle_seconds:
-            pytest.skip(f"machine too slow: Organisme went back to Accueil ({idle:.1f} s "
-                        f"without a touch, {idle_seconds:g} s allowed) before the tap on it")
+    except AssertionError:
+        if k.app.idle_returns > returns:
+            pytest.skip(f"machine too slow: the kiosk went back to Accueil by itself (no touch "
+                        f"for {idle_seconds:g} s) before the test's next tap")
         raise
 
 
@@ -96,11 +96,9 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
     a tap aimed at "Voir le QR code" lands on Accueil and does nothing; "Revoir mon ticket n° 1"
     brings the ticket back.
 
-    Open question: with four workers on two cores (make test JOBS=4), this test timed out in
-    three runs of four waiting for Organisme after the first tap on "Prendre un ticket" (screen
-    still Accueil, nothing busy); alone, under a CPU hog, or after the same neighbours it
-    passes. The wait's message now counts the taps the kiosk ignored, to tell a lost tap from
-    a tap that never came."""
+    On a loaded machine (four workers on two cores), building the first Organisme took more
+    than the 2 s idle delay: the kiosk went back to Accueil by itself between the test's taps
+    (no tap lost, none ignored). take_ticket_before_idle then skips and says so."""
     k = kiosk(visitor_ctx, tmp_path, idle_seconds=2, ticket_seconds=6, warn_seconds=2)
     try:
         take_ticket_before_idle(k, "autre", 2)
