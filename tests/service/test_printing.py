@@ -56,10 +56,13 @@ def skeleton(text: str) -> str:
     return re.sub(r"[^\x21-\x7e]", "", text)
 
 
-def wait_for_pdf(folder: Path, token: str, since: float, timeout: float = 60) -> Path:
+def wait_for_pdf(folder: Path, token: str, timeout: float = 60) -> Path:
+    """The PDF cups-pdf wrote for the job titled with `token` (fresh per test, so no other file
+    can match). Not by modification time: cupsd runs its backend in a clean environment, so under
+    libfaketime (`faketime DATE make test`) the file carries the real date, not the test's."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [p for p in folder.glob(f"*{token}*.pdf") if p.stat().st_mtime >= since - 1]
+        found = list(folder.glob(f"*{token}*.pdf"))
         if found and found[0].stat().st_size > 0:
             time.sleep(0.2)  # let cups-pdf finish writing
             return found[0]
@@ -94,13 +97,12 @@ def test_a_receipt_comes_out_of_the_cups_pdf_printer(cups, catalogue, tmp_path):
     pdf = receipt(catalogue, tmp_path, "caf-aide-logement")
     height = documents.page_height_mm(pdf)
     token = f"recu{uuid.uuid4().hex[:10]}"
-    started = time.time()
     outcome = CupsPrinter(queue, timeout_seconds=30).print_pdf(pdf, token, height)
     assert outcome.ok, outcome.message
     assert outcome.job and outcome.job.startswith(f"{queue}-")
     assert "Imprimé" in outcome.message
 
-    printed = wait_for_pdf(out, token, started)
+    printed = wait_for_pdf(out, token)
     text = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True,
                           check=True, timeout=60).stdout
     procedure = catalogue.procedure("caf-aide-logement")
@@ -121,9 +123,8 @@ def test_the_height_is_read_from_the_pdf_when_not_given(cups, catalogue, tmp_pat
     queue, out = cups
     pdf = receipt(catalogue, tmp_path, "eau-resiliation")
     token = f"recu{uuid.uuid4().hex[:10]}"
-    started = time.time()
     assert CupsPrinter(queue, timeout_seconds=30).print_pdf(pdf, token).ok
-    info = subprocess.run(["pdfinfo", str(wait_for_pdf(out, token, started))],
+    info = subprocess.run(["pdfinfo", str(wait_for_pdf(out, token))],
                           capture_output=True, text=True, check=True, timeout=60).stdout
     length = float(re.search(r"Page size:\s+[\d.]+ x ([\d.]+) pts", info).group(1)) * 25.4 / 72
     assert length == pytest.approx(documents.page_height_mm(pdf), abs=2)
