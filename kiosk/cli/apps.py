@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk.catalogue import load_catalogue
+from kiosk.catalogue import cached_catalogue
 from kiosk.cli.common import open_database
 from kiosk.config import Settings, load_settings
 from kiosk.errors import KioskError
@@ -44,7 +44,7 @@ def _display(args: argparse.Namespace, configured: str, locked: bool = True) -> 
 
 def cmd_visitor(args: argparse.Namespace, settings: Settings) -> int:
     display = _display(args, settings.visitor_display)
-    load_catalogue(settings.effective_catalogue_dir)
+    cached_catalogue(settings.effective_catalogue_dir)
     open_database(settings).dispose()  # refuse before opening a window when the base is missing
     from screens.launch import run_visitor
 
@@ -54,7 +54,7 @@ def cmd_visitor(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     display = _display(args, settings.staff_display, locked=False)
-    load_catalogue(settings.effective_catalogue_dir)
+    cached_catalogue(settings.effective_catalogue_dir)
     open_database(settings).dispose()
     from screens.launch import run_staff
 

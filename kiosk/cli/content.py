@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french, services, views
-from kiosk.catalogue import load_catalogue
+from kiosk.catalogue import cached_catalogue, load_catalogue
 from kiosk.cli.common import FILE_PATH, TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
 from kiosk.cli.itinerary import register_actions
 from kiosk.config import Settings
@@ -34,7 +34,7 @@ def cmd_catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_catalogue_list(args: argparse.Namespace, settings: Settings) -> int:
-    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    catalogue = cached_catalogue(settings.effective_catalogue_dir)
     rows = [{"id": p.id, "operator": p.operator_id, "title": p.title}
             for p in catalogue.procedures]
     emit(args, rows, "\n".join(f"{r['id']:<36} {r['operator']:<16} {r['title']}" for r in rows))
@@ -65,7 +65,7 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.context import local_now
     from kiosk.errors import UnknownProcedure
 
-    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    catalogue = cached_catalogue(settings.effective_catalogue_dir)
     procedure = catalogue.procedure(args.procedure)
     operator = catalogue.operator(procedure.operator_id) if procedure else None
     if procedure is None or operator is None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk import french, services, views
-from kiosk.catalogue import OTHER_ID, load_catalogue
+from kiosk.catalogue import OTHER_ID, cached_catalogue
 from kiosk.cli.common import (
     DESK_NUMBER,
     TICKET_NUMBER,
@@ -25,7 +25,7 @@ from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, LANGUAGE
 
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
-    load_catalogue(settings.effective_catalogue_dir)  # refuse before writing anything
+    cached_catalogue(settings.effective_catalogue_dir)  # refuse before writing anything
     from kiosk.itinerary import load_itinerary
 
     load_itinerary(settings.effective_itinerary_dir)
@@ -66,7 +66,7 @@ def cmd_stopover_close(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
-    catalogue = load_catalogue(settings.effective_catalogue_dir)
+    catalogue = cached_catalogue(settings.effective_catalogue_dir)
     if catalogue.procedure(args.procedure) is None:
         raise services.UnknownProcedure(args.procedure)
     ctx = open_database(settings)
