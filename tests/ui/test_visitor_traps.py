@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,19 +74,25 @@ def answered(k: Driver) -> None:
     k.wait(lambda: k.app.db.pending == 0, what="the kiosk's answers")
 
 
-def take_ticket_before_idle(k: Driver, operator: str, idle_seconds: float) -> None:
-    """k.take_ticket on a kiosk whose screens wait only `idle_seconds` for a touch: a machine so
-    slow that a screen went back to Accueil by itself before the test's next tap (frames of more
-    than a second while the first Organisme is built, under a CPU hog) cannot play the test, it
-    skips (the ticket screen's own delay is what the test is about)."""
+@contextmanager
+def before_the_idle_return(k: Driver, idle_seconds: float) -> Iterator[None]:
+    """Taps on a kiosk whose screens wait only `idle_seconds` for a touch: a machine so slow that
+    a screen went back to Accueil by itself between the test's taps (frames of more than a
+    second while the first Organisme is built, under a CPU hog) cannot play the test, it skips
+    (what comes after, not these taps, is what the test is about)."""
     returns = k.app.idle_returns
     try:
-        k.take_ticket(operator)
+        yield
     except AssertionError:
         if k.app.idle_returns > returns:
             pytest.skip(f"machine too slow: the kiosk went back to Accueil by itself (no touch "
-                        f"for {idle_seconds:g} s) before the test's next tap")
+                        f"for {idle_seconds:g} s) between the test's taps")
         raise
+
+
+def take_ticket_before_idle(k: Driver, operator: str, idle_seconds: float) -> None:
+    with before_the_idle_return(k, idle_seconds):
+        k.take_ticket(operator)
 
 
 # ---------------------------------------------------------------- item 1
@@ -157,7 +165,7 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
 
 
 def test_a_slow_answer_is_waited_for_not_taken_for_a_visitor_gone(visitor_ctx, tmp_path):
-    """Idle delay 2 s. Another writer holds the database (a backup, the console) while her
+    """Idle delay 3 s. Another writer holds the database (a backup, the console) while her
     ticket is made, for longer than the delay: the kiosk waits for its answer, without the
     "still there?" warning, then shows her number. Before, the idle return went back to Accueil
     and the ticket, taken all the same, was never seen (found by a loaded test machine)."""
@@ -167,18 +175,19 @@ def test_a_slow_answer_is_waited_for_not_taken_for_a_visitor_gone(visitor_ctx, t
 
     from screens.visitor_app import CHECK_IDLE_SECONDS
 
-    k = kiosk(visitor_ctx, tmp_path, idle_seconds=2)
+    k = kiosk(visitor_ctx, tmp_path, idle_seconds=3)
     try:
         holder = sqlite3.connect(make_url(visitor_ctx.settings.database_url).database,
                                  isolation_level=None, timeout=60)
         holder.execute("BEGIN IMMEDIATE")
         try:
-            k.tap("take")
-            k.wait(lambda: k.screen == "organisme")
-            k.tap("operator:autre")
-            k.wait(lambda: k.app.busy, what="her ticket being made")
+            with before_the_idle_return(k, 3):
+                k.tap("take")
+                k.wait(lambda: k.screen == "organisme")
+                k.tap("operator:autre")
+                k.wait(lambda: k.app.busy, what="her ticket being made")
             # past her delay by two of the kiosk's idle checks, the database still held
-            k.wait(lambda: time.monotonic() - k.app.last_touch > 2 + 2 * CHECK_IDLE_SECONDS,
+            k.wait(lambda: time.monotonic() - k.app.last_touch > 3 + 2 * CHECK_IDLE_SECONDS,
                    what="past the idle delay")
             k.pump(2)
             assert k.screen == "organisme" and k.app.busy, "still waiting for her ticket"
