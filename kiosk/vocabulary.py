@@ -82,7 +82,7 @@ STOP_MARKS: Final = _vocabulary(
     ("au-dessus", "très fréquenté"),
 )
 
-# The codes of "Prioritaire au prochain passage" (kiosk/return_passes.py), typed on the console:
+# The codes of "Prioritaire au prochain passage" (kiosk/core/return_passes.py), typed on the console:
 # no 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, so that a code read aloud or copied by hand from a thermal slip
 # cannot be mistaken. 6 characters from 23: 148 million codes for a few thousand a year.
 RETURN_CODE_ALPHABET: Final = "ACDEFGHJKMNPRTUVWXY3479"

@@ -1,4 +1,4 @@
-"""The kiosk's announcer: the Kivy side of kiosk.announcements.
+"""The kiosk's announcer: the Kivy side of kiosk.output.announcements.
 
 The announcement queue runs on its own thread and must block until a sound has ended. Kivy's audio
 belongs to the Kivy thread, so `SoundPlayer.play` schedules the load and `play()` there with
@@ -27,8 +27,8 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.core.audio import SoundLoader
 
-from kiosk.announcements import SPEECH_UNAVAILABLE, AnnouncementQueue, Speech
-from kiosk.config import ASSETS_DIR
+from kiosk.output.announcements import SPEECH_UNAVAILABLE, AnnouncementQueue, Speech
+from kiosk.system.config import ASSETS_DIR
 
 log = logging.getLogger("borne-plus")
 

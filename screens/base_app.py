@@ -11,8 +11,8 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 
-from kiosk import i18n
-from kiosk.config import ASSETS_DIR
+from kiosk.content import i18n
+from kiosk.system.config import ASSETS_DIR
 from screens import theme
 from screens.worker import Worker, release_free_memory
 

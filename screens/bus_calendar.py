@@ -11,7 +11,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk import i18n
+from kiosk.content import i18n
 from screens.widgets import BigButton
 
 PASSAGES = 3

@@ -14,7 +14,7 @@ from kivy.factory import Factory
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk import i18n
+from kiosk.content import i18n
 from screens.widgets import BigButton
 
 GROUP = "group:"  # a row's value when it opens a group rather than taking a ticket

@@ -32,7 +32,7 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.vkeyboard import VKeyboard
 
-from kiosk.services import DemandeInput
+from kiosk.core.services import DemandeInput
 from kiosk.vocabulary import AGE_BANDS, GENDERS, OUTCOMES, RESIDENCE_ANSWERS
 from screens.widgets import BigButton
 

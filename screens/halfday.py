@@ -29,7 +29,7 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.togglebutton import ToggleButton
 
 from kiosk import french
-from kiosk.halfday import summary_text
+from kiosk.core.halfday import summary_text
 from kiosk.vocabulary import HALVES, RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
 UNDO_OPEN_SECONDS = 10.0

@@ -105,8 +105,8 @@ def stop_on_signals() -> threading.Event:
 def run_visitor(settings, display: Display) -> None:  # type: ignore[no-untyped-def]
     configure(display, settings.data_dir / "kivy")
     stop_on_signals()
-    from kiosk.context import open_context
-    from kiosk.visitor import VisitorService
+    from kiosk.apps.visitor import VisitorService
+    from kiosk.core.context import open_context
     from screens.visitor_app import KioskOptions, run
 
     ctx = open_context(settings)
@@ -127,8 +127,8 @@ def run_staff(settings, display: Display) -> None:  # type: ignore[no-untyped-de
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
     stop_on_signals()
-    from kiosk.console import StaffService
-    from kiosk.context import open_context
+    from kiosk.apps.console import StaffService
+    from kiosk.core.context import open_context
     from screens.staff_app import run
 
     ctx = open_context(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
-from kiosk import i18n
+from kiosk.content import i18n
 from screens import theme
 from screens.widgets import BigButton
 

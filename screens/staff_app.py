@@ -1,7 +1,7 @@
 """The animatrices' console on the second screen: log in with a PIN, choose a desk, see the queue
 live, call with one tap, record each visit's demandes.
 
-It talks to the core only through kiosk.console.StaffService, in a background worker, and
+It talks to the core only through kiosk.apps.console.StaffService, in a background worker, and
 refreshes when the queue revision changes (polled every 0.5 s), so a ticket taken at the kiosk
 appears here within a second.
 """
@@ -28,10 +28,11 @@ from kivy.properties import (
 )
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import french, i18n
-from kiosk.dbtrouble import DISK_FULL
+from kiosk import french
+from kiosk.content import i18n
+from kiosk.core.staff import COORDINATOR
 from kiosk.errors import DeskNotYours, KioskError, NoTicketWaiting, StaffDisabled
-from kiosk.staff import COORDINATOR
+from kiosk.system.dbtrouble import DISK_FULL
 from screens import theme
 from screens.base_app import BoardApp
 from screens.worker import Worker
@@ -211,7 +212,7 @@ class StaffApp(BoardApp):
         return self.role == COORDINATOR
 
     def open_statistics(self) -> None:
-        """The coordinator's figures; the core refuses anyone else too (kiosk/console.py)."""
+        """The coordinator's figures; the core refuses anyone else too (kiosk/apps/console.py)."""
         if not self.is_coordinator:
             self.say("Les statistiques sont réservées à la coordination.", error=True)
             return

@@ -131,7 +131,7 @@ class ConsoleScreen(Screen):
 
     def ask_transfer(self) -> None:
         """Only desks where someone can receive the visitor now: open, staffed and free (the
-        core refuses the others too: kiosk.services.transfer_ticket)."""
+        core refuses the others too: kiosk.core.services.transfer_ticket)."""
         app = App.get_running_app()
         desks = [(f"Poste {d.id} – {d.staff_name}", d.id)
                  for d in (app.board.desks if app.board else ())

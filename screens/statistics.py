@@ -1,7 +1,7 @@
 """The coordinator's Statistiques: a period, its headline figures beside the previous period and
 the same period a year before, three charts, and the export to a USB key.
 
-Everything is read through kiosk.console.StaffService as the JSON object of
+Everything is read through kiosk.apps.console.StaffService as the JSON object of
 docs/statistics-json.md. The computation and the export run on this screen's own worker thread,
 not on the console's: the queue keeps refreshing (its worker polls every half second) while a
 year of history is counted or a PDF is written. Only the coordinator reaches this screen, and
@@ -32,7 +32,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.togglebutton import ToggleButton
 
 from kiosk import french
-from kiosk.console import EXPORT_FORMATS, PERIOD_CHOICES
+from kiosk.apps.console import EXPORT_FORMATS, PERIOD_CHOICES
 from kiosk.errors import KioskError
 from kiosk.vocabulary import STOP_MARKS
 from screens import charts, theme

@@ -1,7 +1,7 @@
 """The coordinator's Équipe screen: the staff accounts (add, disable or enable, a new PIN) and the
 checks of the catalogue and of the itinerary, said in words.
 
-Everything goes through kiosk.console.StaffService, which refuses anyone but a coordinator; the
+Everything goes through kiosk.apps.console.StaffService, which refuses anyone but a coordinator; the
 screen is reached only from her console. The console is used by touch: names are typed on an
 on-screen keyboard and PINs on a PIN pad, twice.
 """

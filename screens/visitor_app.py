@@ -4,7 +4,7 @@ Flow: Accueil -> Organisme -> Démarche -> Ticket (-> QR). Three taps from Accue
 "Prendre un ticket" (or "Ticket prioritaire": the priority question, asked once), an organism,
 a procedure. The organism "Je ne sais pas / Autre" gives the ticket at the second tap.
 Every screen goes back to Accueil after the idle delay; the ticket is already saved by then.
-The app talks to the core only through kiosk.visitor.VisitorService, in background workers.
+The app talks to the core only through kiosk.apps.visitor.VisitorService, in background workers.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from kivy.properties import (
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
-from kiosk import i18n
+from kiosk.content import i18n
 from kiosk.errors import KioskError, NoOpenStopover
 from screens import theme
 from screens.announcer import make_announcer

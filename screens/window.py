@@ -1,6 +1,6 @@
 """Accueil's window on the agglomeration and the visitors' opinion.
 
-- PanelWindow: the information panels (kiosk/panels.py), one at a time, the next every 12 s:
+- PanelWindow: the information panels (kiosk/content/panels.py), one at a time, the next every 12 s:
   a plain switch, no animation (nothing flashes at the edge of an elderly visitor's eye). The
   list is asked again at each turn, in the background: a file copied from a USB key shows at the
   next turn, a panel past its end date leaves. In the kiosk's language.
@@ -28,7 +28,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
-from kiosk.config import ASSETS_DIR
+from kiosk.system.config import ASSETS_DIR
 from screens import theme
 from screens.widgets import MARGIN, HidingBox, _TextBox
 

@@ -27,9 +27,9 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from kiosk.config import Settings  # noqa: E402
-from kiosk.context import Context, open_context  # noqa: E402
-from kiosk.services import init_database  # noqa: E402
+from kiosk.core.context import Context, open_context  # noqa: E402
+from kiosk.core.services import init_database  # noqa: E402
+from kiosk.system.config import Settings  # noqa: E402
 
 BACKENDS = ("sqlite", "postgresql")
 REQUIRED = {b for b in os.environ.get("KIOSK_REQUIRE_BACKENDS", "").split(",") if b}
@@ -140,7 +140,7 @@ def _quick_pins(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     there, so the code path is the same; the tests marked `real_pin_cost` keep the shipped N,
     and so do the kiosk processes the tests start."""
     if request.node.get_closest_marker("real_pin_cost") is None:
-        from kiosk import staff
+        from kiosk.core import staff
 
         monkeypatch.setattr(staff, "SCRYPT_N", 2**8)
 
@@ -166,7 +166,7 @@ def ctx(settings: Settings, clock: Clock) -> Iterator[Context]:
 @pytest.fixture
 def open_ctx(ctx: Context) -> Context:
     """A context whose database has today's stopover open at Ducos, bourg."""
-    from kiosk.services import open_stopover
+    from kiosk.core.services import open_stopover
 
     open_stopover(ctx, "ducos-bourg")
     return ctx

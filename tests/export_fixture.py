@@ -8,9 +8,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from kiosk.catalogue import load_catalogue
-from kiosk.config import ASSETS_DIR
-from kiosk.itinerary import load_itinerary
+from kiosk.content.catalogue import load_catalogue
+from kiosk.content.itinerary import load_itinerary
+from kiosk.system.config import ASSETS_DIR
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:

@@ -24,8 +24,8 @@ from kiosk.cli import (
     stats,
 )
 from kiosk.cli.common import PROG, Parser
-from kiosk.config import load_settings
 from kiosk.errors import KioskError, readable
+from kiosk.system.config import load_settings
 
 GROUPS = (queue, content, apps, staff_user, history, stats, export, backup, feedback, panels)
 
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            from kiosk.dbtrouble import database_folder, trouble_words
+            from kiosk.system.dbtrouble import database_folder, trouble_words
 
             folder = (database_folder(settings.effective_database_url, settings.data_dir)
                       if settings is not None else None)

@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk.catalogue import cached_catalogue
 from kiosk.cli.common import open_database
-from kiosk.config import Settings, load_settings
+from kiosk.content.catalogue import cached_catalogue
 from kiosk.errors import KioskError
+from kiosk.system.config import Settings, load_settings
 
 
 def _display(args: argparse.Namespace, configured: str, locked: bool = True) -> Any:
@@ -65,7 +65,7 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
-    from kiosk.demo import seed_demo
+    from kiosk.apps.demo import seed_demo
 
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     config = settings.data_dir / "config.yaml"

@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk import backup
 from kiosk.cli.common import FILE_PATH, emit, json_flag, open_database
-from kiosk.config import Settings
+from kiosk.core import backup
 from kiosk.errors import KioskError
+from kiosk.system.config import Settings
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:

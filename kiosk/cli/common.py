@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 from typing import Any, NoReturn
 
-from kiosk.config import Settings
-from kiosk.context import Context, open_context
+from kiosk.core.context import Context, open_context
 from kiosk.domain import HALF_LABELS, Half
 from kiosk.errors import KioskError, readable
+from kiosk.system.config import Settings
 
 PROG = "kiosk"
 

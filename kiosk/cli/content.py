@@ -6,18 +6,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kiosk import french, services, views
-from kiosk.catalogue import cached_catalogue, load_catalogue
+from kiosk import french
 from kiosk.cli.common import FILE_PATH, TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
 from kiosk.cli.itinerary import register_actions
-from kiosk.config import Settings
+from kiosk.content.catalogue import cached_catalogue, load_catalogue
+from kiosk.core import services, views
+from kiosk.system.config import Settings
 
 
 def cmd_catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
     """Validate (errors: exit 2), then review: warnings about sources outside the official
     domains, entries older than 12 months, unsourced lines of verified entries (exit 0)."""
-    from kiosk.catalogue import domains_for, review
-    from kiosk.context import local_now
+    from kiosk.content.catalogue import domains_for, review
+    from kiosk.core.context import local_now
 
     location = Path(args.path) if args.path else settings.effective_catalogue_dir
     catalogue = load_catalogue(location)
@@ -61,16 +62,16 @@ def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk import documents, qr
-    from kiosk.context import local_now
+    from kiosk.core.context import local_now
     from kiosk.errors import UnknownProcedure
+    from kiosk.output import documents, qr
 
     catalogue = cached_catalogue(settings.effective_catalogue_dir)
     procedure = catalogue.procedure(args.procedure)
     operator = catalogue.operator(procedure.operator_id) if procedure else None
     if procedure is None or operator is None:
         raise UnknownProcedure(args.procedure)
-    from kiosk.files import check_target
+    from kiosk.system.files import check_target
 
     out = check_target(Path(args.out))  # a folder or a missing folder: one line, exit 2
     # where the bus is and when it comes back, if there is a database to ask

@@ -12,9 +12,9 @@ from typing import Any
 from kiosk import french
 from kiosk.cli.common import FILE_PATH, open_database
 from kiosk.cli.stats import add_period_arguments, period_of
-from kiosk.config import Settings
 from kiosk.exports import FORMATS
-from kiosk.files import check_target
+from kiosk.system.config import Settings
+from kiosk.system.files import check_target
 
 
 class ProgressBar:

@@ -8,7 +8,7 @@ from typing import Any
 
 from kiosk import french
 from kiosk.cli.common import json_flag, open_database
-from kiosk.config import Settings
+from kiosk.system.config import Settings
 
 
 def _n(value: int) -> str:
@@ -43,7 +43,7 @@ def feedback_lines(feedback: dict[str, Any], top: int | None = None) -> list[str
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.cli.stats import period_of
-    from kiosk.feedback import feedback_report
+    from kiosk.reports.feedback import feedback_report
 
     period = period_of(args)  # a bad period is refused before the database is opened
     ctx = open_database(settings)

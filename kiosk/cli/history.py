@@ -9,8 +9,8 @@ from typing import Any
 
 from kiosk import french
 from kiosk.cli.common import emit, json_flag, open_database
-from kiosk.config import Settings
-from kiosk.history import MAX_VISITS, seed_history
+from kiosk.reports.history import MAX_VISITS, seed_history
+from kiosk.system.config import Settings
 
 
 def _date(value: str) -> dt.date:

@@ -9,13 +9,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from kiosk import french, planning, views
+from kiosk import french
 from kiosk.cli.common import FILE_PATH, emit, half_label, json_flag, open_database
-from kiosk.config import ASSETS_DIR, Settings
-from kiosk.context import local_now
+from kiosk.content import planning
+from kiosk.content.itinerary import load_itinerary
+from kiosk.core import views
+from kiosk.core.context import local_now
 from kiosk.errors import KioskError
-from kiosk.itinerary import load_itinerary
-from kiosk.statistics import UNSERVED_OVER, Period, parse_day, stop_review, stopover_rows
+from kiosk.reports.statistics import UNSERVED_OVER, Period, parse_day, stop_review, stopover_rows
+from kiosk.system.config import ASSETS_DIR, Settings
 
 HISTORY_YEARS = 3  # expected attendance reads this much history
 
@@ -111,7 +113,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
                   "Each entry: day (YYYY-MM-DD), half (morning|afternoon), stop (id from "
                   "communes.yaml).\nNo passage on Martinique's public holidays, the carnival "
                   "days, nor the closures of\n<data dir>/closures.yaml.")
-        from kiosk.files import check_target, write_private
+        from kiosk.system.files import check_target, write_private
 
         own = settings.data_dir / "itinerary"
         if out.parent.resolve() == own.resolve() and not own.exists() and settings.data_dir.is_dir():
@@ -188,7 +190,7 @@ def _first_of_next_month(today: dt.date) -> dt.date:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.exports import calendar as cal
-    from kiosk.files import check_target
+    from kiosk.system.files import check_target
 
     out = check_target(Path(args.out))
     today = local_now().date()

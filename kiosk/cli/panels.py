@@ -8,12 +8,12 @@ from typing import Any
 
 from kiosk import french
 from kiosk.cli.common import FILE_PATH, Parser, emit, json_flag
-from kiosk.config import Settings
-from kiosk.context import local_now
+from kiosk.content.itinerary import ESPACE_SUD
+from kiosk.content.panels import Panel, load_panels, panel_json, panels_folder
+from kiosk.core.context import local_now
 from kiosk.errors import KioskError, readable
-from kiosk.itinerary import ESPACE_SUD
-from kiosk.panels import Panel, load_panels, panel_json, panels_folder
-from kiosk.statistics import DATE_HELP, parse_day
+from kiosk.reports.statistics import DATE_HELP, parse_day
+from kiosk.system.config import Settings
 
 
 def _when(panel: Panel, day: Any, commune: str | None) -> str:

@@ -7,8 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from kiosk import french, services, views
-from kiosk.catalogue import OTHER_ID, cached_catalogue
+from kiosk import french
 from kiosk.cli.common import (
     DESK_NUMBER,
     TICKET_NUMBER,
@@ -19,14 +18,16 @@ from kiosk.cli.common import (
     number_type,
     open_database,
 )
-from kiosk.config import Settings
-from kiosk.context import Context
+from kiosk.content.catalogue import OTHER_ID, cached_catalogue
+from kiosk.core import services, views
+from kiosk.core.context import Context
+from kiosk.system.config import Settings
 from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, LANGUAGES, OUTCOMES
 
 
 def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     cached_catalogue(settings.effective_catalogue_dir)  # refuse before writing anything
-    from kiosk.itinerary import load_itinerary
+    from kiosk.content.itinerary import load_itinerary
 
     load_itinerary(settings.effective_itinerary_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -49,7 +50,7 @@ def cmd_stopover_open(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stopover_close(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.backup import close_and_backup
+    from kiosk.core.backup import close_and_backup
 
     ctx = open_database(settings)
     saved = close_and_backup(ctx)  # the copy after the commit: its failure never undoes the close
@@ -88,7 +89,7 @@ def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_return_pass_issue(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.return_passes import issue_return_passes
+    from kiosk.core.return_passes import issue_return_passes
 
     ctx = open_database(settings)
     passes = issue_return_passes(ctx, args.stopover)
@@ -109,7 +110,7 @@ def cmd_return_pass_issue(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_return_pass_use(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.return_passes import use_return_pass
+    from kiosk.core.return_passes import use_return_pass
 
     ctx = open_database(settings)
     issued = use_return_pass(ctx, args.code, channel="cli")

@@ -7,12 +7,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from kiosk.cli.common import Parser, emit, open_database
-from kiosk.config import Settings
+from kiosk.system.config import Settings
 from kiosk.vocabulary import ROLES
 
 if TYPE_CHECKING:
-    from kiosk.context import Context
-    from kiosk.staff import StaffMember
+    from kiosk.core.context import Context
+    from kiosk.core.staff import StaffMember
 
 
 def _no_terminal() -> None:
@@ -29,8 +29,8 @@ def _read_pin(from_stdin: bool) -> str:
     """The new PIN: one line of stdin for scripts, else typed twice without echo."""
     import getpass
 
+    from kiosk.core.staff import validate_pin
     from kiosk.errors import InvalidPin, PinMismatch
-    from kiosk.staff import validate_pin
 
     try:
         if from_stdin:
@@ -49,8 +49,8 @@ def _coordinator_pin(from_stdin: bool, name: str) -> str:
     without echo. A malformed one is refused without counting as an attempt."""
     import getpass
 
+    from kiosk.core.staff import validate_pin
     from kiosk.errors import InvalidPin
-    from kiosk.staff import validate_pin
 
     try:
         if from_stdin:
@@ -70,7 +70,7 @@ def _authorised(args: argparse.Namespace, ctx: Context,
     line and the new PIN on the second; everything is read and checked before her PIN is tried,
     so that a refusal writes nothing but the trace of a wrong PIN. At a terminal, her PIN is
     asked first and checked at once, then the new one."""
-    from kiosk import staff
+    from kiosk.core import staff
     from kiosk.errors import CoordinatorRequired
 
     if args.as_name is None:
@@ -87,7 +87,7 @@ def _authorised(args: argparse.Namespace, ctx: Context,
 
 
 def cmd_staff_user_add(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk import staff
+    from kiosk.core import staff
     from kiosk.errors import StaffAlreadyExists
 
     name = staff.clean_name(args.name)  # refuse before asking for the PIN
@@ -103,7 +103,7 @@ def cmd_staff_user_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_staff_user_list(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk import staff
+    from kiosk.core import staff
 
     members = staff.list_staff(open_database(settings), include_disabled=True)
     lines = [f"{m.id:>4}  {m.name:<30} {m.role:<12}{'' if m.active else ' (désactivé)'}"
@@ -113,7 +113,7 @@ def cmd_staff_user_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_staff_user_disable(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk import staff
+    from kiosk.core import staff
     from kiosk.errors import KioskError
 
     ctx = open_database(settings)
@@ -127,7 +127,7 @@ def cmd_staff_user_disable(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_staff_user_enable(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk import staff
+    from kiosk.core import staff
 
     ctx = open_database(settings)
     staff.find_staff(ctx, args.name)  # refused before any PIN is asked or tried
@@ -138,7 +138,7 @@ def cmd_staff_user_enable(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_staff_user_pin(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk import staff
+    from kiosk.core import staff
 
     ctx = open_database(settings)
     staff.find_staff(ctx, args.name)  # an unknown name is refused before the PIN is asked

@@ -10,9 +10,9 @@ from typing import Any
 
 from kiosk import french
 from kiosk.cli.common import json_flag, open_database
-from kiosk.config import Settings
-from kiosk.context import local_now
-from kiosk.statistics import Period, compute, period_from_options
+from kiosk.core.context import local_now
+from kiosk.reports.statistics import Period, compute, period_from_options
+from kiosk.system.config import Settings
 
 TOP = 5
 

@@ -1,6 +1,6 @@
 """Exports of the coordinator's statistics: CSV (anonymous rows), XLSX (workbook with charts),
-PDF (partners' report). Each reads `kiosk.statistics` (the JSON of docs/statistics-json.md and
-the anonymous rows), writes through kiosk/files.py (temporary name, renamed when complete,
+PDF (partners' report). Each reads `kiosk.reports.statistics` (the JSON of docs/statistics-json.md and
+the anonymous rows), writes through kiosk/system/files.py (temporary name, renamed when complete,
 owner-only), and reports progress on long row streams."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.context import Context
+from kiosk.core.context import Context
 from kiosk.errors import KioskError
 from kiosk.exports.columns import Labels, labels_from
-from kiosk.files import check_target
-from kiosk.statistics import Period
+from kiosk.reports.statistics import Period
+from kiosk.system.files import check_target
 
 FORMATS = ("csv", "xlsx", "pdf")
 Progress = Callable[[int, int], None]
@@ -36,7 +36,7 @@ def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | Non
            progress: Progress | None = None) -> Path:
     """Write the period's export in `fmt` ("csv", "xlsx" or "pdf") to `out`; returns `out`.
     Bad input (format, folder, commune, period) raises KioskError before anything is written."""
-    from kiosk import statistics
+    from kiosk.reports import statistics
 
     if fmt not in FORMATS:
         raise KioskError(f"--format {fmt} : format inconnu (csv, xlsx ou pdf).")

@@ -18,10 +18,10 @@ from pathlib import Path
 from icalendar import Event
 
 from kiosk import french
-from kiosk.config import Settings
-from kiosk.files import write_private
-from kiosk.i18n import at_commune
-from kiosk.pdf_layout import (
+from kiosk.content.i18n import at_commune
+from kiosk.content.planning import hours, hours_text
+from kiosk.core.views import Passage
+from kiosk.output.pdf_layout import (
     AUTHOR,
     CREATOR,
     DARK,
@@ -37,8 +37,8 @@ from kiosk.pdf_layout import (
     register_fonts,
     text_width,
 )
-from kiosk.planning import hours, hours_text
-from kiosk.views import Passage
+from kiosk.system.config import Settings
+from kiosk.system.files import write_private
 
 TIMEZONE = "America/Martinique"
 UID_DOMAIN = "bus-plus.espace-sud"

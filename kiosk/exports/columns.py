@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.statistics import LANGUAGES, DemandeRow
+from kiosk.reports.statistics import LANGUAGES, DemandeRow
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,

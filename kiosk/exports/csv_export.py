@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.exports.columns import COLUMNS, Labels, row_values
-from kiosk.files import private_output
-from kiosk.statistics import DemandeRow
+from kiosk.reports.statistics import DemandeRow
+from kiosk.system.files import private_output
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 2000

@@ -24,8 +24,7 @@ from kiosk.exports.figures import (
     period_text,
     top_rows,
 )
-from kiosk.files import write_private
-from kiosk.pdf_layout import (
+from kiosk.output.pdf_layout import (
     AUTHOR,
     CREATOR,
     DARK,
@@ -38,6 +37,7 @@ from kiosk.pdf_layout import (
     PALE,
     register_fonts,
 )
+from kiosk.system.files import write_private
 
 BODY = 10.0
 SMALL = 9.0
@@ -208,7 +208,7 @@ def _bar_chart(labels: Sequence[str], series: Sequence[Sequence[float]], *, hori
                              strokeColor=_color((0, 0, 0)), strokeWidth=0.5))
             text = String(x + 5 * MM, height + 2.2 * MM, name, fontName=FONT, fontSize=SMALL)
             drawing.add(text)
-            from kiosk.pdf_layout import text_width
+            from kiosk.output.pdf_layout import text_width
 
             x += 5 * MM + text_width(name, FONT, SMALL) + 6 * MM
     return drawing
@@ -219,7 +219,7 @@ def _stack_labels(drawing: Any, chart: Any, series: Sequence[Sequence[float]], h
     """Write each segment's value inside it when it is wide enough, white on the darkest grey."""
     from reportlab.graphics.shapes import String
 
-    from kiosk.pdf_layout import text_width
+    from kiosk.output.pdf_layout import text_width
 
     count = len(series[0]) if series else 0
     if not count or not horizontal:

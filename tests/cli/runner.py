@@ -47,9 +47,9 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from kiosk import catalogue, panels
 from kiosk.cli import main
-from kiosk.config import ASSETS_DIR
+from kiosk.content import catalogue, panels
+from kiosk.system.config import ASSETS_DIR
 
 PROCESS_TIMEOUT = 120  # seconds: a real process that takes longer is hung
 # the signals whose handlers a command could change; a process would take them away on exit

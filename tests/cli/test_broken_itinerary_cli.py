@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Commune, ScheduleSlot, Stop
-from kiosk.config import ASSETS_DIR, Settings
-from kiosk.context import open_context
+from kiosk.core.context import open_context
+from kiosk.system.config import ASSETS_DIR, Settings
 from tests.cli.runner import Kiosk, make_env
 
 

@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from kiosk import documents, views
-from kiosk.catalogue import load_catalogue
-from kiosk.config import ASSETS_DIR, Settings
-from kiosk.context import open_context
+from kiosk.content.catalogue import load_catalogue
+from kiosk.core import views
+from kiosk.core.context import open_context
+from kiosk.output import documents
+from kiosk.system.config import ASSETS_DIR, Settings
 from tests.cli.runner import Kiosk, make_env
 
 CATALOGUE = load_catalogue(ASSETS_DIR / "catalogue")

@@ -10,7 +10,7 @@ import datetime as dt
 
 from icalendar import Calendar
 
-from kiosk import planning
+from kiosk.content import planning
 from tests.cli.runner import Kiosk, make_env
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from kiosk import catalogue
+from kiosk.content import catalogue
 from tests.cli import runner
 from tests.cli.runner import run_cli
 

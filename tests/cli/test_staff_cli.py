@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import staff
-from kiosk.config import Settings
-from kiosk.context import open_context
+from kiosk.core import staff
+from kiosk.core.context import open_context
 from kiosk.errors import WrongPin
+from kiosk.system.config import Settings
 from tests.cli.runner import Kiosk, Outcome, make_env, one_line
 
 PIN = "48213"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.config import Settings
-from kiosk.context import open_context
+from kiosk.core.context import open_context
+from kiosk.system.config import Settings
 from tests.cli.runner import Kiosk, make_env
 from tests.service.statistics_history import quarter_history
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk import services
-from kiosk.config import Settings
-from kiosk.context import local_now, open_context
+from kiosk.core import services
+from kiosk.core.context import local_now, open_context
+from kiosk.system.config import Settings
 from tests.cli.runner import Kiosk, make_env
 
 PANEL = """\

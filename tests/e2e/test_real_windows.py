@@ -20,10 +20,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from db.models import Desk, Ticket
-from kiosk import services, staff
-from kiosk.config import Settings
-from kiosk.context import open_context
-from kiosk.services import open_stopover
+from kiosk.core import services, staff
+from kiosk.core.context import open_context
+from kiosk.core.services import open_stopover
+from kiosk.system.config import Settings
 from screens import theme
 
 DISPLAY = os.environ.get("KIOSK_TEST_DISPLAY", "")
@@ -388,7 +388,7 @@ def test_a_catalogue_file_broken_under_both_apps(xvfb, tmp_path, sqlite_url):
     import shutil
     import signal
 
-    from kiosk.config import ASSETS_DIR
+    from kiosk.system.config import ASSETS_DIR
 
     data = tmp_path / "data"
     data.mkdir()

@@ -83,11 +83,11 @@ def bench_screens(folder: Path) -> list[str]:
     from kivy.graphics import opengl as gl
     from kivy.tests.common import UnitTestTouch
 
-    from kiosk.config import Settings
-    from kiosk.context import open_context
-    from kiosk.printing import FilePrinter
-    from kiosk.services import init_database, open_stopover
-    from kiosk.visitor import VisitorService
+    from kiosk.apps.visitor import VisitorService
+    from kiosk.core.context import open_context
+    from kiosk.core.services import init_database, open_stopover
+    from kiosk.output.printing import FilePrinter
+    from kiosk.system.config import Settings
     from screens.visitor_app import KioskOptions
     from tests.ui.driver import start_app, stop_app
 
@@ -135,12 +135,12 @@ def bench_screens(folder: Path) -> list[str]:
 def bench_documents(folder: Path) -> list[str]:
     """Receipt PDF and phone QR of the real checklists, with the slips the kiosk makes, after the
     warm-up the kiosk runs 2 s after its start; in a quiet process (no frames being drawn)."""
-    from kiosk import documents, qr
-    from kiosk.config import Settings
-    from kiosk.context import open_context
-    from kiosk.printing import FilePrinter
-    from kiosk.services import init_database, open_stopover
-    from kiosk.visitor import VisitorService
+    from kiosk.apps.visitor import VisitorService
+    from kiosk.core.context import open_context
+    from kiosk.core.services import init_database, open_stopover
+    from kiosk.output import documents, qr
+    from kiosk.output.printing import FilePrinter
+    from kiosk.system.config import Settings
 
     ctx = open_context(Settings(data_dir=folder, database_url=f"sqlite:///{folder}/docs.sqlite3"))
     init_database(ctx)
@@ -169,12 +169,12 @@ def bench_documents(folder: Path) -> list[str]:
 
 def bench_latencies(folder: Path) -> list[str]:
     """Ticket taken elsewhere -> on the console; call -> banner on the kiosk (both poll 0.5 s)."""
-    from kiosk import services, staff
-    from kiosk.config import Settings
-    from kiosk.console import StaffService
-    from kiosk.context import open_context
-    from kiosk.printing import FilePrinter
-    from kiosk.visitor import VisitorService
+    from kiosk.apps.console import StaffService
+    from kiosk.apps.visitor import VisitorService
+    from kiosk.core import services, staff
+    from kiosk.core.context import open_context
+    from kiosk.output.printing import FilePrinter
+    from kiosk.system.config import Settings
     from screens.visitor_app import KioskOptions
     from tests.ui.driver import start_app, start_staff_app, stop_app
 
@@ -226,10 +226,10 @@ def bench_console_memory(folder: Path) -> list[str]:
     from sqlalchemy import select
 
     from db.models import Desk
-    from kiosk import services, staff
-    from kiosk.config import Settings
-    from kiosk.context import open_context
-    from kiosk.services import DemandeInput
+    from kiosk.core import services, staff
+    from kiosk.core.context import open_context
+    from kiosk.core.services import DemandeInput
+    from kiosk.system.config import Settings
     from tests.e2e.test_real_windows import visible_window, wait_for, window_id
     from tests.perf.bare_window import process_memory
 
@@ -295,9 +295,9 @@ def bench_real_visitor_memory(folder: Path) -> list[str]:
     from sqlalchemy import func, select
 
     from db.models import Ticket
-    from kiosk import services
-    from kiosk.config import Settings
-    from kiosk.context import open_context
+    from kiosk.core import services
+    from kiosk.core.context import open_context
+    from kiosk.system.config import Settings
     from tests.e2e.test_real_windows import visible_window, wait_for
     from tests.perf.bare_window import process_memory
 

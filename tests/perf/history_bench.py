@@ -26,10 +26,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kiosk import services
-from kiosk.config import Settings
-from kiosk.context import open_context
-from kiosk.history import seed_history
+from kiosk.core import services
+from kiosk.core.context import open_context
+from kiosk.reports.history import seed_history
+from kiosk.system.config import Settings
 
 REPORT_DIR = Path(__file__).with_name("reports")
 VISITS = 1_000_000

@@ -30,9 +30,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kiosk.config import Settings
-from kiosk.context import open_context
-from kiosk.history import seed_history
+from kiosk.core.context import open_context
+from kiosk.reports.history import seed_history
+from kiosk.system.config import Settings
 from tests.perf.run import bench_queue, percentile
 
 REPORT_DIR = Path(__file__).with_name("reports")
@@ -72,7 +72,7 @@ def bench_backend(backend: str, url: str, empty_url: str, data_dir: Path,
                   visits: int) -> list[str]:
     lines = []
     ctx = open_context(Settings(data_dir=data_dir, database_url=url))
-    from kiosk.services import init_database
+    from kiosk.core.services import init_database
 
     init_database(ctx)
     report = seed_history(ctx, visits)

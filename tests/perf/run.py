@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kiosk import services, views
-from kiosk.config import Settings
-from kiosk.context import Context, open_context
+from kiosk.core import services, views
+from kiosk.core.context import Context, open_context
+from kiosk.system.config import Settings
 
 REPORT_DIR = Path(__file__).with_name("reports")
 WAITING = 300

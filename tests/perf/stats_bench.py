@@ -1,6 +1,6 @@
 """Statistics benchmark: `compute()` for a year and a quarter over 1,000,000 visits of history.
 
-Seeds the history with `kiosk.history.seed_history` into a temporary SQLite file (and a
+Seeds the history with `kiosk.reports.history.seed_history` into a temporary SQLite file (and a
 PostgreSQL database when KIOSK_TEST_PG_URL is set), then times `statistics.compute` (cold, then
 the best of a few warm runs) and the streaming of `demande_rows` for the quarter. Target: a year
 <= 3 s on both backends. The history spreads over ten years (2016-2025), about 100,000 visits a
@@ -23,11 +23,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from kiosk.config import Settings
-from kiosk.context import Context, open_context
-from kiosk.history import seed_history
-from kiosk.services import init_database
-from kiosk.statistics import Period, compute, demande_rows
+from kiosk.core.context import Context, open_context
+from kiosk.core.services import init_database
+from kiosk.reports.history import seed_history
+from kiosk.reports.statistics import Period, compute, demande_rows
+from kiosk.system.config import Settings
 
 REPORT = Path(__file__).with_name("reports") / "stats.txt"
 START, END = dt.date(2016, 1, 1), dt.date(2025, 12, 31)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from kiosk import services as s
-from kiosk.context import Context
-from kiosk.services import DemandeInput
+from kiosk.core import services as s
+from kiosk.core.context import Context
+from kiosk.core.services import DemandeInput
 
 
 class HandClock:
@@ -166,7 +166,7 @@ def random_history(ctx: Context, seed: int, stopovers: int = 4, tickets: int = 1
 
 
 def _finish_in_service(ctx: Context, rng: random.Random) -> None:
-    from kiosk.views import queue_snapshot
+    from kiosk.core.views import queue_snapshot
 
     for row in queue_snapshot(ctx).called:
         if row.state == "in_service":
@@ -174,8 +174,8 @@ def _finish_in_service(ctx: Context, rng: random.Random) -> None:
 
 
 def _act(ctx: Context, rng: random.Random) -> None:
+    from kiosk.core.views import queue_snapshot
     from kiosk.errors import KioskError
-    from kiosk.views import queue_snapshot
 
     snap = queue_snapshot(ctx)
     choice = rng.random()

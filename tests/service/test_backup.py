@@ -18,10 +18,10 @@ from sqlalchemy import text
 
 from db import engine as db_engine
 from db.engine import alembic_config, make_engine
-from kiosk import backup, services, views
-from kiosk.config import Settings
-from kiosk.context import Context, open_context
+from kiosk.core import backup, services, views
+from kiosk.core.context import Context, open_context
 from kiosk.errors import KioskError
+from kiosk.system.config import Settings
 
 WORKER = str(Path(__file__).with_name("workers.py"))
 

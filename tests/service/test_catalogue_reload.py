@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import services
-from kiosk.catalogue import cached_catalogue, catalogue_problem
-from kiosk.config import ASSETS_DIR
+from kiosk.content.catalogue import cached_catalogue, catalogue_problem
+from kiosk.core import services
 from kiosk.errors import DataFileError
+from kiosk.system.config import ASSETS_DIR
 
 SHIPPED = ASSETS_DIR / "catalogue"
 
@@ -85,7 +85,7 @@ def test_any_damage_keeps_the_apps_on_the_last_good_catalogue(tmp_path, damage):
 
 
 def test_a_broken_file_read_once_not_at_every_poll(tmp_path, monkeypatch):
-    from kiosk import catalogue as module
+    from kiosk.content import catalogue as module
 
     folder = own_catalogue(tmp_path)
     cached_catalogue(folder, keep_last_good=True)

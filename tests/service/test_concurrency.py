@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Ticket
-from kiosk import services
-from kiosk.config import Settings
-from kiosk.context import open_context
+from kiosk.core import services
+from kiosk.core.context import open_context
 from kiosk.errors import NoTicketWaiting
+from kiosk.system.config import Settings
 
 WORKER = str(Path(__file__).with_name("workers.py"))
 

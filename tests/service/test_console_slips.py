@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Desk, Ticket
-from kiosk import services, staff, statistics, views
+from kiosk.core import services, staff, views
+from kiosk.core.services import DemandeInput
 from kiosk.errors import DeskNotReady, NothingToUndo, UndoTooLate
-from kiosk.services import DemandeInput
+from kiosk.reports import statistics
 from tests.service.eventlog import events
 
 HOUSING = "caf-aide-logement"
@@ -177,8 +178,8 @@ def test_one_problem_per_device_cleared_by_its_next_success(open_ctx, clock):
 
 
 def test_a_printed_slip_clears_the_printer_problem(open_ctx, tmp_path):
-    from kiosk.printing import FilePrinter
-    from kiosk.visitor import VisitorService
+    from kiosk.apps.visitor import VisitorService
+    from kiosk.output.printing import FilePrinter
 
     services.record_device_problem(open_ctx, "printer", "lp : plus de papier")
     number = services.take_ticket(open_ctx, HOUSING).number

@@ -1,9 +1,9 @@
 """The board's last calls carry the language the ticket was taken in: a ticket taken in Kréyòl
-is called in French, then again in Créole (screens/visitor_app.py, kiosk/announcements.py)."""
+is called in French, then again in Créole (screens/visitor_app.py, kiosk/output/announcements.py)."""
 
 from __future__ import annotations
 
-from kiosk import services, views
+from kiosk.core import services, views
 
 
 def test_last_calls_carry_the_tickets_language(open_ctx):

@@ -16,16 +16,16 @@ from typing import Any
 import openpyxl
 import pytest
 
-from kiosk import services as s
-from kiosk.context import Context
+from kiosk.core import services as s
+from kiosk.core.context import Context
+from kiosk.core.services import DemandeInput
 from kiosk.errors import KioskError
 from kiosk.exports import FORMATS, expected_rows, export, labels
 from kiosk.exports.columns import COLUMNS
 from kiosk.exports.csv_export import write_csv
 from kiosk.exports.pdf_report import render_pdf
 from kiosk.exports.xlsx import write_xlsx
-from kiosk.services import DemandeInput
-from kiosk.statistics import Period, compute, demande_rows
+from kiosk.reports.statistics import Period, compute, demande_rows
 from tests.export_fixture import full_report
 from tests.service.statistics_history import HandClock, quarter_history
 

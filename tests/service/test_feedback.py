@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Feedback
-from kiosk import services
+from kiosk.core import services
 from kiosk.errors import KioskError
-from kiosk.feedback import feedback_report
-from kiosk.statistics import Period, compute
+from kiosk.reports.feedback import feedback_report
+from kiosk.reports.statistics import Period, compute
 
 
 def answers(ctx):
@@ -120,7 +120,7 @@ def test_the_exports_carry_the_answers(open_ctx, clock, tmp_path):
 def test_a_seeded_history_holds_answers_like_a_real_one(ctx):
     """`kiosk seed-history` (and so `kiosk demo`): about a third of the visitors received
     answer, mostly content, never two within 20 s at one stopover."""
-    from kiosk.history import seed_history
+    from kiosk.reports.history import seed_history
 
     seed_history(ctx, 400, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30), seed=7)
     report = feedback_report(ctx, dt.date(2026, 9, 1), dt.date(2026, 9, 30)).totals

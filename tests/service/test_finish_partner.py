@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Demande
-from kiosk import services, views
+from kiosk.core import services, views
+from kiosk.core.services import DemandeInput
 from kiosk.errors import InvalidDemande
-from kiosk.services import DemandeInput
 
 HOUSING = "caf-aide-logement"
 

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Event, Stopover
-from kiosk import halfday, services, staff, views
-from kiosk.console import StaffService
+from kiosk.apps.console import StaffService
+from kiosk.core import halfday, services, staff, views
+from kiosk.core.services import DemandeInput
 from kiosk.errors import CoordinatorOnly, KioskError, PinMismatch, StaffAlreadyExists
-from kiosk.printing import FilePrinter
-from kiosk.services import DemandeInput
+from kiosk.output.printing import FilePrinter
 
 
 def _stopovers(ctx):
@@ -145,7 +145,7 @@ def test_the_summary_prints_through_the_printing_path(ctx, clock, tmp_path, fmt)
     for expected in ("Bilan de la demi-journée", "Ducos – Bourg", "Visiteurs", "Non reçus",
                      "Attente la plus longue", "Par organisme", "Demandes par résultat"):
         assert expected in " ".join(words.split()), (expected, words)
-    from kiosk.documents import page_size_mm
+    from kiosk.output.documents import page_size_mm
 
     width, height = page_size_mm(pdf)
     assert round(width) == (80 if fmt == "receipt" else 210)
@@ -195,8 +195,8 @@ def test_team_and_checks_are_the_coordinators_alone(ctx):
 
 
 def test_a_broken_catalogue_is_named_in_the_checks(ctx, tmp_path, settings):
-    from kiosk.config import Settings
-    from kiosk.context import open_context
+    from kiosk.core.context import open_context
+    from kiosk.system.config import Settings
 
     folder = tmp_path / "catalogue"
     shutil.copytree(settings.effective_catalogue_dir, folder)

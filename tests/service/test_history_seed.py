@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Demande, Event, Stop, Stopover, Ticket
-from kiosk import services
-from kiosk.config import Settings
-from kiosk.context import Context, open_context
+from kiosk.content.planning import days_off
+from kiosk.core import services
+from kiosk.core.context import Context, open_context
 from kiosk.errors import KioskError
-from kiosk.history import SeedReport, is_working_morning, seed_history
-from kiosk.planning import days_off
+from kiosk.reports.history import SeedReport, is_working_morning, seed_history
+from kiosk.system.config import Settings
 
 SUMMER = (dt.date(2026, 7, 1), dt.date(2026, 9, 30))  # Tuesday 14 and 21 July are holidays
 

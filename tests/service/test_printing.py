@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import documents
-from kiosk.catalogue import Catalogue, load_catalogue
-from kiosk.config import ASSETS_DIR, Settings
-from kiosk.documents import Slip
-from kiosk.printing import CupsPrinter, FilePrinter, PrintOutcome, make_printer
+from kiosk.content.catalogue import Catalogue, load_catalogue
+from kiosk.output import documents
+from kiosk.output.documents import Slip
+from kiosk.output.printing import CupsPrinter, FilePrinter, PrintOutcome, make_printer
+from kiosk.system.config import ASSETS_DIR, Settings
 
 PPD = "/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd"
 SLIP = Slip(12, dt.datetime(2026, 11, 26, 9, 5), "Bourg, place de la mairie", "Ducos",

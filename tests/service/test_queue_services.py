@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Demande, Stopover, Ticket
-from kiosk import services, views
+from kiosk.core import services, views
+from kiosk.core.services import DemandeInput
 from kiosk.errors import (
     DeskBusy,
     DeskPaused,
@@ -25,7 +26,6 @@ from kiosk.errors import (
     UnknownTicket,
     VisitsInProgress,
 )
-from kiosk.services import DemandeInput
 from tests.service.eventlog import events
 
 HOUSING = "caf-aide-logement"
@@ -267,7 +267,7 @@ def test_open_desks_share_the_wait(open_ctx):
 
 
 def test_transfer_sends_the_visitor_to_a_free_desk_and_is_announced(open_ctx):
-    from kiosk import staff
+    from kiosk.core import staff
 
     # a transfer goes only to a desk open with someone logged in (test_console_slips.py)
     for name, desk in (("Marie", 2), ("Josiane", 3)):

@@ -9,11 +9,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import select
 
 from db.models import Ticket
-from kiosk import services, views
-from kiosk.config import Settings
-from kiosk.context import Context, open_context
+from kiosk.core import services, views
+from kiosk.core.context import Context, open_context
+from kiosk.core.services import DemandeInput
 from kiosk.errors import KioskError, NoTicketWaiting
-from kiosk.services import DemandeInput
+from kiosk.system.config import Settings
 
 DESKS = (1, 2, 3)
 PROCEDURES = ("caf-aide-logement", "autre")

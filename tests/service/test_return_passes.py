@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Ticket
-from kiosk import services
-from kiosk.errors import KioskError
-from kiosk.return_passes import (
+from kiosk.core import services
+from kiosk.core.return_passes import (
     ALPHABET,
     CODE_LENGTH,
     issue_return_passes,
     use_return_pass,
 )
-from kiosk.statistics import Period, ReturnTally, compute
+from kiosk.errors import KioskError
+from kiosk.reports.statistics import Period, ReturnTally, compute
 
 
 def test_unserved_visitors_get_a_pass_and_come_back_first(open_ctx, clock):

@@ -8,8 +8,9 @@ import dataclasses
 from sqlalchemy import update
 
 from db.models import Stop
-from kiosk import documents, services
-from kiosk.visitor import VisitorService
+from kiosk.apps.visitor import VisitorService
+from kiosk.core import services
+from kiosk.output import documents
 
 
 def test_the_kiosk_slip_names_each_place_and_carries_the_bus_contact(ctx):

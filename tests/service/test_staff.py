@@ -8,7 +8,7 @@ import json
 import pytest
 
 from db.models import Desk, Staff
-from kiosk import staff, views
+from kiosk.core import staff, views
 from kiosk.errors import (
     CoordinatorOnly,
     DeskTaken,
@@ -196,7 +196,7 @@ def test_a_right_pin_resets_the_counter(ctx):
 
 def test_failed_attempts_are_committed_even_though_refused(ctx, settings):
     """Another connection (a fresh context) sees the counter and the event of a refusal."""
-    from kiosk.context import open_context
+    from kiosk.core.context import open_context
 
     member = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
     with pytest.raises(WrongPin):
@@ -313,7 +313,7 @@ def test_a_desk_held_by_another_is_refused_naming_her(ctx):
 
 
 def test_a_closed_desk_is_free_even_with_a_stale_holder(ctx):
-    from kiosk import services
+    from kiosk.core import services
 
     nadia = staff.add_staff(ctx, "Nadia", "animatrice", PIN)
     lea = staff.add_staff(ctx, "Léa", "animatrice", OTHER_PIN)
@@ -336,7 +336,7 @@ def test_unknown_desk_is_refused_and_logged(ctx):
 def test_a_name_typed_with_a_combining_accent_is_the_same_name(ctx):
     import unicodedata
 
-    from kiosk import staff
+    from kiosk.core import staff
     from kiosk.errors import StaffAlreadyExists
 
     staff.add_staff(ctx, "Marié", "animatrice", "1234")
@@ -346,7 +346,7 @@ def test_a_name_typed_with_a_combining_accent_is_the_same_name(ctx):
 
 def test_a_disabled_member_or_one_whose_desk_was_taken_is_refused_in_the_services(open_ctx):
     """Staff rights hold in the services: a console left open is no way around them."""
-    from kiosk import services, staff
+    from kiosk.core import services, staff
     from kiosk.errors import DeskNotYours, StaffDisabled
 
     marie = staff.add_staff(open_ctx, "Marie", "animatrice", "1111")
@@ -433,7 +433,7 @@ def test_wrong_coordinator_pins_lock_her_out_like_the_console(ctx, clock):
 
 
 def test_still_seated_says_why_a_console_must_leave(ctx):
-    from kiosk import services
+    from kiosk.core import services
 
     marie = staff.add_staff(ctx, "Marie", "animatrice", "1111")
     rose = staff.add_staff(ctx, "Rose", "animatrice", "2222")

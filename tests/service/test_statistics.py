@@ -20,11 +20,10 @@ from typing import Any
 
 import pytest
 
-from kiosk import services
-from kiosk.config import Settings
-from kiosk.context import Context, open_context
+from kiosk.core import services
+from kiosk.core.context import Context, open_context
 from kiosk.errors import KioskError
-from kiosk.statistics import (
+from kiosk.reports.statistics import (
     DEMANDE_FIELDS,
     Period,
     calendar_key,
@@ -33,6 +32,7 @@ from kiosk.statistics import (
     parse_day,
     period_from_options,
 )
+from kiosk.system.config import Settings
 from tests.service.statistics_history import quarter_history, random_history
 
 Q3 = Period.quarter("2026-T3")
@@ -415,8 +415,8 @@ def test_sqlite_and_postgresql_give_identical_json(tmp_path: Path, sqlite_url: s
 
 def test_a_ticket_withdrawn_by_the_visitor_is_not_a_visit(open_ctx, clock):
     """'Ce n'est pas ma démarche': the number stays used, the statistics count no visit."""
-    from kiosk import services
-    from kiosk.statistics import Period, compute, demande_rows
+    from kiosk.core import services
+    from kiosk.reports.statistics import Period, compute, demande_rows
 
     first = services.take_ticket(open_ctx, "caf-aide-logement")
     changed = services.withdraw_ticket(open_ctx, first.number, first.stopover_id)

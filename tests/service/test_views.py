@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk import services, views
+from kiosk.core import services, views
 
 HOUSING = "caf-aide-logement"
 
@@ -67,8 +67,8 @@ def test_itinerary_listing_has_every_commune_with_stops(ctx):
 
 
 def test_warm_up_prepares_the_qr_code_of_every_checklist(open_ctx):
-    from kiosk import qr
-    from kiosk.visitor import VisitorService
+    from kiosk.apps.visitor import VisitorService
+    from kiosk.output import qr
 
     service = VisitorService(open_ctx)
     for cache in (qr._grid, qr._qr_rows, qr.qr_modules):

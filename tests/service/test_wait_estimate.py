@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk import services, staff
+from kiosk.core import services, staff
 
 HOUSING = "caf-aide-logement"  # typical 20 minutes in the catalogue
 

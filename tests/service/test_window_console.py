@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.console import StaffService
+from kiosk.apps.console import StaffService
 
 
 def test_a_refused_panel_file_is_said_on_the_console(ctx, tmp_path):

@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from kiosk import services
-from kiosk.config import Settings
-from kiosk.context import open_context
+from kiosk.core import services
+from kiosk.core.context import open_context
 from kiosk.errors import NoTicketWaiting
+from kiosk.system.config import Settings
 
 
 def main(argv: list[str]) -> int:

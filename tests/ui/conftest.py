@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import services, staff
-from kiosk.config import Settings
-from kiosk.console import StaffService
-from kiosk.context import open_context
-from kiosk.printing import FilePrinter
-from kiosk.services import open_stopover
-from kiosk.visitor import VisitorService
+from kiosk.apps.console import StaffService
+from kiosk.apps.visitor import VisitorService
+from kiosk.core import services, staff
+from kiosk.core.context import open_context
+from kiosk.core.services import open_stopover
+from kiosk.output.printing import FilePrinter
+from kiosk.system.config import Settings
 from tests.conftest import DEFAULT_NOW
 from tests.ui.driver import Driver, start_app, start_staff_app, stop_app
 

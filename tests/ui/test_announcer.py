@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from kivy.base import EventLoop
 
-from kiosk.announcements import SPEECH_UNAVAILABLE, Speech
+from kiosk.output.announcements import SPEECH_UNAVAILABLE, Speech
 from screens.announcer import CHIME, KioskAnnouncer, SoundPlayer, make_announcer
 
 CHIME_SECONDS = 1.2

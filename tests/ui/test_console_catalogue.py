@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import services, staff
-from kiosk.config import Settings
-from kiosk.console import StaffService
-from kiosk.context import open_context
+from kiosk.apps.console import StaffService
+from kiosk.core import services, staff
+from kiosk.core.context import open_context
+from kiosk.system.config import Settings
 from tests.service.test_catalogue_reload import break_title, own_catalogue, write
 from tests.ui.conftest import RunningClock, start_kiosk
 from tests.ui.driver import start_staff_app, stop_app

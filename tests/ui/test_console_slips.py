@@ -9,9 +9,9 @@ from kivy.core.window import Window
 from sqlalchemy import select
 
 from db.models import Ticket
-from kiosk import services, staff
-from kiosk.console import StaffService
-from kiosk.printing import FilePrinter
+from kiosk.apps.console import StaffService
+from kiosk.core import services, staff
+from kiosk.output.printing import FilePrinter
 from screens import theme
 from tests.ui.driver import start_staff_app, stop_app
 from tests.ui.test_staff_console import log_in, states

@@ -9,7 +9,7 @@ from kivy.core.window import Window
 from sqlalchemy import select
 
 from db.models import Demande
-from kiosk import services
+from kiosk.core import services
 from tests.ui.test_staff_console import _form, log_in
 
 SIZES = ((1920, 1080), (1280, 800))

@@ -13,12 +13,12 @@ from kivy.core.window import Window
 from sqlalchemy import select
 
 from db.models import Staff, Stopover
-from kiosk import services, staff
-from kiosk.config import Settings
-from kiosk.console import StaffService
-from kiosk.context import open_context
-from kiosk.printing import FilePrinter
-from kiosk.services import DemandeInput
+from kiosk.apps.console import StaffService
+from kiosk.core import services, staff
+from kiosk.core.context import open_context
+from kiosk.core.services import DemandeInput
+from kiosk.output.printing import FilePrinter
+from kiosk.system.config import Settings
 from tests.ui.driver import start_staff_app, stop_app
 from tests.ui.test_staff_console import log_in
 

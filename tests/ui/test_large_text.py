@@ -18,12 +18,13 @@ from kivy.core.window import Window
 from sqlalchemy import delete, select
 
 from db.models import Commune, ScheduleSlot, Stop
-from kiosk import i18n, services, views
-from kiosk.config import Settings
-from kiosk.context import open_context
-from kiosk.itinerary import shown_name
-from kiosk.printing import FilePrinter
-from kiosk.visitor import VisitorService
+from kiosk.apps.visitor import VisitorService
+from kiosk.content import i18n
+from kiosk.content.itinerary import shown_name
+from kiosk.core import services, views
+from kiosk.core.context import open_context
+from kiosk.output.printing import FilePrinter
+from kiosk.system.config import Settings
 from screens import theme
 from tests.ui.conftest import RunningClock, start_kiosk
 from tests.ui.driver import Driver, start_app, stop_app

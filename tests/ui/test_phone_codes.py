@@ -7,7 +7,7 @@ from kivy.core.window import Window
 from PIL import Image
 from pyzbar import pyzbar
 
-from kiosk.visitor import VisitorService
+from kiosk.apps.visitor import VisitorService
 from tests.ui.layout_check import contrast_problems, layout_problems, target_mm_px, target_px
 
 SIZES = ((1920, 1080), (1280, 800))

@@ -8,10 +8,10 @@ import datetime as dt
 
 from kivy.core.window import Window
 
-from kiosk import services
-from kiosk.console import StaffService
-from kiosk.printing import FilePrinter
-from kiosk.return_passes import issue_return_passes
+from kiosk.apps.console import StaffService
+from kiosk.core import services
+from kiosk.core.return_passes import issue_return_passes
+from kiosk.output.printing import FilePrinter
 from tests.ui.driver import start_staff_app, stop_app
 from tests.ui.test_staff_console import log_in
 

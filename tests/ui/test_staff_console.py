@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from db.models import Demande, Desk, Ticket
-from kiosk import services, staff, views
+from kiosk.core import services, staff, views
 
 
 def log_in(k, name="Marie", pin="1357", desk=2):

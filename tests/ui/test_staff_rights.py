@@ -1,12 +1,12 @@
 """A console whose member was disabled or whose desk was taken returns to its login screen within
 a second, with a line saying why (issue #11). The changes come from elsewhere, as the command line
-or another console would make them: through kiosk.staff on the same database. The tests count the
+or another console would make them: through kiosk.core.staff on the same database. The tests count the
 console's polls of the queue revision (one every 0.5 s), not the seconds: it leaves at the first
 polls after the change, however slow the machine."""
 
 from __future__ import annotations
 
-from kiosk import services, staff, views
+from kiosk.core import services, staff, views
 from tests.ui.test_staff_console import log_in
 
 # polls begun after the change: the first one sees it and brings the board whose check sends

@@ -1,5 +1,5 @@
 """The coordinator's Statistiques screen on the console, driven by touches on a small synthetic
-history (kiosk.history), and the residence of the end-of-visit form. The USB key is a folder
+history (kiosk.reports.history), and the residence of the end-of-visit form. The USB key is a folder
 under a temporary mount root (StaffService(media_roots=…), as KIOSK_MEDIA_ROOTS does)."""
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from kivy.core.window import Window
 from sqlalchemy import select
 
 from db.models import Commune, Ticket
-from kiosk import french, services, staff
-from kiosk.config import Settings
-from kiosk.console import StaffService
-from kiosk.context import open_context
+from kiosk import french
+from kiosk.apps.console import StaffService
+from kiosk.core import services, staff
+from kiosk.core.context import open_context
 from kiosk.errors import CoordinatorOnly
-from kiosk.history import seed_history
-from kiosk.statistics import Period, compute
+from kiosk.reports.history import seed_history
+from kiosk.reports.statistics import Period, compute
+from kiosk.system.config import Settings
 from tests.ui.driver import HANG_SECONDS, SCREENSHOTS, start_staff_app, stop_app
 from tests.ui.test_staff_console import _form, log_in
 
@@ -129,7 +130,7 @@ def test_coordinator_reads_last_quarter_and_exports_it_to_her_usb_key(
                 DOCS_SCREENSHOT / "console-statistics.png")
 
     # "Par arrêt": the attendance that steers the itinerary, as `kiosk itinerary review`
-    from kiosk.statistics import stop_review
+    from kiosk.reports.statistics import stop_review
     from screens.statistics import REVIEW_HEADS, StopReviewView, review_cells
 
     rows = stop_review(history_ctx, Period.quarter("2026-T3"))[0]

@@ -11,9 +11,9 @@ from pyzbar import pyzbar
 from sqlalchemy import select
 
 from db.models import Event, Ticket
-from kiosk import services
-from kiosk.printing import CupsPrinter
-from kiosk.visitor import VisitorService
+from kiosk.apps.visitor import VisitorService
+from kiosk.core import services
+from kiosk.output.printing import CupsPrinter
 from screens import theme
 from screens.visitor_app import SLOW_AFTER_SECONDS
 from screens.widgets import BigButton, PinPad
@@ -161,7 +161,7 @@ def test_home_button_goes_back_without_a_ticket(kiosk_app, visitor_ctx):
 
 
 def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp_path):
-    from kiosk.printing import FilePrinter
+    from kiosk.output.printing import FilePrinter
     from screens.visitor_app import KioskOptions
 
     service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path))

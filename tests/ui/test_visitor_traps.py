@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Event, Ticket
-from kiosk import services, staff
-from kiosk.announcements import Speech
-from kiosk.config import Settings
-from kiosk.context import open_context
-from kiosk.printing import FilePrinter
-from kiosk.visitor import VisitorService
+from kiosk.apps.visitor import VisitorService
+from kiosk.core import services, staff
+from kiosk.core.context import open_context
+from kiosk.output.announcements import Speech
+from kiosk.output.printing import FilePrinter
+from kiosk.system.config import Settings
 from tests.ui.driver import Driver, start_app, stop_app
 
 

@@ -10,10 +10,10 @@ from kivy.core.window import Window
 from sqlalchemy import select
 
 from db.models import Feedback
-from kiosk import services
-from kiosk.printing import FilePrinter
-from kiosk.services import FEEDBACK_REPEAT_SECONDS
-from kiosk.visitor import VisitorService
+from kiosk.apps.visitor import VisitorService
+from kiosk.core import services
+from kiosk.core.services import FEEDBACK_REPEAT_SECONDS
+from kiosk.output.printing import FilePrinter
 from screens.window import THANKS_SECONDS, ThanksView
 from tests.ui.driver import start_app, stop_app
 

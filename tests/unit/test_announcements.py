@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.announcements import (
+from kiosk.output.announcements import (
     SPEECH_UNAVAILABLE,
     Announcement,
     AnnouncementQueue,
     PhaseRecord,
     Speech,
 )
-from kiosk.config import ASSETS_DIR
+from kiosk.system.config import ASSETS_DIR
 
 CHIME = ASSETS_DIR / "sounds" / "chime.wav"
 CHIME_SECONDS = 1.2
@@ -206,7 +206,7 @@ def test_unknown_voice_is_a_failure_not_an_exception(espeak: None, tmp_path: Pat
 
 def test_timeout_kills_espeak_and_returns_false(espeak: None, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import kiosk.announcements
+    import kiosk.output.announcements
 
     long_text = " ".join(["Numéro 12, poste 2."] * 2000)  # about 0.7 s of work per 400 sentences
     started: list[subprocess.Popen[bytes]] = []
@@ -216,7 +216,7 @@ def test_timeout_kills_espeak_and_returns_false(espeak: None, tmp_path: Path,
         started.append(popen(*args, **kwargs))
         return started[-1]
 
-    monkeypatch.setattr(kiosk.announcements.subprocess, "Popen", watched)
+    monkeypatch.setattr(kiosk.output.announcements.subprocess, "Popen", watched)
     speech = Speech()
     assert speech.to_wav(long_text, tmp_path / "long.wav", timeout=0.05) is False
     assert speech.last_error is not None and "n'a pas fini" in speech.last_error
@@ -463,6 +463,6 @@ def test_leaving_the_screen_cuts_the_reading_but_never_a_call() -> None:
 
 
 def test_kiosk_core_does_not_import_kivy() -> None:
-    code = ("import sys, kiosk.announcements; "
+    code = ("import sys, kiosk.output.announcements; "
             "sys.exit(1 if any(m == 'kivy' or m.startswith('kivy.') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0

@@ -13,8 +13,8 @@ import pytest
 from icalendar import Calendar
 from PIL import Image
 
+from kiosk.core.views import Passage
 from kiosk.exports import calendar as cal
-from kiosk.views import Passage
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 STAMP = dt.datetime(2026, 12, 1, 9, 0)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import planning
-from kiosk.config import ASSETS_DIR
+from kiosk.content import planning
+from kiosk.content.itinerary import load_itinerary, shown_name
+from kiosk.content.planning import Attendance, DayOff, PlannedStop, plan
 from kiosk.errors import DataFileError, KioskError
-from kiosk.itinerary import load_itinerary, shown_name
-from kiosk.planning import Attendance, DayOff, PlannedStop, plan
+from kiosk.system.config import ASSETS_DIR
 
 D = dt.date
 

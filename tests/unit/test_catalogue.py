@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalogue import OTHER_ID, load_catalogue
-from kiosk.config import ASSETS_DIR
+from kiosk.content.catalogue import OTHER_ID, load_catalogue
 from kiosk.errors import DataFileError
+from kiosk.system.config import ASSETS_DIR
 
 SHIPPED = ASSETS_DIR / "catalogue"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalogue import (
+from kiosk.content.catalogue import (
     OTHER_ID,
     ROWS_PER_SCREEN,
     domains_for,
@@ -18,8 +18,8 @@ from kiosk.catalogue import (
     load_official_domains,
     review,
 )
-from kiosk.config import ASSETS_DIR
 from kiosk.errors import DataFileError
+from kiosk.system.config import ASSETS_DIR
 
 SHIPPED = ASSETS_DIR / "catalogue"
 

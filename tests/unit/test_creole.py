@@ -8,9 +8,9 @@ import datetime as dt
 import re
 import string
 
-from kiosk import i18n
-from kiosk.catalogue import load_catalogue
-from kiosk.config import ASSETS_DIR
+from kiosk.content import i18n
+from kiosk.content.catalogue import load_catalogue
+from kiosk.system.config import ASSETS_DIR
 
 LIVE_CATALOGUE = ASSETS_DIR / "catalogue"
 # the catalogue's own limits (assets/catalogue/README.md): the rows are laid out for them
@@ -37,7 +37,7 @@ def test_every_french_visitor_text_has_its_creole_version_with_the_same_placehol
 def test_every_organism_and_procedure_of_the_live_catalogue_has_its_creole_name():
     catalogue = load_catalogue(LIVE_CATALOGUE)
     missing = i18n.missing_catalogue_texts(catalogue)
-    assert missing == [], ("gcf.yaml lacks the Créole of (run `python -m kiosk.i18n` for the "
+    assert missing == [], ("gcf.yaml lacks the Créole of (run `python -m kiosk.content.i18n` for the "
                            "lines to fill):\n  " + "\n  ".join(missing))
     for procedure in catalogue.procedures:
         title = i18n.procedure_title(procedure, "gcf")
@@ -59,7 +59,7 @@ def test_every_organism_and_procedure_of_the_live_catalogue_has_its_creole_name(
 
 
 def test_the_todo_lists_what_a_new_procedure_lacks(tmp_path):
-    """What `python -m kiosk.i18n` prints for a procedure added without its Créole."""
+    """What `python -m kiosk.content.i18n` prints for a procedure added without its Créole."""
     catalogue = load_catalogue(LIVE_CATALOGUE)
     first = catalogue.procedures[0]
     new = type(first)(**{**first.__dict__, "id": "caf-nouvelle", "title": "Nouvelle démarche",

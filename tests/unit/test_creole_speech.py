@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import i18n
-from kiosk.announcements import AnnouncementQueue, Speech, for_voice
-from kiosk.config import load_settings
+from kiosk.content import i18n
 from kiosk.errors import DataFileError
+from kiosk.output.announcements import AnnouncementQueue, Speech, for_voice
+from kiosk.system.config import load_settings
 from tests.unit.test_announcements import espeak, wav_seconds  # noqa: F401 - the fixture
 
 CREOLE = "Bonjou é byenvini adan bis PLUS-la. Nimewo'w sé 12."

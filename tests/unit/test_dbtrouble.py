@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from kiosk.dbtrouble import DISK_FULL, database_folder, is_disk_full, trouble_words
+from kiosk.system.dbtrouble import DISK_FULL, database_folder, is_disk_full, trouble_words
 
 
 def real_full_database(tmp_path) -> OperationalError:

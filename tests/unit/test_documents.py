@@ -14,10 +14,11 @@ from PIL import Image, ImageOps
 from pyzbar.pyzbar import ZBarSymbol, decode
 from qrcode.util import MODE_8BIT_BYTE, QRData
 
-from kiosk import documents, french, qr
-from kiosk.catalogue import Catalogue, Operator, Procedure, load_catalogue
-from kiosk.config import ASSETS_DIR
-from kiosk.documents import Slip
+from kiosk import french
+from kiosk.content.catalogue import Catalogue, Operator, Procedure, load_catalogue
+from kiosk.output import documents, qr
+from kiosk.output.documents import Slip
+from kiosk.system.config import ASSETS_DIR
 
 NOW = dt.datetime(2026, 11, 26, 9, 5)
 PASSAGES = ((dt.date(2026, 12, 15), "morning", "Canal Cocotte"),

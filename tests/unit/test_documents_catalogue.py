@@ -20,10 +20,10 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from kiosk import documents, qr
-from kiosk.catalogue import Catalogue, Operator, Procedure, load_catalogue
-from kiosk.config import ASSETS_DIR
-from kiosk.documents import Slip, Visit
+from kiosk.content.catalogue import Catalogue, Operator, Procedure, load_catalogue
+from kiosk.output import documents, qr
+from kiosk.output.documents import Slip, Visit
+from kiosk.system.config import ASSETS_DIR
 
 MM = 72 / 25.4
 NOW = dt.datetime(2026, 11, 26, 9, 5)
@@ -376,8 +376,8 @@ def test_numbers_keep_together():
 
 
 def test_the_bus_contact_settings(tmp_path):
-    from kiosk.config import load_settings
     from kiosk.errors import DataFileError
+    from kiosk.system.config import load_settings
 
     default = load_settings({"KIOSK_DATA_DIR": str(tmp_path)})
     assert (default.bus_phone, default.bus_calendar) == ("", "en mairie et sur espacesud.fr")

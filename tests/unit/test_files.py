@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from kiosk.errors import KioskError
-from kiosk.files import private_output, write_private
+from kiosk.system.files import private_output, write_private
 
 
 def test_write_private_is_owner_only_and_leaves_no_temporary(tmp_path):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import load_settings
 from kiosk.errors import DataFileError
-from kiosk.yamlfile import load_yaml
+from kiosk.system.config import load_settings
+from kiosk.system.yamlfile import load_yaml
 
 BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
         + "".join(f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import ASSETS_DIR, load_settings
+from kiosk.content.itinerary import load_itinerary
 from kiosk.errors import DataFileError
-from kiosk.itinerary import load_itinerary
+from kiosk.system.config import ASSETS_DIR, load_settings
 
 ESPACE_SUD = {
     "97202": "Les Anses-d'Arlet", "97206": "Le Diamant", "97207": "Ducos",

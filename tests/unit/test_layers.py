@@ -119,3 +119,30 @@ def test_the_wall_check_sees_a_breach(tmp_path: Path) -> None:
     bad.write_text("def f():\n    from kivy.clock import Clock\n    import screens.theme\n")
     found = [(n, line) for n, line, _top in imports(bad) if crosses(n, "kiosk")]
     assert found == [("kivy.clock", 2), ("screens.theme", 3)]
+
+
+# kiosk/'s packages, bottom up (kiosk/__init__.py says what each holds): a module imports only
+# from its own layer or a lower one, so the package graph has no cycle and each layer can be read
+# without those above it. The modules directly in kiosk/ are the foundation; __main__ is the CLI.
+LAYERS = ("", "system", "content", "output", "core", "reports", "exports", "apps", "cli")
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    if parts[1:2] == ["__main__"]:
+        return LAYERS.index("cli")
+    return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS[1:] else 0
+
+
+def test_kiosk_packages_import_only_their_own_layer_or_below() -> None:
+    upward = []
+    for path in modules("kiosk"):
+        name = module_name(path)
+        for imported, line, _ in imports(path):
+            if imported.split(".")[0] != "kiosk" or imported == "kiosk":
+                continue
+            if layer(imported) > layer(name):
+                upward.append(f"{path.relative_to(ROOT)}:{line} ({LAYERS[layer(name)] or 'kiosk'})"
+                              f" imports {imported} ({LAYERS[layer(imported)]})")
+    assert upward == [], "\n".join(upward)
+    assert {LAYERS[layer(module_name(p))] for p in modules("kiosk")} == set(LAYERS)

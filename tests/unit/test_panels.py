@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kiosk.config import ASSETS_DIR
+from kiosk.content.panels import IMAGE_MAX_BYTES, cached_panels, load_panel, load_panels
 from kiosk.errors import DataFileError
-from kiosk.panels import IMAGE_MAX_BYTES, cached_panels, load_panel, load_panels
+from kiosk.system.config import ASSETS_DIR
 
 GOOD = """\
 title: Ramassage des déchets
@@ -134,7 +134,7 @@ def test_a_file_copied_in_shows_at_the_next_read(tmp_path):
 
 
 def test_the_shipped_panels_are_valid_bilingual_and_last_as_long_as_the_schedule():
-    from kiosk.itinerary import load_itinerary
+    from kiosk.content.itinerary import load_itinerary
 
     days = [slot.day for slot in load_itinerary(ASSETS_DIR / "itinerary").schedule]
     for folder in (ASSETS_DIR / "panels", ASSETS_DIR / "panels" / "demo"):
@@ -148,7 +148,7 @@ def test_the_shipped_panels_are_valid_bilingual_and_last_as_long_as_the_schedule
 
 
 def test_the_console_is_told_which_panel_file_is_refused(tmp_path):
-    from kiosk.panels import panels_problem
+    from kiosk.content.panels import panels_problem
 
     write(tmp_path, "01-bon.yaml", GOOD)
     assert panels_problem(tmp_path) is None

@@ -9,10 +9,10 @@ import os
 
 import pytest
 
-from kiosk.console import PERIOD_CHOICES, export_file_name, period_of
+from kiosk.apps.console import PERIOD_CHOICES, export_file_name, period_of
 from kiosk.errors import KioskError
-from kiosk.statistics import Period
-from kiosk.usbkeys import export_folders, media_roots, usb_keys
+from kiosk.reports.statistics import Period
+from kiosk.system.usbkeys import export_folders, media_roots, usb_keys
 
 TODAY = dt.date(2026, 11, 26)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import i18n
+from kiosk.content import i18n
 from screens import theme
 
 SCREENS = Path(__file__).resolve().parents[2] / "screens"

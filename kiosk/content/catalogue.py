@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.config import ASSETS_DIR
 from kiosk.errors import DataFileError, KioskError, readable
-from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
-from kiosk.yamlfile import _read as read_data_file  # the same hardened read (size, FIFO, UTF-8)
+from kiosk.system.config import ASSETS_DIR
+from kiosk.system.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
+from kiosk.system.yamlfile import _read as read_data_file  # the same hardened read (size, FIFO, UTF-8)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Procedure rows the Démarche screen shows readably at once at 1280x800 (three rows of two,

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.catalogue import ID_PATTERN
+from kiosk.content.catalogue import ID_PATTERN
+from kiosk.content.planning import days_off, load_closures, parse_place
 from kiosk.domain import Half
 from kiosk.errors import DataFileError, readable
-from kiosk.planning import days_off, load_closures, parse_place
-from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
+from kiosk.system.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 
 INSEE_PATTERN = re.compile(r"^97[0-9]{3}$")
 
@@ -119,7 +119,7 @@ def load_itinerary(folder: Path, closures: Path | None = None,
                    check_days_off: bool = True) -> Itinerary:
     """The communes, their stops and the schedule of `folder`; a half-day on a public holiday, a
     carnival day or one of the coordinator's closures (the file `closures`, see
-    kiosk.planning.load_closures) is refused with the file, the line and the day (unless
+    kiosk.content.planning.load_closures) is refused with the file, the line and the day (unless
     `check_days_off` is false: the planner reads the schedule it is about to replace)."""
     communes_path, schedule_path = folder / "communes.yaml", folder / "schedule.yaml"
     communes: list[CommuneDef] = []

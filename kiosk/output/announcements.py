@@ -64,7 +64,7 @@ class Announcement:
         """The call in Créole ("Nimewo 12, pòs 2"), said after the French one, or None."""
         if self.echo_voice is None:
             return None
-        from kiosk import i18n
+        from kiosk.content import i18n
 
         key = "calls.recall" if self.recall else "calls.call"
         return i18n.t(key, i18n.CREOLE, number=self.number, desk=self.desk)

@@ -27,7 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Desk, Staff
-from kiosk.context import Context
+from kiosk.core.context import Context
+from kiosk.core.services import log_event
 from kiosk.domain import Role
 from kiosk.errors import (
     CoordinatorOnly,
@@ -43,7 +44,6 @@ from kiosk.errors import (
     UnknownStaff,
     WrongPin,
 )
-from kiosk.services import log_event
 from kiosk.vocabulary import ROLES
 
 ANIMATRICE, COORDINATOR = Role.ANIMATRICE, Role.COORDINATOR

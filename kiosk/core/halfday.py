@@ -1,5 +1,5 @@
 """A half-day's summary in words: what the console shows when a stopover closes, and the same
-lines printed on A4 or on the 80 mm receipt printer (kiosk/pdf_layout.py's fonts and greys)."""
+lines printed on A4 or on the 80 mm receipt printer (kiosk/output/pdf_layout.py's fonts and greys)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import french
-from kiosk.catalogue import Catalogue
-from kiosk.pdf_layout import (
+from kiosk.content.catalogue import Catalogue
+from kiosk.core.views import StopoverSummary
+from kiosk.output.pdf_layout import (
     CREATOR,
     FONT,
     FONT_BOLD,
@@ -21,8 +22,7 @@ from kiosk.pdf_layout import (
     register_fonts,
     text_width,
 )
-from kiosk.printing import RECEIPT_WIDTH_MM
-from kiosk.views import StopoverSummary
+from kiosk.output.printing import RECEIPT_WIDTH_MM
 from kiosk.vocabulary import HALVES, OUTCOMES
 
 FORMATS = ("a4", "receipt")

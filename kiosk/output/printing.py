@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from kiosk.config import Settings
-from kiosk.documents import page_size_mm
+from kiosk.output.documents import page_size_mm
+from kiosk.system.config import Settings
 
 RECEIPT_WIDTH_MM = 80
 _POLL_SECONDS = 0.1

@@ -11,17 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk import french, services, staff, usbkeys, views
-from kiosk.catalogue import Catalogue, Procedure
-from kiosk.context import Context
+from kiosk import french
+from kiosk.content.catalogue import Catalogue, Procedure
+from kiosk.core import services, staff, views
+from kiosk.core.context import Context
+from kiosk.core.services import DemandeInput, StopoverClosed, StopoverInfo, TicketCalled, TicketIssued
+from kiosk.core.views import Passage, StaffBoard
 from kiosk.errors import CoordinatorOnly, KioskError, PinMismatch, UnknownStaff
-from kiosk.files import unused_name
-from kiosk.services import DemandeInput, StopoverClosed, StopoverInfo, TicketCalled, TicketIssued
-from kiosk.views import Passage, StaffBoard
+from kiosk.system import usbkeys
+from kiosk.system.files import unused_name
 
 if TYPE_CHECKING:
-    from kiosk.printing import Printer, PrintOutcome
-    from kiosk.statistics import Period
+    from kiosk.output.printing import Printer, PrintOutcome
+    from kiosk.reports.statistics import Period
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def period_of(choice: str, today: dt.date, start: dt.date | None = None,
               end: dt.date | None = None) -> Period:
     """The period a button of the Statistiques screen stands for, seen from `today`
     ("dates": from `start` to `end`, both included)."""
-    from kiosk.statistics import Period
+    from kiosk.reports.statistics import Period
 
     quarter = (today.month - 1) // 3 + 1
     if choice == "this_month":
@@ -128,7 +130,7 @@ class StaffService:
 
     def disk_full(self, exc: BaseException) -> bool:
         """The database failed because the disk is full (the console then says what to do)."""
-        from kiosk.dbtrouble import database_folder, is_disk_full
+        from kiosk.system.dbtrouble import database_folder, is_disk_full
 
         settings = self.ctx.settings
         return is_disk_full(exc, database_folder(settings.effective_database_url,
@@ -137,8 +139,8 @@ class StaffService:
     def catalogue_problem(self) -> str | None:
         """One line when the catalogue files on disk cannot be read and the apps run on the
         last good ones (a coordinator copied a wrong file), else when a panel file of Accueil's
-        window is refused (kiosk/panels.py); None when all is well."""
-        from kiosk.panels import panels_folder, panels_problem
+        window is refused (kiosk/content/panels.py); None when all is well."""
+        from kiosk.content.panels import panels_folder, panels_problem
 
         return (self.ctx.catalogue_problem()
                 or panels_problem(panels_folder(self.ctx.settings)))
@@ -210,8 +212,8 @@ class StaffService:
     def print_slip(self, procedure_id: str, number: int) -> PrintOutcome:
         """A walk-in's slip, the very one the kiosk prints (number, checklist, next passages);
         a printer failure is returned and logged for the console, never raised."""
-        from kiosk.printing import make_printer
-        from kiosk.visitor import VisitorService
+        from kiosk.apps.visitor import VisitorService
+        from kiosk.output.printing import make_printer
 
         if self._printer is None:
             self._printer = make_printer(self.ctx.settings)
@@ -220,15 +222,15 @@ class StaffService:
 
     def use_return_pass(self, code: str, staff_id: int) -> TicketIssued:
         """The visitor is back with her "Prioritaire au prochain passage" code."""
-        from kiosk.return_passes import use_return_pass
+        from kiosk.core.return_passes import use_return_pass
 
         return use_return_pass(self.ctx, code, staff_id=staff_id, channel="console")
 
     def print_return_passes(self, stopover_id: int) -> PrintOutcome:
         """One tap at closing: a slip "Prioritaire au prochain passage" for each visitor left
         unserved (the same codes when printed again); a printer failure is a message."""
-        from kiosk.printing import make_printer
-        from kiosk.return_passes import print_return_passes
+        from kiosk.core.return_passes import print_return_passes
+        from kiosk.output.printing import make_printer
 
         if self._printer is None:
             self._printer = make_printer(self.ctx.settings)
@@ -247,7 +249,7 @@ class StaffService:
         return services.open_stopover(self.ctx, stop_id, half=half)
 
     def close_stopover(self) -> StopoverClosed:
-        from kiosk.backup import close_and_backup
+        from kiosk.core.backup import close_and_backup
 
         # the copy in <data dir>/backups follows the commit; a failure shows as a device problem
         return close_and_backup(self.ctx).closed
@@ -262,7 +264,7 @@ class StaffService:
     def backup_reminder(self, staff_id: int) -> str | None:
         """For the coordinator: when the last copy on removable media is a week old or more
         (the history is her whole record); None for anyone else."""
-        from kiosk.backup import backup_reminder
+        from kiosk.core.backup import backup_reminder
 
         try:
             self._coordinator(staff_id)
@@ -279,14 +281,14 @@ class StaffService:
         """The statistics of a period as the JSON object of docs/statistics-json.md."""
         # imported when first asked for: the console starts without the statistics' queries,
         # nor the PDF and spreadsheet writers of the exports
-        from kiosk import statistics
+        from kiosk.reports import statistics
 
         self._coordinator(staff_id)
         return statistics.compute(self.ctx, period, commune=commune).as_json()
 
     def stop_review(self, staff_id: int, period: Period) -> list[dict[str, Any]]:
         """Per stop, the attendance that steers the itinerary (`kiosk itinerary review`)."""
-        from kiosk import statistics
+        from kiosk.reports import statistics
 
         self._coordinator(staff_id)
         return statistics.stop_review(self.ctx, period)[0]
@@ -334,9 +336,9 @@ class StaffService:
     def print_summary(self, stopover_id: int, fmt: str) -> PrintOutcome:
         """Print a half-day's summary on A4 or on the receipt printer; a failure is a message
         (and a line of the event log), never an exception."""
-        from kiosk import halfday
-        from kiosk.printing import make_printer
-        from kiosk.visitor import print_made
+        from kiosk.core import halfday
+        from kiosk.core.devices import print_made
+        from kiosk.output.printing import make_printer
 
         if fmt not in halfday.FORMATS:
             raise KioskError(f"Format d'impression inconnu : « {fmt} » (a4 ou receipt).")
@@ -392,9 +394,9 @@ class StaffService:
     def run_checks(self, staff_id: int) -> Checks:
         """The catalogue and itinerary files read again from disk, as `kiosk catalogue check`
         does, said in words; an error names the file, the line when known, and the field."""
-        from kiosk.catalogue import load_catalogue
-        from kiosk.itinerary import load_itinerary
-        from kiosk.planning import closures_path
+        from kiosk.content.catalogue import load_catalogue
+        from kiosk.content.itinerary import load_itinerary
+        from kiosk.content.planning import closures_path
 
         self._coordinator(staff_id)
         settings = self.ctx.settings

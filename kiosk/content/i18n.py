@@ -10,9 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from kiosk import french
-from kiosk.config import ASSETS_DIR
 from kiosk.errors import DataFileError
-from kiosk.yamlfile import LINE_KEY, load_yaml
+from kiosk.system.config import ASSETS_DIR
+from kiosk.system.yamlfile import LINE_KEY, load_yaml
 
 log = logging.getLogger("borne-plus")
 
@@ -175,7 +175,7 @@ def at_commune(name: str, language: str = DEFAULT_LANGUAGE) -> str:
 
 def creole_todo(catalogue: Any, language: str = CREOLE) -> str:
     """The lines to add under `catalogue:` in gcf.yaml for what the catalogue has and gcf.yaml
-    lacks, the French beside each as a comment: `python -m kiosk.i18n` prints them."""
+    lacks, the French beside each as a comment: `python -m kiosk.content.i18n` prints them."""
     missing = set(missing_catalogue_texts(catalogue, language))
     lines: list[str] = []
     operators = [o for o in catalogue.operators
@@ -201,9 +201,9 @@ def creole_todo(catalogue: Any, language: str = CREOLE) -> str:
 
 
 def main() -> int:
-    """`python -m kiosk.i18n`: what gcf.yaml still lacks for the kiosk's catalogue."""
-    from kiosk.catalogue import load_catalogue
-    from kiosk.config import load_settings
+    """`python -m kiosk.content.i18n`: what gcf.yaml still lacks for the kiosk's catalogue."""
+    from kiosk.content.catalogue import load_catalogue
+    from kiosk.system.config import load_settings
 
     catalogue = load_catalogue(load_settings().effective_catalogue_dir)
     todo = creole_todo(catalogue)

@@ -8,9 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from db.models import Stop, Stopover
-from kiosk import french, services, views
-from kiosk.context import Context
-from kiosk.history import DEFAULT_PER_MORNING, seed_history, working_mornings
+from kiosk import french
+from kiosk.core import services, views
+from kiosk.core.context import Context
+from kiosk.reports.history import DEFAULT_PER_MORNING, seed_history, working_mornings
 
 DEMO_SEED = 2026
 DEMO_STAFF = (("Marie", "animatrice", "1111"), ("Josiane", "coordinator", "2222"))
@@ -18,7 +19,7 @@ DEMO_STAFF = (("Marie", "animatrice", "1111"), ("Josiane", "coordinator", "2222"
 
 def _demo_staff(ctx: Context) -> str:
     """Two demo accounts, created once: an animatrice and the coordinator."""
-    from kiosk import staff
+    from kiosk.core import staff
 
     if not staff.list_staff(ctx, include_disabled=True):
         for name, role, pin in DEMO_STAFF:
@@ -43,9 +44,9 @@ def _demo_history(ctx: Context) -> str:
 def demo_panels(data_dir: Path) -> str:
     """The demo's own panels folder, made once: the shipped panels and a sample of a local
     one, so that the window on Accueil shows what a coordinator would add."""
-    from kiosk.config import ASSETS_DIR
-    from kiosk.files import write_private
-    from kiosk.panels import PANELS_FOLDER
+    from kiosk.content.panels import PANELS_FOLDER
+    from kiosk.system.config import ASSETS_DIR
+    from kiosk.system.files import write_private
 
     folder = data_dir / PANELS_FOLDER
     if folder.exists():

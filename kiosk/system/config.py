@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import DataFileError, readable
-from kiosk.yamlfile import hidden_character, key_line, load_yaml
+from kiosk.system.yamlfile import hidden_character, key_line, load_yaml
 
 ASSETS_DIR = Path(str(resources.files("assets")))
 

@@ -6,22 +6,22 @@ The Kivy app runs these in its background worker; nothing here knows about Kivy.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
 from db.models import Stop, Stopover, Ticket
-from kiosk import documents, pdf_layout, qr, services, views
-from kiosk.catalogue import Catalogue, Operator, Procedure
-from kiosk.context import Context
+from kiosk.content.catalogue import Catalogue, Operator, Procedure
+from kiosk.content.panels import Panel, cached_panels, panels_folder
+from kiosk.core import services, views
+from kiosk.core.context import Context
+from kiosk.core.devices import print_made
+from kiosk.core.services import TicketChanged, TicketIssued
+from kiosk.core.views import LastCall, Passage
 from kiosk.errors import InvalidTransition, UnknownProcedure
-from kiosk.panels import Panel, cached_panels, panels_folder
-from kiosk.printing import Printer, PrintOutcome, make_printer
-from kiosk.services import TicketChanged, TicketIssued
-from kiosk.views import LastCall, Passage
+from kiosk.output import documents, pdf_layout, qr
+from kiosk.output.printing import Printer, PrintOutcome, make_printer
 
 
 @dataclass(frozen=True)
@@ -43,25 +43,6 @@ class PhoneQr:
 
     texts: tuple[str, ...]
     matrices: tuple[tuple[tuple[bool, ...], ...], ...]
-
-
-def print_made(ctx: Context, printer: Printer,
-                  make: Callable[[Path], tuple[Path, float | None]], title: str,
-                  number: int | None = None) -> PrintOutcome:
-    """Draw a PDF (`make` writes it in a temporary folder and gives its path and, for a
-    receipt, its height in mm; None: the PDF's own page) and print it. A failure is logged for
-    the staff console and returned, never raised; a success clears the console's printer line."""
-    with tempfile.TemporaryDirectory(prefix="borne-plus-print-") as folder:
-        try:
-            pdf, height = make(Path(folder))
-            outcome = printer.print_pdf(pdf, title, height)
-        except Exception as exc:  # a broken font or a full disk must not reach the screen
-            outcome = PrintOutcome(False, f"Impression impossible : {exc}", None)
-    if not outcome.ok:
-        services.record_device_problem(ctx, "printer", outcome.message, number)
-    else:
-        services.record_device_ok(ctx, "printer")
-    return outcome
 
 
 class VisitorService:
@@ -153,7 +134,7 @@ class VisitorService:
 
     def bus_passages(self, commune_insee: str, limit: int = 3) -> tuple[Passage, ...]:
         """The next passages of the bus in a commune, today's included while it is not over."""
-        from kiosk.planning import hours
+        from kiosk.content.planning import hours
 
         now = self.ctx.now()
         found = views.next_passages(self.ctx, commune_insee,
@@ -170,7 +151,7 @@ class VisitorService:
     def print_passages(self, commune_insee: str, commune_name: str) -> PrintOutcome:
         """The next passages on a receipt; a failure is logged for the staff and returned."""
         from kiosk.exports.calendar import contact_line, passages_receipt
-        from kiosk.printing import RECEIPT_WIDTH_MM
+        from kiosk.output.printing import RECEIPT_WIDTH_MM
 
         def receipt(folder: Path) -> tuple[Path, float]:
             return passages_receipt(self.bus_passages(commune_insee), commune_name,

@@ -30,8 +30,10 @@ from db.models import (
     Ticket,
 )
 from kiosk import domain
-from kiosk.catalogue import Procedure
-from kiosk.context import Context
+from kiosk.content.catalogue import Procedure
+from kiosk.content.itinerary import load_itinerary
+from kiosk.content.planning import closures_path
+from kiosk.core.context import Context
 from kiosk.domain import Half, Outcome, Role, State
 from kiosk.errors import (
     DeskBusy,
@@ -53,8 +55,6 @@ from kiosk.errors import (
     UnknownTicket,
     VisitsInProgress,
 )
-from kiosk.itinerary import load_itinerary
-from kiosk.planning import closures_path
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,

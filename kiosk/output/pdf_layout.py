@@ -1,5 +1,5 @@
 """What the PDFs of the kiosk share: the embedded DejaVu fonts, millimetres, the greys, French
-typography. The checklists (kiosk/documents.py) draw on a canvas; the partners' report
+typography. The checklists (kiosk/output/documents.py) draw on a canvas; the partners' report
 (kiosk/exports/pdf_report.py) uses Platypus; both look like one family and print well in black and
 white (dark greys and patterns, never colour alone).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kiosk.config import ASSETS_DIR
+from kiosk.system.config import ASSETS_DIR
 
 MM = 72 / 25.4  # points per millimetre
 

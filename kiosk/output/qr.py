@@ -1,6 +1,6 @@
 """QR codes for the visitor's phone: a small, fast encoder for byte mode (UTF-8 text).
 
-Used by the checklists (kiosk/documents.py), the kiosk's QR screen and `kiosk checklist --qr`.
+Used by the checklists (kiosk/output/documents.py), the kiosk's QR screen and `kiosk checklist --qr`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kiosk.files import write_private
+from kiosk.system.files import write_private
 
 # A small QR encoder for byte mode. python-qrcode gives the tables and function patterns; its own
 # pipeline (bit by bit buffers, polynomial objects, eight full renders to choose the mask) takes
@@ -214,7 +214,7 @@ def _count_bits(version: int) -> int:
 
 def capacity_bytes(version: int = SCREEN_VERSION) -> int:
     """The UTF-8 bytes one symbol of this version holds at level L: what one phone code may
-    carry (kiosk/documents.py splits a longer checklist over several codes)."""
+    carry (kiosk/output/documents.py splits a longer checklist over several codes)."""
     from qrcode.constants import ERROR_CORRECT_L
 
     return (_capacity(version, ERROR_CORRECT_L) - 4 - _count_bits(version)) // 8
@@ -348,7 +348,7 @@ def codes_png(texts: Sequence[str], out: Path, box_size: int = 6) -> Path:
         return qr_png(texts[0], out, box_size)
     from PIL import Image, ImageDraw, ImageFont
 
-    from kiosk.config import ASSETS_DIR
+    from kiosk.system.config import ASSETS_DIR
 
     images = []
     for text in texts:

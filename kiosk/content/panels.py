@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.catalogue import _Fields
-from kiosk.config import ASSETS_DIR, Settings
+from kiosk.content.catalogue import _Fields
+from kiosk.content.itinerary import ESPACE_SUD
 from kiosk.errors import DataFileError, KioskError, readable
-from kiosk.itinerary import ESPACE_SUD
-from kiosk.yamlfile import key_line, load_yaml
+from kiosk.system.config import ASSETS_DIR, Settings
+from kiosk.system.yamlfile import key_line, load_yaml
 
 PANELS_FOLDER = "panels"
 # short, for the room beside the calls: a longer text would lose its last lines at 1280x800

@@ -25,8 +25,8 @@ from typing import Any, Protocol
 from kiosk import french
 from kiosk.domain import CLOSING_TIMES, Half
 from kiosk.errors import DataFileError, KioskError, readable
+from kiosk.system.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 from kiosk.vocabulary import HALVES
-from kiosk.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
 
 CLOSURES_FILE = "closures.yaml"
 MAX_CLOSURE_DAYS = 366  # one entry covering more is a typing slip (2027 for 2026)
@@ -212,7 +212,7 @@ def parse_place(text: str) -> tuple[int, int] | None:
 
 
 class StopLike(Protocol):
-    """What the planner reads of a stop (kiosk.itinerary.StopDef, PlannedStop)."""
+    """What the planner reads of a stop (kiosk.content.itinerary.StopDef, PlannedStop)."""
 
     @property
     def id(self) -> str: ...

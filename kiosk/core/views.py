@@ -22,10 +22,10 @@ from db.models import (
     Stopover,
     Ticket,
 )
-from kiosk.context import Context
+from kiosk.content.itinerary import shown_name
+from kiosk.core.context import Context
+from kiosk.core.services import DEVICES, StopoverInfo, stopover_info
 from kiosk.domain import State
-from kiosk.itinerary import shown_name
-from kiosk.services import DEVICES, StopoverInfo, stopover_info
 from kiosk.vocabulary import OUTCOMES
 
 
@@ -159,7 +159,7 @@ class Problem:
     """A device that fails now: its latest failure is newer than its latest recovery."""
 
     at: dt.datetime  # the first failure of this run: "depuis 9 h 12"
-    device: str  # printer, audio or speech (kiosk.services.DEVICES)
+    device: str  # printer, audio or speech (kiosk.core.services.DEVICES)
     message: str  # the latest failure's technical detail (the console does not show it)
     failures: int = 1  # failures in this run
 
@@ -359,7 +359,7 @@ class OrganismCount:
 @dataclass(frozen=True)
 class StopoverSummary:
     """A half-day's figures, as shown at its closing and printed: one stopover, counted by the
-    same rules as kiosk.statistics (a visitor is a ticket; the wait runs from taking to the
+    same rules as kiosk.reports.statistics (a visitor is a ticket; the wait runs from taking to the
     first call, for those called; a ticket withdrawn by its visitor is no visit)."""
 
     stopover: StopoverInfo

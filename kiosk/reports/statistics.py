@@ -52,10 +52,10 @@ from sqlalchemy.orm import Session
 
 from db.models import Commune, Demande, ReturnPass, Stop, Stopover, Ticket
 from kiosk import french
-from kiosk.context import Context
+from kiosk.core.context import Context
 from kiosk.domain import ACTIVE_STATES, Outcome, State
 from kiosk.errors import KioskError
-from kiosk.feedback import FeedbackReport, StopoverPlace, answers_by_stopover, summarise
+from kiosk.reports.feedback import FeedbackReport, StopoverPlace, answers_by_stopover, summarise
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,
@@ -523,7 +523,7 @@ class Report:
     residence_vs_stop: tuple[Tally, ...]
     stopovers: tuple[StopoverRow, ...] = field(default=())
     withdrawn: int = 0  # tickets withdrawn at once by the visitor: not visits, counted apart
-    # "Votre avis" answers per commune and stop, beside the visits served (kiosk/feedback.py)
+    # "Votre avis" answers per commune and stop, beside the visits served (kiosk/reports/feedback.py)
     feedback: FeedbackReport = field(default_factory=lambda: summarise((), {}))
     # return passes given to the unserved at the period's closings, and how many came back
     returns: ReturnTally = field(default_factory=lambda: ReturnTally(0, 0))
@@ -988,7 +988,7 @@ def stop_review(ctx: Context, period: Period, under: float | None = None,
     is under or over the thresholds (so that the coordinator changes its frequency)."""
     now = stopover_rows(ctx, period)
     before = stopover_rows(ctx, period.previous())
-    from kiosk import views
+    from kiosk.core import views
 
     listing = views.itinerary_listing(ctx, limit=0)
     names = {sid: (name, c.name) for c in listing for sid, name in c.stops}

@@ -3,7 +3,7 @@
 When a half-day closes with people still waiting, each of them gets a slip with the next passage
 of the bus in this commune, the papers of her procedure and a short code. At a later stopover the
 animatrice types the code on the console: a priority ticket for the same procedure, and the pass
-is marked used, so that the statistics count how many came back (kiosk/statistics.py `returns`).
+is marked used, so that the statistics count how many came back (kiosk/reports/statistics.py `returns`).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.models import ReturnPass, Stopover, Ticket
-from kiosk import french, services, views
-from kiosk.catalogue import Operator, Procedure
-from kiosk.context import Context
-from kiosk.documents import Slip, Visit
+from kiosk import french
+from kiosk.content.catalogue import Operator, Procedure
+from kiosk.core import services, views
+from kiosk.core.context import Context
 from kiosk.domain import State
 from kiosk.errors import KioskError, readable
-from kiosk.printing import Printer, PrintOutcome
+from kiosk.output.documents import Slip, Visit
+from kiosk.output.printing import Printer, PrintOutcome
 from kiosk.vocabulary import RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
 ALPHABET, CODE_LENGTH = RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
@@ -190,7 +191,7 @@ def return_slip(ctx: Context, given: ReturnPassInfo) -> tuple[Procedure, Operato
 
 def _receipt(procedure: Procedure, operator: Operator, slip: Slip,
              folder: Path) -> tuple[Path, float]:
-    from kiosk.documents import printed_receipt
+    from kiosk.output.documents import printed_receipt
 
     return printed_receipt(procedure, operator, slip, folder / f"retour-{slip.return_code}.pdf")
 
@@ -198,7 +199,7 @@ def _receipt(procedure: Procedure, operator: Operator, slip: Slip,
 def print_return_passes(ctx: Context, printer: Printer, stopover_id: int) -> PrintOutcome:
     """One slip per visitor left unserved at this stopover (those already back are skipped);
     a printer failure stops the run and is returned, never raised."""
-    from kiosk.visitor import print_made
+    from kiosk.core.devices import print_made
 
     passes = [p for p in issue_return_passes(ctx, stopover_id) if p.used_at is None]
     if not passes:

@@ -7,7 +7,7 @@ database as it was when that transaction began, and the rows counted in the same
 must be found in the copy. PostgreSQL is dumped by `pg_dump --format=custom` in a snapshot
 exported by a REPEATABLE READ transaction, in which the rows are counted too.
 
-A copy appears under its final name only once written and checked (kiosk/files.py), owner-only:
+A copy appears under its final name only once written and checked (kiosk/system/files.py), owner-only:
 it holds the visitors' profiles. Closing a stopover takes one in `<data dir>/backups/` (the 30
 newest kept); a copy written outside the data dir (a USB key) is recorded, so that the console
 can remind the coordinator when the last one is older than a week.
@@ -37,11 +37,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from db.engine import make_engine, normalise_url, upgrade
-from kiosk.config import Settings
-from kiosk.context import Context, local_now
+from kiosk.core.context import Context, local_now
+from kiosk.core.services import StopoverClosed, close_stopover, record_device_ok, record_device_problem
 from kiosk.errors import KioskError, readable
-from kiosk.files import private_path, unused_name, write_private
-from kiosk.services import StopoverClosed, close_stopover, record_device_ok, record_device_problem
+from kiosk.system.config import Settings
+from kiosk.system.files import private_path, unused_name, write_private
 
 log = logging.getLogger(__name__)
 

@@ -44,8 +44,8 @@ from db.models import (
     Ticket,
 )
 from kiosk import french
-from kiosk.catalogue import Catalogue
-from kiosk.context import Context
+from kiosk.content.catalogue import Catalogue
+from kiosk.core.context import Context
 from kiosk.domain import Half, Outcome, State
 from kiosk.errors import KioskError
 from kiosk.vocabulary import (
@@ -117,10 +117,10 @@ class SeedReport:
 
 @lru_cache(maxsize=64)
 def _days_off(year: int) -> frozenset[dt.date]:
-    # the bus calendar's own days off (kiosk/planning.py: the holidays library's public holidays
+    # the bus calendar's own days off (kiosk/content/planning.py: the holidays library's public holidays
     # of Martinique and the carnival days), so that the history never has a morning the planner
     # would refuse
-    from kiosk.planning import days_off
+    from kiosk.content.planning import days_off
 
     return frozenset(days_off(dt.date(year, 1, 1), dt.date(year, 12, 31)))
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import make_engine, make_session_factory, upgrade
 from db.models import QueueRevision
-from kiosk.catalogue import Catalogue, cached_catalogue, catalogue_problem
-from kiosk.config import Settings, load_settings
+from kiosk.content.catalogue import Catalogue, cached_catalogue, catalogue_problem
+from kiosk.system.config import Settings, load_settings
 
 
 def local_now() -> dt.datetime:

@@ -3,8 +3,8 @@ a plain text for the phone and its QR code.
 
 No Kivy here. The PDFs are drawn straight on a reportlab canvas from a small layout (measured
 lines, checkboxes, a QR code) so that the receipt's height fits its content exactly. Fonts, greys
-and typography are shared with the partners' report (kiosk/pdf_layout.py); the QR encoder is in
-kiosk/qr.py, French dates in kiosk/french.py, the owner-only file writer in kiosk/files.py.
+and typography are shared with the partners' report (kiosk/output/pdf_layout.py); the QR encoder is in
+kiosk/output/qr.py, French dates in kiosk/french.py, the owner-only file writer in kiosk/system/files.py.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kiosk import french, i18n
-from kiosk.catalogue import Operator, Procedure
-from kiosk.files import write_private
+from kiosk import french
+from kiosk.content import i18n
+from kiosk.content.catalogue import Operator, Procedure
+from kiosk.content.i18n import at_commune
+from kiosk.content.itinerary import UNCONFIRMED
 from kiosk.french import NBSP
-from kiosk.i18n import at_commune
-from kiosk.itinerary import UNCONFIRMED
-from kiosk.pdf_layout import (
+from kiosk.output.pdf_layout import (
     AUTHOR,
     CREATOR,
     FONT,
@@ -36,7 +36,8 @@ from kiosk.pdf_layout import (
     register_fonts,
     text_width,
 )
-from kiosk.qr import capacity_bytes, qr_modules
+from kiosk.output.qr import capacity_bytes, qr_modules
+from kiosk.system.files import write_private
 from kiosk.vocabulary import HALVES
 
 TO_CONFIRM = "À confirmer avec l'animatrice"
@@ -69,7 +70,7 @@ class Slip:
     next_passages: tuple[Visit | tuple[dt.date, str, str], ...] = ()
     bus_phone: str = ""
     calendar: str = DEFAULT_CALENDAR
-    # "Prioritaire au prochain passage" (kiosk/return_passes.py): the code she shows when she
+    # "Prioritaire au prochain passage" (kiosk/core/return_passes.py): the code she shows when she
     # comes back, and that next passage (None: not planned yet)
     return_code: str = ""
     return_visit: Visit | None = None
@@ -148,7 +149,7 @@ def document_line(procedure: Procedure, index: int) -> str:
 
 # ---------------------------------------------------------------- phone codes
 
-PHONE_CODE_BYTES = capacity_bytes()  # what one code the kiosk shows may hold (kiosk/qr.py)
+PHONE_CODE_BYTES = capacity_bytes()  # what one code the kiosk shows may hold (kiosk/output/qr.py)
 
 
 def _phone_header(procedure: Procedure, operator: Operator, slip: Slip) -> list[str]:

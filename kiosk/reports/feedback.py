@@ -2,7 +2,7 @@
 beside the visits served there, so that a partner reads "312 avis for 1,020 visitors received".
 
 Answers are anonymous and tied to the stopover only (services.record_feedback writes them); they
-are counted by the stopover's day, like every figure of kiosk/statistics.py. `kiosk feedback`
+are counted by the stopover's day, like every figure of kiosk/reports/statistics.py. `kiosk feedback`
 prints this report; `kiosk stats` and the exports carry it as the report's `feedback` block
 (docs/statistics-json.md).
 """
@@ -18,10 +18,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Commune, Feedback, Stop, Stopover, Ticket
-from kiosk.context import Context
+from kiosk.content.itinerary import ESPACE_SUD
+from kiosk.core.context import Context
 from kiosk.domain import State
 from kiosk.errors import KioskError, readable
-from kiosk.itinerary import ESPACE_SUD
 from kiosk.vocabulary import FEEDBACK_ANSWERS
 
 
