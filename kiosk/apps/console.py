@@ -337,7 +337,7 @@ class StaffService:
         """Print a half-day's summary on A4 or on the receipt printer; a failure is a message
         (and a line of the event log), never an exception."""
         from kiosk.core import halfday
-        from kiosk.core.devices import print_made
+        from kiosk.core.services import print_made
         from kiosk.output.printing import make_printer
 
         if fmt not in halfday.FORMATS:

@@ -16,8 +16,7 @@ from kiosk.content.catalogue import Catalogue, Operator, Procedure
 from kiosk.content.panels import Panel, cached_panels, panels_folder
 from kiosk.core import services, views
 from kiosk.core.context import Context
-from kiosk.core.devices import print_made
-from kiosk.core.services import TicketChanged, TicketIssued
+from kiosk.core.services import TicketChanged, TicketIssued, print_made
 from kiosk.core.views import LastCall, Passage
 from kiosk.errors import InvalidTransition, UnknownProcedure
 from kiosk.output import documents, pdf_layout, qr

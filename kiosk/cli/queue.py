@@ -21,6 +21,7 @@ from kiosk.cli.common import (
 from kiosk.content.catalogue import OTHER_ID, cached_catalogue
 from kiosk.core import services, views
 from kiosk.core.context import Context
+from kiosk.errors import UnknownProcedure
 from kiosk.system.config import Settings
 from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, LANGUAGES, OUTCOMES
 
@@ -69,7 +70,7 @@ def cmd_stopover_close(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
     catalogue = cached_catalogue(settings.effective_catalogue_dir)
     if catalogue.procedure(args.procedure) is None:
-        raise services.UnknownProcedure(args.procedure)
+        raise UnknownProcedure(args.procedure)
     ctx = open_database(settings)
     issued = services.take_ticket(ctx, args.procedure, priority=args.priority,
                                   language=args.language, channel="cli")

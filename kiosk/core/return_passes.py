@@ -199,7 +199,7 @@ def _receipt(procedure: Procedure, operator: Operator, slip: Slip,
 def print_return_passes(ctx: Context, printer: Printer, stopover_id: int) -> PrintOutcome:
     """One slip per visitor left unserved at this stopover (those already back are skipped);
     a printer failure stops the run and is returned, never raised."""
-    from kiosk.core.devices import print_made
+    from kiosk.core.services import print_made
 
     passes = [p for p in issue_return_passes(ctx, stopover_id) if p.used_at is None]
     if not passes:

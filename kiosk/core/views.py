@@ -221,7 +221,7 @@ def staff_board(ctx: Context) -> StaffBoard:
                 .group_by(Ticket.state)
             ).all()}
             # the one wait of every figure: from the ticket to its first call, stored on the
-            # ticket at that call (kiosk/services._call); a visitor put back and called again
+            # ticket at that call (kiosk/core/services/tickets.py, _call); a visitor put back and called again
             # has not waited twice
             called, total = session.execute(
                 select(func.count(Ticket.wait_seconds),
