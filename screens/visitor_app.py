@@ -32,6 +32,7 @@ from kivy.properties import (
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
+from kiosk.apps.presence import Idle, Presence
 from kiosk.content import i18n
 from kiosk.errors import KioskError, NoOpenStopover
 from screens import theme
@@ -50,7 +51,6 @@ CHECK_IDLE_SECONDS = 0.25
 # after an automatic return to Accueil the finger may already be on its way to a button of the
 # screen that went away: the first taps of that long are not taken as commands
 AFTER_AUTO_HOME_GUARD_SECONDS = 2.0
-LAST_TICKET_SECONDS = 600.0  # "Revoir mon ticket n° 12" stays on Accueil this long at most
 SOUND_NOTE_SECONDS = 8.0
 SLOW_AFTER_SECONDS = 0.4
 LARGE_TEXT_ZOOM = 1.3  # "Texte plus grand": every text 30 % larger, the smallest 36 px
@@ -122,8 +122,10 @@ class VisitorApp(BoardApp):
         self.device = Worker("kiosk-device")
         self.announcer = make_announcer()  # chime then voice, one call after the other
         self._reported_problems = 0
-        self.last_touch = time.monotonic()
-        self.idle_returns = 0  # screens left without a touch for too long (the log, the tests)
+        # her touches and the delays: when the warning shows, when Accueil comes back
+        self.presence = Presence(self.options.idle_seconds, self.options.ticket_seconds,
+                                 self.options.after_print_seconds, self.options.warn_seconds,
+                                 last_touch=time.monotonic())
         self._announced_from_start = False  # the first board's calls are history, not news
         self._seen_call = -1
         self._banners: deque[tuple[int, int, bool, str | None]] = deque()
@@ -136,8 +138,6 @@ class VisitorApp(BoardApp):
         self.warning: IdleWarning | None = None
         self.sound_note: SoundNote | None = None
         self._sound_note_event: Any = None
-        self._last_ticket: dict[str, Any] = {}
-        self._last_ticket_until = 0.0
         self._readings: list[str] = []  # texts "Écouter" asked for, to tell their failures
         self._board: Any = None  # the last board, to write its texts again in another language
 
@@ -248,48 +248,37 @@ class VisitorApp(BoardApp):
 
     def _touched(self, *_args: Any) -> None:
         # the warning hides itself when touched: it must still be up to take that touch
-        self.last_touch = time.monotonic()
+        self.presence.touched(time.monotonic())
 
     def patience(self) -> float:
         """Seconds without a touch before the current screen goes back to Accueil."""
         screen = self.manager.current if self.manager is not None else "accueil"
-        if screen in ("ticket", "qr"):
-            return float(self.options.after_print_seconds if self.ticket_printed
-                         else self.options.ticket_seconds)
-        return float(self.options.idle_seconds)
+        return self.presence.patience(screen, self.ticket_printed)
 
     def _check_idle(self, _dt: float) -> None:
-        if self._last_ticket and (time.monotonic() >= self._last_ticket_until
-                                  or not self.is_open):
-            self._forget_last_ticket()
-        if self.manager is None or self.manager.current == "accueil":
-            if self.warning is not None:
-                self.warning.shown = False
-            chose = self.zoom > 1 or self.language != i18n.DEFAULT_LANGUAGE
-            if chose and time.monotonic() - self.last_touch >= self.options.idle_seconds:
-                self._visitor_gone()  # asked for large text or Créole on Accueil, then went away
-            return
-        if self.busy:
-            return  # she waits for the kiosk (a ticket being made): she has not gone away
-        patience = self.patience()
-        idle = time.monotonic() - self.last_touch
-        if idle >= patience:
-            self.idle_returns += 1
+        now = time.monotonic()
+        if self.presence.last_ticket_expired(now, self.is_open):
+            self.last_number = ""
+        screen = self.manager.current if self.manager is not None else "accueil"
+        chose = self.zoom > 1 or self.language != i18n.DEFAULT_LANGUAGE
+        action = self.presence.check(now, screen, busy=self.busy, printed=self.ticket_printed,
+                                     chose=chose)
+        if action is Idle.HOME and self.manager is not None:
             self.go_home()
             self._visitor_gone()
             self.manager.hold(AFTER_AUTO_HOME_GUARD_SECONDS)
-        elif self.warning is not None:
-            # never more than a third of the delay: a short delay (tests) still shows the screen
-            warn = min(float(self.options.warn_seconds), patience / 3)
-            self.warning.shown = idle >= patience - warn
+        elif action is Idle.FORGET_CHOICES:
+            self._visitor_gone()
+        if self.warning is not None and (screen == "accueil" or not self.busy):
+            self.warning.shown = action is Idle.WARN
 
     def _forget_last_ticket(self) -> None:
-        self._last_ticket = {}
+        self.presence.last_ticket = {}
         self.last_number = ""
 
     def show_last_ticket(self) -> None:
         """"Revoir mon ticket n° 12" on Accueil: the ticket screen again, as it was."""
-        ticket = dict(self._last_ticket)
+        ticket = dict(self.presence.last_ticket)
         if not ticket:
             return
         self.go_home()
@@ -298,8 +287,7 @@ class VisitorApp(BoardApp):
     def go_home(self) -> None:
         if self.ticket:
             # kept a while, for a visitor whose ticket screen closed before she was done
-            self._last_ticket = dict(self.ticket)
-            self._last_ticket_until = time.monotonic() + LAST_TICKET_SECONDS
+            self.presence.keep_ticket(self.ticket, time.monotonic())
             self.last_number = str(self.ticket["number"])
         self._flow_id += 1  # results of a flow the visitor left are ignored
         self.refresh_catalogue()  # the next visitor sees the catalogue as it is on disk
@@ -383,7 +371,8 @@ class VisitorApp(BoardApp):
         self.is_open = board.is_open
         self._board = board
         self._board_texts(board)
-        if self._last_ticket and any(c.number == self._last_ticket["number"]
+        kept = self.presence.last_ticket
+        if kept and any(c.number == kept["number"]
                                      for c in board.last_calls):
             self._forget_last_ticket()  # called: the screen and the voice say where to go
         self._spoken_calls = [(c.number, c.desk) for c in board.last_calls[:3]]
@@ -472,7 +461,7 @@ class VisitorApp(BoardApp):
             self.slow = False
             # her delay runs again from the kiosk's answer: a slow answer (the database busy
             # behind a backup) neither sends her ticket away unseen nor shortens its screen
-            self.last_touch = time.monotonic()
+            self.presence.touched(time.monotonic())
 
     def _became_slow(self, _dt: float) -> None:
         self.slow = self.busy
@@ -655,7 +644,7 @@ class VisitorApp(BoardApp):
                 self.notice = self.t("ticket.printed")
                 self.ticket_printed = True
                 self.ticket["printed"] = True
-                self.last_touch = time.monotonic()  # the shorter delay runs from the print
+                self.presence.touched(time.monotonic())  # the shorter delay runs from the print
             else:
                 self._print_fallback(flow)
 

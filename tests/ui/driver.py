@@ -52,8 +52,9 @@ class Driver:
         while not condition():
             if time.monotonic() > deadline:
                 app = self.app
-                state = {k: getattr(app, k, None)
-                         for k in ("busy", "notice", "message", "idle_returns")}
+                state = {k: getattr(app, k, None) for k in ("busy", "notice", "message")}
+                presence = getattr(app, "presence", None)
+                state["idle returns"] = getattr(presence, "returns", None)
                 state["ignored taps"] = getattr(app.manager, "ignored", None)
                 raise AssertionError(
                     f"timed out waiting for {what or condition}: screen={app.manager.current} "

@@ -221,10 +221,10 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     _look(k, problems, 77, "ticket", tag)
     if large and language != "fr":  # the notes laid over a screen, in their longest words
         # "Lékran-tala ké fèmen.", 10 s before the idle return
-        k.app.last_touch = time.monotonic() - k.app.patience() + 10
+        k.app.presence.last_touch = time.monotonic() - k.app.patience() + 10
         k.wait(lambda: k.app.warning.shown, what="idle warning")
         _look(k, problems, 87, "avertissement", tag)
-        k.app.last_touch = time.monotonic()
+        k.app.presence.last_touch = time.monotonic()
         k.wait(lambda: not k.app.warning.shown, what="warning gone")
         k.app._sound_failed()  # "Son-an pa ka maché…" when "Kouté" cannot speak
         _look(k, problems, 88, "son-en-panne", tag)
@@ -413,12 +413,12 @@ def test_large_text_ends_after_the_idle_return(visitor_ctx, tmp_path):
         assert k.app.language == "fr", "the next visitor finds the kiosk in French"
         # a visitor who asked for Créole on Accueil and went away without a ticket
         _language(k, "gcf")
-        touched = k.app.last_touch  # the tap on "Kréyòl"
+        touched = k.app.presence.last_touch  # the tap on "Kréyòl"
         k.wait(lambda: k.app.language == "fr", what="French after idle on Accueil")
         assert time.monotonic() - touched >= 1.9, "French again after idle_seconds, not before"
         # a visitor who asked for large text on Accueil and went away without a ticket
         _large(k, True)
-        touched = k.app.last_touch  # the tap on "Texte plus grand" (a loaded machine may take
+        touched = k.app.presence.last_touch  # the tap on "Texte plus grand" (a loaded machine may take
         # a while to show it: the delay is counted from her tap, as the kiosk counts it)
         k.wait(lambda: k.app.zoom == 1, what="normal text after idle on Accueil")
         assert time.monotonic() - touched >= 1.9, "normal text after idle_seconds, not before"

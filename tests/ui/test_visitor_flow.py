@@ -174,7 +174,7 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
         k.tap("take")
         k.wait(lambda: k.screen == "organisme")
         k.tap("operator:autre")  # the ticket is given at once
-        touched = k.app.last_touch  # her last tap: the kiosk's 2 s count from it
+        touched = k.app.presence.last_touch  # her last tap: the kiosk's 2 s count from it
         # a loaded machine may draw the ticket screen late, and leave it soon after: the
         # order of the screens is what counts, not whether the test saw the ticket in between
         k.wait(lambda: "ticket" in shown and k.screen == "accueil", what="idle return")

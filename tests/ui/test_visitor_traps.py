@@ -80,11 +80,11 @@ def before_the_idle_return(k: Driver, idle_seconds: float) -> Iterator[None]:
     a screen went back to Accueil by itself between the test's taps (frames of more than a
     second while the first Organisme is built, under a CPU hog) cannot play the test, it skips
     (what comes after, not these taps, is what the test is about)."""
-    returns = k.app.idle_returns
+    returns = k.app.presence.returns
     try:
         yield
     except AssertionError:
-        if k.app.idle_returns > returns:
+        if k.app.presence.returns > returns:
             pytest.skip(f"machine too slow: the kiosk went back to Accueil by itself (no touch "
                         f"for {idle_seconds:g} s) between the test's taps")
         raise
@@ -114,7 +114,7 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
         time.sleep(3.0)
         k.pump(2)
         # the kiosk counts from her last touch: the warning comes at 4 s, the return at 6 s
-        idle = time.monotonic() - k.app.last_touch
+        idle = time.monotonic() - k.app.presence.last_touch
         if idle >= 4.0:
             pytest.skip(f"machine too slow: looked at the ticket {idle:.1f} s after the last "
                         "touch, past the 4 s at which the warning comes")
@@ -123,7 +123,7 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
         k.wait(lambda: k.app.warning.shown, what="the warning")
         assert k.screen == "ticket"
         k.shot("60-ticket-avertissement")
-        idle = time.monotonic() - k.app.last_touch
+        idle = time.monotonic() - k.app.presence.last_touch
         if idle >= 6.0:
             pytest.skip(f"machine too slow: the tap on the warning came {idle:.1f} s after the "
                         "last touch, past the 6 s at which the ticket screen goes")
@@ -187,7 +187,7 @@ def test_a_slow_answer_is_waited_for_not_taken_for_a_visitor_gone(visitor_ctx, t
                 k.tap("operator:autre")
                 k.wait(lambda: k.app.busy, what="her ticket being made")
             # past her delay by two of the kiosk's idle checks, the database still held
-            k.wait(lambda: time.monotonic() - k.app.last_touch > 3 + 2 * CHECK_IDLE_SECONDS,
+            k.wait(lambda: time.monotonic() - k.app.presence.last_touch > 3 + 2 * CHECK_IDLE_SECONDS,
                    what="past the idle delay")
             k.pump(2)
             assert k.screen == "organisme" and k.app.busy, "still waiting for her ticket"
@@ -200,22 +200,22 @@ def test_a_slow_answer_is_waited_for_not_taken_for_a_visitor_gone(visitor_ctx, t
         k.wait(lambda: k.screen != "organisme", what="the kiosk's answer")
         assert k.screen == "ticket" and k.app.ticket_number == "1"
         assert [t[0] for t in tickets(visitor_ctx)] == [1]
-        assert k.app.last_touch > released, "her ticket's delay runs from the answer"
+        assert k.app.presence.last_touch > released, "her ticket's delay runs from the answer"
         k.shot("62-ticket-apres-attente")
     finally:
         stop_app(k)
 
 
 def test_the_last_ticket_is_offered_ten_minutes_at_most(visitor_ctx, tmp_path, monkeypatch):
-    from screens import visitor_app
+    from kiosk.apps import presence
 
-    monkeypatch.setattr(visitor_app, "LAST_TICKET_SECONDS", 1.0)  # ten minutes, shortened
+    monkeypatch.setattr(presence, "LAST_TICKET_SECONDS", 1.0)  # ten minutes, shortened
     k = kiosk(visitor_ctx, tmp_path)
     try:
         k.take_ticket("autre")
         k.tap("no_thanks")
         k.wait(lambda: k.screen == "accueil")
-        if k.app.last_number == "" and time.monotonic() >= k.app._last_ticket_until:
+        if k.app.last_number == "" and time.monotonic() >= k.app.presence.last_ticket_until:
             pytest.skip("machine too slow: the offer's 1 s was over before the test looked at "
                         "Accueil")
         assert k.app.last_number == "1"
@@ -233,7 +233,7 @@ def test_after_printing_the_screen_says_termine_and_stays_a_while(visitor_ctx, t
         k.tap("print")
         k.wait(lambda: k.app.ticket_printed, what="printed")
         k.pump(2)
-        idle = time.monotonic() - k.app.last_touch  # from the print, by the kiosk's own count
+        idle = time.monotonic() - k.app.presence.last_touch  # from the print, by the kiosk's own count
         if idle >= 3.0:
             pytest.skip(f"machine too slow: looked at the ticket {idle:.1f} s after the print, "
                         "past its 3 s")
@@ -241,7 +241,7 @@ def test_after_printing_the_screen_says_termine_and_stays_a_while(visitor_ctx, t
         k.shot("65-ticket-imprime-termine")
         time.sleep(1.5)
         k.pump(2)
-        idle = time.monotonic() - k.app.last_touch  # from the print, by the kiosk's own count
+        idle = time.monotonic() - k.app.presence.last_touch  # from the print, by the kiosk's own count
         if idle >= 3.0:
             pytest.skip(f"machine too slow: looked at the ticket {idle:.1f} s after the print, "
                         "past its 3 s")
