@@ -34,12 +34,15 @@ from kivy.uix.togglebutton import ToggleButton
 from kiosk import french
 from kiosk.apps.console import EXPORT_FORMATS, PERIOD_CHOICES
 from kiosk.errors import KioskError
+from kiosk.exports.figures import HEADLINE
 from kiosk.vocabulary import STOP_MARKS
 from screens import charts, theme
 from screens.finish_form import FormToggle
 from screens.worker import Worker
 
-# (label, key in the report and in each comparison column)
+# (label, key in the report and in each comparison column): the headline figures that have
+# words for the console's narrow table
+COUNTS = tuple((figure.short, figure.key) for figure in HEADLINE if figure.short)
 COUNTS = (
     ("Visites", "visits"),
     ("Reçues", "served"),

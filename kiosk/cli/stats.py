@@ -11,6 +11,7 @@ from typing import Any
 from kiosk import french
 from kiosk.cli.common import json_flag, open_database
 from kiosk.core.context import local_now
+from kiosk.exports.figures import HEADLINE, headline_value
 from kiosk.reports.statistics import Period, compute, period_from_options
 from kiosk.system.config import Settings
 
@@ -55,27 +56,13 @@ def summary(report: dict[str, Any]) -> str:
     where = (f"{period['commune_label']}, {period['commune']}" if period["commune"]
              else "toutes communes")
     lines = [f"Statistiques du bus PLUS : {period['label']} ({where})", ""]
-    columns = (report, previous, before)
     heads = [period["label"], previous["label"], before["label"]]
     width = max(24, *(len(h) + 2 for h in heads))
-    lines.append(" " * 30 + "".join(h.rjust(width) for h in heads))
-    rows = [
-        ("Visites", "visits", 0), ("  reçues", "served", 0), ("  absentes", "absent", 0),
-        ("  annulées", "cancelled", 0), ("  non reçues à la fermeture", "unserved", 0),
-        ("Demandes", "demandes", 0), ("  réglées sur place", "solved", 0),
-        ("  orientées", "redirected", 0), ("  à suivre", "follow_up", 0),
-        ("Demi-journées d'ouverture", "stopovers", 0),
-        ("Visiteurs par demi-journée", "visitors_per_half_day", 1),
-    ]
-    for text, key, decimals in rows:
-        lines.append(text.ljust(30) + "".join(_n(c[key], decimals).rjust(width) for c in columns))
-    waits = (report["wait"]["mean_minutes"], previous["wait_mean_minutes"],
-             before["wait_mean_minutes"])
-    lines.append("Attente moyenne (min)".ljust(30) + "".join(_n(w, 1).rjust(width) for w in waits))
-    medians = (report["wait"]["median_minutes"], previous["wait_median_minutes"],
-               before["wait_median_minutes"])
-    lines.append("Attente médiane (min)".ljust(30)
-                 + "".join(_n(m, 1).rjust(width) for m in medians))
+    lines.append(" " * 31 + "".join(h.rjust(width) for h in heads))
+    for figure in HEADLINE:
+        values = (headline_value(report, figure.key), previous[figure.key], before[figure.key])
+        lines.append(figure.label.ljust(31)
+                     + "".join(_n(v, figure.decimals).rjust(width) for v in values))
     if report["in_progress"]:
         lines.append(f"(dont {report['in_progress']} visite(s) en cours : escale ouverte)")
 

@@ -5,27 +5,38 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from kiosk import french
 
 TOP = 15  # rows kept in the report's long tables; the rest is summed in one "autres" row
 
 
+class Figure(NamedTuple):
+    """A headline figure: its key in the statistics JSON, its words in the exports and the
+    terminal, its decimals, and its shorter words in the console's narrow table ("": not there)."""
+
+    key: str
+    label: str
+    decimals: int
+    short: str = ""
+
+
+# The headline figures, once: the PDF, the XLSX, `kiosk stats` and the console read them here.
 HEADLINE = (
-    ("visits", "Visites (tickets pris)", 0),
-    ("served", "Visiteurs reçus", 0),
-    ("absent", "Absents à l'appel", 0),
-    ("cancelled", "Tickets annulés", 0),
-    ("unserved", "Non reçus à la fermeture", 0),
-    ("demandes", "Demandes traitées", 0),
-    ("solved", "… réglées sur place", 0),
-    ("redirected", "… orientées vers un partenaire", 0),
-    ("follow_up", "… à suivre", 0),
-    ("stopovers", "Demi-journées d'ouverture", 0),
-    ("visitors_per_half_day", "Visiteurs par demi-journée", 1),
-    ("wait_mean_minutes", "Attente moyenne (min)", 1),
-    ("wait_median_minutes", "Attente médiane (min)", 1),
+    Figure("visits", "Visites (tickets pris)", 0, "Visites"),
+    Figure("served", "Visiteurs reçus", 0, "Reçues"),
+    Figure("absent", "Absents à l'appel", 0, "Absentes"),
+    Figure("cancelled", "Tickets annulés", 0),
+    Figure("unserved", "Non reçus à la fermeture", 0, "Non reçues"),
+    Figure("demandes", "Demandes traitées", 0, "Demandes"),
+    Figure("solved", "… réglées sur place", 0, "  réglées sur place"),
+    Figure("redirected", "… orientées vers un partenaire", 0, "  orientées"),
+    Figure("follow_up", "… à suivre", 0, "  à suivre"),
+    Figure("stopovers", "Demi-journées d'ouverture", 0),
+    Figure("visitors_per_half_day", "Visiteurs par demi-journée", 1),
+    Figure("wait_mean_minutes", "Attente moyenne (min)", 1),
+    Figure("wait_median_minutes", "Attente médiane (min)", 1),
 )
 
 

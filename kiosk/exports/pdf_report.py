@@ -263,7 +263,7 @@ def build_story(report: dict[str, Any], made_on: dt.date, styles: dict[str, Any]
     # headline figures with the two comparisons
     story.append(P("Chiffres clés", styles["h2"]))
     rows = []
-    for key, label, decimals in HEADLINE:
+    for key, label, decimals, _short in HEADLINE:
         now = headline_value(report, key)
         before, last_year = previous.get(key), year_before.get(key)
         rows.append([label, _n(now, decimals), _n(before, decimals),

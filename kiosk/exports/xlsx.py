@@ -187,18 +187,18 @@ def _summary(book: Any, f: _Formats, report: dict[str, Any], made_on: dt.date) -
     header = ["Indicateur", period["label"], previous["label"], "Écart", "Évolution",
               year_before["label"], "Écart", "Évolution"]
     rows = []
-    for key, label, _decimals in HEADLINE:
+    for key, label, _decimals, _short in HEADLINE:
         now = headline_value(report, key)
         before, last_year = previous.get(key), year_before.get(key)
         rows.append([label, now, before, None if now is None or before is None else now - before,
                      change(now, before), last_year,
                      None if now is None or last_year is None else now - last_year,
                      change(now, last_year)])
-    kinds_of = {key: ("float" if decimals else "int") for key, _, decimals in HEADLINE}
+    kinds_of = {f.key: ("float" if f.decimals else "int") for f in HEADLINE}
     sheet.write_string(7, 0, header[0], f.header)
     for c, title in enumerate(header[1:], 1):
         sheet.write_string(7, c, title, f.header)
-    for r, (values, (key, _, _)) in enumerate(zip(rows, HEADLINE, strict=True), 8):
+    for r, (values, (key, *_)) in enumerate(zip(rows, HEADLINE, strict=True), 8):
         kind = kinds_of[key]
         for c, (value, k) in enumerate(zip(values, ["text", kind, kind, kind, "signed", kind,
                                                     kind, "signed"], strict=True)):
