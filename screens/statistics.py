@@ -377,7 +377,7 @@ class StatisticsScreen(Screen):
             return
         if self._export is None:
             self._export = ExportDialog(screen=self)
-        self._export.prepare(self.period)
+        self._export.prepare(self.period, dict(self.report))
         self._export.open(animation=False)
 
 
@@ -456,6 +456,7 @@ class ExportDialog(ModalView):
     result = StringProperty("")
     result_is_error = BooleanProperty(False)
     written = StringProperty("")
+    report: dict[str, Any] | None = None
 
     def on_kv_post(self, *_args: object) -> None:
         for fmt, label in EXPORT_FORMATS:
@@ -470,8 +471,9 @@ class ExportDialog(ModalView):
         for toggle in self.ids.formats.children:
             toggle.state = "down" if toggle.code == self.fmt else "normal"
 
-    def prepare(self, period: Any) -> None:
+    def prepare(self, period: Any, report: dict[str, Any] | None = None) -> None:
         self.period = period
+        self.report = report  # what the screen shows: the file says the same
         self.period_label = getattr(period, "label", "")
         self.progress = 0.0
         self.result = "Recherche des clés USB…"
@@ -511,7 +513,7 @@ class ExportDialog(ModalView):
             return
         app = App.get_running_app()
         service, staff_id = app.service, app.staff_id
-        period, fmt, folder = self.period, self.fmt, Path(self.folder)
+        period, fmt, folder, report = self.period, self.fmt, Path(self.folder), self.report
         self.running = True
         self.progress = 0.0
         self.written = ""
@@ -523,7 +525,7 @@ class ExportDialog(ModalView):
             if fraction is not None:
                 Clock.schedule_once(lambda _dt: setattr(self, "progress", fraction), 0)
 
-        self.screen.submit(lambda: service.export(staff_id, period, fmt, folder, moved),
+        self.screen.submit(lambda: service.export(staff_id, period, fmt, folder, moved, report),
                            on_done=self._done, on_error=self._failed)
 
     def _done(self, path: Any) -> None:

@@ -298,9 +298,10 @@ class StaffService:
         return usbkeys.export_folders(self.ctx.settings.data_dir, self.media_roots)
 
     def export(self, staff_id: int, period: Period, fmt: str, folder: Path,
-               progress: Callable[..., Any] | None = None) -> Path:
+               progress: Callable[..., Any] | None = None,
+               report: dict[str, Any] | None = None) -> Path:
         """Write the period's report in `folder` (a new file, never one overwritten); returns
-        the file's full path."""
+        the file's full path. `report`: the statistics the screen shows, not computed again."""
         from kiosk import exports
 
         self._coordinator(staff_id)
@@ -309,7 +310,7 @@ class StaffService:
         if not folder.is_dir():
             raise KioskError(f"Dossier d'export introuvable : {folder} (la clé a été retirée ?).")
         return exports.export(self.ctx, period, fmt, export_file_name(period, fmt, folder),
-                              progress=progress)
+                              progress=progress, report=report)
 
     # opening and closing a half-day (any member of the team)
     def open_choices(self) -> OpenChoices:

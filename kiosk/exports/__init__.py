@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kiosk.core.context import Context
 from kiosk.errors import KioskError
@@ -33,9 +34,11 @@ def labels(ctx: Context) -> Labels:
 
 
 def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | None = None,
-           progress: Progress | None = None) -> Path:
+           progress: Progress | None = None, report: dict[str, Any] | None = None) -> Path:
     """Write the period's export in `fmt` ("csv", "xlsx" or "pdf") to `out`; returns `out`.
-    Bad input (format, folder, commune, period) raises KioskError before anything is written."""
+    Bad input (format, folder, commune, period) raises KioskError before anything is written.
+    `report`: the period's statistics already computed (the console's screen shows them), used
+    when it is of this period and commune, so the file says what the coordinator read."""
     from kiosk.reports import statistics
 
     if fmt not in FORMATS:
@@ -44,7 +47,8 @@ def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | Non
     names = labels(ctx)
     # computed first for every format: it refuses an unknown commune before a file is opened,
     # and tells the CSV/XLSX writers how many rows to expect (for the progress bar)
-    report = statistics.compute(ctx, period, commune).as_json()
+    if report is None or not is_report_of(report, period, commune):
+        report = statistics.compute(ctx, period, commune).as_json()
     if fmt == "csv":
         from kiosk.exports.csv_export import write_csv
 
@@ -58,6 +62,12 @@ def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | Non
     from kiosk.exports.pdf_report import write_pdf
 
     return write_pdf(report, out)
+
+
+def is_report_of(report: dict[str, Any], period: Period, commune: str | None) -> bool:
+    shown = report.get("period", {})
+    return (shown.get("from") == period.start.isoformat()
+            and shown.get("to") == period.end.isoformat() and shown.get("commune") == commune)
 
 
 def expected_rows(report: dict[str, object]) -> int:

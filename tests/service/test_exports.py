@@ -229,6 +229,21 @@ def test_pdf_report_says_what_the_statistics_say(history, folder, request):
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(out), str(SHOTS / "small")], check=True)
 
 
+def test_the_report_the_console_shows_is_the_one_exported(history, folder):
+    """The console hands its report to the export (not computed twice): the file says what the
+    coordinator read. A report of another period or commune is not taken."""
+    ctx, report = history
+    shown = {**report, "visits": 4321, "demandes": 8765}
+    text = pdf_text(export(ctx, Q3, "pdf", folder / "shown.pdf", report=shown))
+    assert re.search(r"Visites \(tickets pris\)\s+4 ?321\s", text)
+    other = {**shown, "period": {**report["period"], "from": "2026-07-02"}}
+    text = pdf_text(export(ctx, Q3, "pdf", folder / "other.pdf", report=other))
+    assert re.search(rf"Visites \(tickets pris\)\s+{report['visits']}\s", text)
+    elsewhere = {**shown, "period": {**report["period"], "commune": "97207"}}
+    text = pdf_text(export(ctx, Q3, "pdf", folder / "elsewhere.pdf", report=elsewhere))
+    assert re.search(rf"Visites \(tickets pris\)\s+{report['visits']}\s", text)
+
+
 def test_full_size_report_stays_within_six_pages(tmp_path):
     """All 12 communes, every stop and operator: long tables cut at 15 rows plus "autres"."""
     out = tmp_path / "full.pdf"
