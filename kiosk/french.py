@@ -37,6 +37,13 @@ def month_names() -> tuple[str, ...]:
     return tuple(str(names[i]) for i in range(1, 13))
 
 
+@lru_cache(maxsize=1)
+def month_abbreviations() -> tuple[str, ...]:
+    """("janv.", "févr.", …, "déc."): the months where a chart's axis has little room."""
+    names = get_month_names("abbreviated", locale=LOCALE)
+    return tuple(str(names[i]) for i in range(1, 13))
+
+
 def day_number(day: int) -> str:
     """"1er" for the first of the month, else the number (the one rule CLDR does not give)."""
     return "1er" if day == 1 else str(day)

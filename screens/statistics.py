@@ -53,8 +53,6 @@ COUNTS = (
     ("  orientées", "redirected"),
     ("  à suivre", "follow_up"),
 )
-MONTH_ABBREVIATIONS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
-                       "sept.", "oct.", "nov.", "déc.")
 
 
 def count_text(value: Any) -> str:
@@ -101,7 +99,7 @@ def month_bars(report: dict[str, Any]) -> tuple[str, list[tuple[str, int, str]]]
     years = {r["key"][:4] for r in months}
     bars = []
     for r in months:
-        name = MONTH_ABBREVIATIONS[int(r["key"][5:7]) - 1]
+        name = french.month_abbreviations()[int(r["key"][5:7]) - 1]
         label = name if len(years) == 1 else f"{name} {r['key'][2:4]}"
         bars.append((label, r["visits"], count_text(r["visits"])))
     return "Visites par mois", bars
@@ -134,7 +132,7 @@ def short_label(column: dict[str, Any]) -> str:
         if months == 3 and start.month % 3 == 1:
             return f"T{(start.month - 1) // 3 + 1} {start.year}"
         if months == 1:
-            return f"{MONTH_ABBREVIATIONS[start.month - 1]} {start.year}"
+            return f"{french.month_abbreviations()[start.month - 1]} {start.year}"
     return f"{start:%d/%m/%y} – {end:%d/%m/%y}"
 
 

@@ -180,8 +180,8 @@ def days_off(start: dt.date, end: dt.date,
 # ---------------------------------------------------------------- the planner
 
 
-WEEKDAY_CODES = {"lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4,
-                 "samedi": 5, "dimanche": 6}
+# the days as the planning file writes them ("lundi"…), in date.weekday()'s numbers
+WEEKDAY_CODES = {name: number for number, name in enumerate(french.weekday_names())}
 
 
 def parse_weekdays(text: str) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ def test_dates():
     assert french.passage(dt.date(2026, 12, 15), "afternoon", "Bourg") == "mardi 15 décembre, après-midi – Bourg"
     assert french.weekday_names()[0] == "lundi" and french.weekday_names()[6] == "dimanche"
     assert french.month_names()[1] == "février" and len(french.month_names()) == 12
+    assert french.month_abbreviations()[1] == "févr." and french.month_abbreviations()[4] == "mai"
 
 
 def test_numbers():
