@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -23,9 +24,20 @@ from kiosk.output import documents, pdf_layout, qr
 from kiosk.output.printing import Printer, PrintOutcome, make_printer
 
 
+class Here(NamedTuple):
+    """Where the bus is today, as Accueil and the slips say it."""
+
+    is_open: bool
+    stop_name: str | None
+    commune_name: str | None
+    commune_insee: str | None
+    next_passages: tuple[Passage, ...]
+
+
 @dataclass(frozen=True)
 class Board:
-    """What the Accueil screen shows, read in one go."""
+    """What the Accueil screen shows (the revision read first: a change made meanwhile shows at
+    the next poll)."""
 
     revision: int
     is_open: bool
@@ -55,26 +67,24 @@ class VisitorService:
     def revision(self) -> int:
         return views.queue_revision(self.ctx)
 
-    def board(self) -> Board:
-        snapshot = views.queue_snapshot(self.ctx)
+    def _here(self) -> Here:
+        """Where the bus is today (the stopover open, else the stop planned) and its next
+        passages in that commune: what Accueil and every slip say of the bus."""
+        stopover = views.open_stopover(self.ctx)
         today = self.ctx.now().date()
-        stop: str | None
-        commune: str | None
-        insee: str | None
-        if snapshot.stopover is not None:
-            s = snapshot.stopover
-            stop, commune, insee = s.stop_name, s.commune_name, s.commune_insee
-        else:
-            planned = views.today_stop(self.ctx, today)
-            stop = planned.stop_name if planned else None
-            commune = planned.commune_name if planned else None
-            insee = planned.commune_insee if planned else None
-        passages = views.next_passages(self.ctx, insee, after=today) if insee else ()
-        return Board(
-            revision=snapshot.revision, is_open=snapshot.stopover is not None, stop_name=stop,
-            commune_name=commune, commune_insee=insee, next_passages=passages,
-            last_calls=views.last_calls(self.ctx),
-        )
+        place: Any = stopover if stopover is not None else views.today_stop(self.ctx, today)
+        insee = place.commune_insee if place is not None else None
+        return Here(stopover is not None,
+                    place.stop_name if place is not None else None,
+                    place.commune_name if place is not None else None, insee,
+                    views.next_passages(self.ctx, insee, after=today) if insee else ())
+
+    def board(self) -> Board:
+        # the revision first: a change made while the rest is read shows at the next poll
+        revision = views.queue_revision(self.ctx)
+        here = self._here()
+        return Board(revision, here.is_open, here.stop_name, here.commune_name,
+                     here.commune_insee, here.next_passages, views.last_calls(self.ctx))
 
     def take(self, procedure_id: str, priority: bool, language: str = "fr") -> TicketIssued:
         return services.take_ticket(self.ctx, procedure_id, priority=priority, language=language,
@@ -96,12 +106,12 @@ class VisitorService:
 
     def slip(self, number: int | None, language: str = "fr") -> documents.Slip:
         """What a receipt or phone QR says of this ticket and of the bus: today's stop, next passages."""
-        board = self.board()
+        here = self._here()  # not the whole board: no calls, no revision
         return documents.Slip(
-            number=number, printed_at=self.ctx.now(), stop_name=board.stop_name,
-            commune_name=board.commune_name,
+            number=number, printed_at=self.ctx.now(), stop_name=here.stop_name,
+            commune_name=here.commune_name,
             next_passages=tuple(documents.Visit(p.day, p.half, p.stop_name, p.commune_name,
-                                                p.confirmed) for p in board.next_passages),
+                                                p.confirmed) for p in here.next_passages),
             bus_phone=self.ctx.settings.bus_phone, calendar=self.ctx.settings.bus_calendar,
             language=language,
         )

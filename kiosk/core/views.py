@@ -81,6 +81,13 @@ def queue_revision(ctx: Context) -> int:
         return session.scalar(select(QueueRevision.value).where(QueueRevision.id == 1)) or 0
 
 
+def open_stopover(ctx: Context) -> StopoverInfo | None:
+    """The stopover open now, without its queue (None: the bus is closed)."""
+    with ctx.read() as session:
+        stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
+        return None if stopover_id is None else stopover_info(session, stopover_id)
+
+
 def queue_snapshot(ctx: Context) -> QueueSnapshot:
     """The open stopover, its waiting tickets in call order, and the tickets at desks."""
     now = ctx.now()
