@@ -23,7 +23,7 @@ from kiosk.system.files import unused_name
 
 if TYPE_CHECKING:
     from kiosk.output.printing import Printer, PrintOutcome
-    from kiosk.reports.statistics import Period
+    from kiosk.reports.periods import Period
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def period_of(choice: str, today: dt.date, start: dt.date | None = None,
               end: dt.date | None = None) -> Period:
     """The period a button of the Statistiques screen stands for, seen from `today`
     ("dates": from `start` to `end`, both included)."""
-    from kiosk.reports.statistics import Period
+    from kiosk.reports.periods import Period
 
     quarter = (today.month - 1) // 3 + 1
     if choice == "this_month":
@@ -288,10 +288,10 @@ class StaffService:
 
     def stop_review(self, staff_id: int, period: Period) -> list[dict[str, Any]]:
         """Per stop, the attendance that steers the itinerary (`kiosk itinerary review`)."""
-        from kiosk.reports import statistics
+        from kiosk.reports.stop_review import stop_review
 
         self._coordinator(staff_id)
-        return statistics.stop_review(self.ctx, period)[0]
+        return stop_review(self.ctx, period)[0]
 
     def export_folders(self, staff_id: int) -> tuple[usbkeys.ExportFolder, ...]:
         self._coordinator(staff_id)

@@ -16,7 +16,9 @@ from kiosk.content.itinerary import load_itinerary
 from kiosk.core import views
 from kiosk.core.context import local_now
 from kiosk.errors import KioskError
-from kiosk.reports.statistics import UNSERVED_OVER, Period, parse_day, stop_review, stopover_rows
+from kiosk.reports.periods import Period, parse_day
+from kiosk.reports.statistics import stopover_rows
+from kiosk.reports.stop_review import UNSERVED_OVER, stop_review
 from kiosk.system.config import ASSETS_DIR, Settings
 
 HISTORY_YEARS = 3  # expected attendance reads this much history

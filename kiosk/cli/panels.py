@@ -12,7 +12,7 @@ from kiosk.content.itinerary import ESPACE_SUD
 from kiosk.content.panels import Panel, load_panels, panel_json, panels_folder
 from kiosk.core.context import local_now
 from kiosk.errors import KioskError, readable
-from kiosk.reports.statistics import DATE_HELP, parse_day
+from kiosk.reports.periods import DATE_HELP, parse_day
 from kiosk.system.config import Settings
 
 

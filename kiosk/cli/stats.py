@@ -12,7 +12,8 @@ from kiosk import french
 from kiosk.cli.common import json_flag, open_database
 from kiosk.core.context import local_now
 from kiosk.exports.figures import HEADLINE, headline_value
-from kiosk.reports.statistics import Period, compute, period_from_options
+from kiosk.reports.periods import Period, period_from_options
+from kiosk.reports.statistics import compute
 from kiosk.system.config import Settings
 
 TOP = 5

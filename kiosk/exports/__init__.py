@@ -12,7 +12,7 @@ from typing import Any
 from kiosk.core.context import Context
 from kiosk.errors import KioskError
 from kiosk.exports.columns import Labels, labels_from
-from kiosk.reports.statistics import Period
+from kiosk.reports.periods import Period
 from kiosk.system.files import check_target
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -40,6 +40,7 @@ def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | Non
     `report`: the period's statistics already computed (the console's screen shows them), used
     when it is of this period and commune, so the file says what the coordinator read."""
     from kiosk.reports import statistics
+    from kiosk.reports.rows import demande_rows
 
     if fmt not in FORMATS:
         raise KioskError(f"--format {fmt} : format inconnu (csv, xlsx ou pdf).")
@@ -52,12 +53,12 @@ def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | Non
     if fmt == "csv":
         from kiosk.exports.csv_export import write_csv
 
-        return write_csv(statistics.demande_rows(ctx, period, commune), out, names, progress,
+        return write_csv(demande_rows(ctx, period, commune), out, names, progress,
                          expected_rows(report))
     if fmt == "xlsx":
         from kiosk.exports.xlsx import write_xlsx
 
-        return write_xlsx(report, statistics.demande_rows(ctx, period, commune), out, names,
+        return write_xlsx(report, demande_rows(ctx, period, commune), out, names,
                           expected_rows(report), progress)
     from kiosk.exports.pdf_report import write_pdf
 

@@ -39,7 +39,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.reports.statistics import LANGUAGES, DemandeRow
+from kiosk.reports.rows import DemandeRow
+from kiosk.reports.statistics import LANGUAGES
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.exports.columns import COLUMNS, Labels, row_values
-from kiosk.reports.statistics import DemandeRow
+from kiosk.reports.rows import DemandeRow
 from kiosk.system.files import private_output
 
 Progress = Callable[[int, int], None]

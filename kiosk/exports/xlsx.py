@@ -18,7 +18,7 @@ from typing import Any
 from kiosk import french
 from kiosk.exports.columns import COLUMNS, Labels, row_values
 from kiosk.exports.figures import HEADLINE, change, commune_name, headline_value, period_text
-from kiosk.reports.statistics import DemandeRow
+from kiosk.reports.rows import DemandeRow
 from kiosk.system.files import private_output
 from kiosk.vocabulary import HALVES
 

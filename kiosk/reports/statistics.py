@@ -27,10 +27,8 @@ visits that ended without a demande. The number of rows is therefore
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, NamedTuple
@@ -38,7 +36,6 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    Select,
     and_,
     case,
     cast,
@@ -56,6 +53,7 @@ from kiosk.core.context import Context
 from kiosk.domain import ACTIVE_STATES, Outcome, State
 from kiosk.errors import KioskError
 from kiosk.reports.feedback import FeedbackReport, StopoverPlace, answers_by_stopover, summarise
+from kiosk.reports.periods import Period
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,
@@ -67,7 +65,6 @@ from kiosk.vocabulary import (
     RESIDENCE_ANSWERS,
     RESIDENCE_OTHER,
     RESIDENCE_UNSAID,
-    STOP_MARKS,
 )
 
 WAIT_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
@@ -87,160 +84,6 @@ RESIDENCE_VS_STOP: tuple[tuple[str | None, str], ...] = (
     (None, NOT_RECORDED),
 )
 NO_PARTNER = "partenaire non précisé"
-
-
-# ---------------------------------------------------------------- periods
-
-
-DATE_HELP = "AAAA-MM-JJ ou jj/mm/aaaa"
-
-
-def parse_day(text: str, option: str = "--from") -> dt.date:
-    """A date typed by a person: 2026-07-01 or 01/07/2026. A bad one names its option."""
-    value = text.strip()
-    match = (re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
-             or re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value))
-    if match is not None:
-        parts = [int(p) for p in match.groups()]
-        year, month, day = parts if len(match.group(1)) == 4 else parts[::-1]
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            pass
-    raise KioskError(f"{option} {text} : date invalide ({DATE_HELP}).")
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The first of the month `months` after day's month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _year_earlier(day: dt.date) -> dt.date:
-    # 29 February has no twin a year earlier: take the 28th.
-    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
-
-
-@dataclass(frozen=True)
-class Period:
-    """Days from `start` to `end`, both included, with the French label reports show.
-    `kind` says how the period was given, so that `previous()` of a quarter is a quarter."""
-
-    start: dt.date
-    end: dt.date
-    label: str
-    kind: Literal["month", "quarter", "year", "days"] = "days"
-
-    # -- constructors
-
-    @classmethod
-    def month(cls, text: str) -> Period:
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
-        if match is None or not 1 <= int(match.group(2)) <= 12:
-            raise KioskError(f"--month {text} : mois invalide (AAAA-MM, mois 01 à 12).")
-        return cls.of_month(int(match.group(1)), int(match.group(2)))
-
-    @classmethod
-    def of_month(cls, year: int, month: int) -> Period:
-        start = dt.date(year, month, 1)
-        end = dt.date(year, month, calendar.monthrange(year, month)[1])
-        return cls(start, end, french.month_year(start), "month")
-
-    @classmethod
-    def quarter(cls, text: str) -> Period:
-        match = re.fullmatch(r"(\d{4})-?[TtQq]([0-9])", text.strip())
-        if match is None or not 1 <= int(match.group(2)) <= 4:
-            raise KioskError(f"--quarter {text} : trimestre invalide (AAAA-T1 à AAAA-T4).")
-        return cls.of_quarter(int(match.group(1)), int(match.group(2)))
-
-    @classmethod
-    def of_quarter(cls, year: int, quarter: int) -> Period:
-        start = dt.date(year, 3 * quarter - 2, 1)
-        end = _add_months(start, 3) - dt.timedelta(days=1)
-        rank = "1er" if quarter == 1 else f"{quarter}e"
-        return cls(start, end, f"{rank} trimestre {year}", "quarter")
-
-    @classmethod
-    def year(cls, text: str) -> Period:
-        match = re.fullmatch(r"(\d{4})", text.strip())
-        if match is None or int(match.group(1)) < 1:
-            raise KioskError(f"--year {text} : année invalide (AAAA).")
-        return cls.of_year(int(match.group(1)))
-
-    @classmethod
-    def of_year(cls, year: int) -> Period:
-        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), f"année {year}", "year")
-
-    @classmethod
-    def between(cls, start: dt.date, end: dt.date) -> Period:
-        if start > end:
-            raise KioskError(f"Le premier jour ({french.short_date(start)}) est après le dernier "
-                             f"({french.short_date(end)}) : la période est vide.")
-        if start == end:
-            text = f"le {french.short_date(start)}"
-        else:
-            text = f"du {french.short_date(start)} au {french.short_date(end)}"
-        return cls(start, end, text, "days")
-
-    # -- neighbours
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same kind just before: previous month, quarter, year, or the same
-        number of days."""
-        if self.kind == "month":
-            before = _add_months(self.start, -1)
-            return Period.of_month(before.year, before.month)
-        if self.kind == "quarter":
-            before = _add_months(self.start, -3)
-            return Period.of_quarter(before.year, (before.month - 1) // 3 + 1)
-        if self.kind == "year":
-            return Period.of_year(self.start.year - 1)
-        end = self.start - dt.timedelta(days=1)
-        return Period.between(end - dt.timedelta(days=self.days - 1), end)
-
-    def year_before(self) -> Period:
-        """The same period one year earlier (N-1)."""
-        if self.kind == "month":
-            return Period.of_month(self.start.year - 1, self.start.month)
-        if self.kind == "quarter":
-            return Period.of_quarter(self.start.year - 1, (self.start.month - 1) // 3 + 1)
-        if self.kind == "year":
-            return Period.of_year(self.start.year - 1)
-        return Period.between(_year_earlier(self.start), _year_earlier(self.end))
-
-    def as_json(self) -> dict[str, Any]:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label}
-
-
-def period_from_options(*, month: str | None = None, quarter: str | None = None,
-                        year: str | None = None, start: str | None = None,
-                        end: str | None = None, today: dt.date) -> Period:
-    """The period given on a command line: exactly one of --month, --quarter, --year or
-    --from [--to] (--to defaults to today). Errors name the options."""
-    given = [name for name, value in (("--month", month), ("--quarter", quarter),
-                                      ("--year", year), ("--from", start)) if value is not None]
-    if end is not None and start is None:
-        raise KioskError("--to sans --from : donnez aussi le premier jour (--from).")
-    if len(given) > 1 or (end is not None and len(given) > 1):
-        raise KioskError(f"{' et '.join(given)} : une seule façon de donner la période.")
-    if month is not None:
-        return Period.month(month)
-    if quarter is not None:
-        return Period.quarter(quarter)
-    if year is not None:
-        return Period.year(year)
-    if start is not None:
-        first = parse_day(start, "--from")
-        last = parse_day(end, "--to") if end is not None else today
-        if first > last:  # said with the command line's words
-            raise KioskError(f"--from {first:%Y-%m-%d} est après --to {last:%Y-%m-%d} : "
-                             "la période est vide.")
-        return Period.between(first, last)
-    raise KioskError("Période manquante : --month, --quarter, --year ou --from/--to.")
 
 
 # ---------------------------------------------------------------- SQL pieces
@@ -903,135 +746,3 @@ def stopover_rows(ctx: Context, period: Period) -> tuple[StopoverRow, ...]:
                     s.counts, peaks.get(s.id, 0))
         for s in aggregates)
 
-
-# ---------------------------------------------------------------- anonymous rows
-
-
-class DemandeRow(NamedTuple):
-    """One anonymous row of the exports: a demande with its visit's fields, or a visit without
-    demande (then operator, procedure, outcome and partner are None). A named tuple: the
-    exporters stream up to a million of them."""
-
-    stopover_id: int
-    day: dt.date
-    half: str
-    commune_insee: str
-    commune: str
-    stop_id: str
-    stop: str
-    number: int
-    taken_at: dt.datetime
-    first_called_at: dt.datetime | None
-    started_at: dt.datetime | None
-    ended_at: dt.datetime | None
-    wait_seconds: int | None
-    service_seconds: int | None
-    channel: str | None
-    language: str
-    priority: bool
-    state: str
-    ticket_operator: str  # what the visitor chose at the kiosk
-    ticket_procedure: str
-    operator: str | None  # what the demande was about (None: visit without demande)
-    procedure: str | None
-    outcome: str | None
-    partner: str | None
-    age_band: str | None
-    gender: str | None
-    residence: str | None
-
-
-DEMANDE_FIELDS: tuple[str, ...] = DemandeRow._fields
-
-
-def demande_rows(ctx: Context, period: Period, commune: str | None = None,
-                 batch: int = 2000) -> Iterator[DemandeRow]:
-    """Stream the export rows of the period in order of day, half-day (morning first), ticket
-    number and demande; the database sends them `batch` at a time (a server-side cursor on
-    PostgreSQL), so a million rows never sit in memory together."""
-    scope = _Scope(period, commune)
-    query: Select[Any] = (
-        select(Stopover.id, Stopover.day, Stopover.half, Commune.insee, Commune.name, Stop.id,
-               Stop.name, Ticket.number, Ticket.taken_at, Ticket.first_called_at,
-               Ticket.started_at, Ticket.ended_at, Ticket.wait_seconds,
-               Ticket.service_seconds, Ticket.channel, Ticket.language, Ticket.priority,
-               Ticket.state, Ticket.operator_id, Ticket.procedure_id, Demande.operator_id,
-               Demande.procedure_id, Demande.outcome, Demande.partner, Ticket.age_band,
-               Ticket.gender, Ticket.residence)
-        .select_from(Stopover)
-        .join(Stop, Stop.id == Stopover.stop_id)
-        .join(Commune, Commune.insee == Stop.commune_insee)
-        .join(Ticket, and_(Ticket.stopover_id == Stopover.id, Ticket.state != State.WITHDRAWN))
-        .outerjoin(Demande, Demande.ticket_id == Ticket.id)
-        .where(*scope.stopover_filter())
-        .order_by(Stopover.day, Stopover.half.desc(), Stopover.id, Ticket.number, Demande.id)
-        .execution_options(yield_per=batch)
-    )
-    with ctx.read() as session:
-        _resolve_commune(session, commune)
-        for row in session.execute(query):
-            yield DemandeRow._make((*row[:16], bool(row[16]), *row[17:]))
-
-
-# ---------------------------------------------------------------- steering the itinerary
-
-# more people left unserved than this per half-day marks a stop "au-dessus" whatever its visits
-UNSERVED_OVER = 3.0
-UNDER, OVER = STOP_MARKS  # "sous", "au-dessus"
-
-
-def stop_review(ctx: Context, period: Period, under: float | None = None,
-                over: float | None = None, unserved_over: float = UNSERVED_OVER,
-                ) -> tuple[list[dict[str, Any]], float, float]:
-    """Per stop: half-days served, visitors and demandes per half-day, people unserved at
-    closing, the trend against the previous period of the same length, and a mark when the stop
-    is under or over the thresholds (so that the coordinator changes its frequency)."""
-    now = stopover_rows(ctx, period)
-    before = stopover_rows(ctx, period.previous())
-    from kiosk.core import views
-
-    listing = views.itinerary_listing(ctx, limit=0)
-    names = {sid: (name, c.name) for c in listing for sid, name in c.stops}
-
-    def roll(rows: Any) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for r in rows:
-            acc = found.setdefault(r.stop_id, [0, 0, 0, 0])
-            acc[0] += 1
-            acc[1] += r.counts.visits
-            acc[2] += r.counts.demandes
-            acc[3] += r.counts.unserved
-        return found
-
-    current, previous = roll(now), roll(before)
-    # without thresholds given: half and one and a half times the median stop of the period
-    rates = sorted(v[1] / v[0] for v in current.values() if v[0])
-    median = rates[len(rates) // 2] if rates else 0.0
-    under = round(median / 2, 1) if under is None else under
-    over = round(median * 1.5, 1) if over is None else over
-    labels = {r.stop_id: (r.stop_label, r.commune) for r in (*now, *before)}
-    result = []
-    for stop_id in sorted(set(current) | set(names), key=lambda s: (names.get(s, labels.get(
-            s, ("", "")))[1], s)):
-        halfdays, visits, demandes, unserved = current.get(stop_id, [0, 0, 0, 0])
-        place, commune = names.get(stop_id, labels.get(stop_id, (stop_id, "")))
-        per = round(visits / halfdays, 1) if halfdays else None
-        old = previous.get(stop_id)
-        old_per = old[1] / old[0] if old and old[0] else None
-        trend = round(per / old_per - 1, 3) if per is not None and old_per else None
-        unserved_per = round(unserved / halfdays, 1) if halfdays else None
-        mark = None
-        if per is not None:
-            if per < under:
-                mark = UNDER
-            elif per > over or (unserved_per or 0) > unserved_over:
-                mark = OVER
-        result.append({
-            "stop": stop_id, "place": place, "commune": commune, "half_days": halfdays,
-            "visitors_per_half_day": per,
-            "demandes_per_half_day": round(demandes / halfdays, 1) if halfdays else None,
-            "unserved": unserved, "unserved_per_half_day": unserved_per,
-            "previous_visitors_per_half_day": round(old_per, 1) if old_per else None,
-            "trend": trend, "mark": mark,
-        })
-    return result, under, over

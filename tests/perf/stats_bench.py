@@ -26,7 +26,9 @@ from sqlalchemy.engine import make_url
 from kiosk.core.context import Context, open_context
 from kiosk.core.services import init_database
 from kiosk.reports.history import seed_history
-from kiosk.reports.statistics import Period, compute, demande_rows
+from kiosk.reports.periods import Period
+from kiosk.reports.rows import demande_rows
+from kiosk.reports.statistics import compute
 from kiosk.system.config import Settings
 
 REPORT = Path(__file__).with_name("reports") / "stats.txt"

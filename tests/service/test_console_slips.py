@@ -15,6 +15,7 @@ from kiosk.core import services, staff, views
 from kiosk.core.services import DemandeInput
 from kiosk.errors import DeskNotReady, NothingToUndo, UndoTooLate
 from kiosk.reports import statistics
+from kiosk.reports.periods import Period
 from tests.service.eventlog import events
 
 HOUSING = "caf-aide-logement"
@@ -83,7 +84,7 @@ def test_undo_absent_calls_the_visitor_again_at_the_same_free_desk(open_ctx, clo
     # the visit goes on as if the slip never happened: the statistics count one visit served
     services.finish_visit(ctx, 1, [DemandeInput(HOUSING, "solved")])
     day = clock.current.date()
-    totals = statistics.compute(ctx, statistics.Period.between(day, day)).totals
+    totals = statistics.compute(ctx, Period.between(day, day)).totals
     assert (totals.visits, totals.served, totals.absent) == (1, 1, 0)
     assert totals.wait_mean_minutes == 7
 

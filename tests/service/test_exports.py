@@ -25,7 +25,9 @@ from kiosk.exports.columns import COLUMNS
 from kiosk.exports.csv_export import write_csv
 from kiosk.exports.pdf_report import render_pdf
 from kiosk.exports.xlsx import write_xlsx
-from kiosk.reports.statistics import Period, compute, demande_rows
+from kiosk.reports.periods import Period
+from kiosk.reports.rows import demande_rows
+from kiosk.reports.statistics import compute
 from tests.export_fixture import full_report
 from tests.service.statistics_history import HandClock, quarter_history
 

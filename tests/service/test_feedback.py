@@ -12,7 +12,8 @@ from db.models import Feedback
 from kiosk.core import services
 from kiosk.errors import KioskError
 from kiosk.reports.feedback import feedback_report
-from kiosk.reports.statistics import Period, compute
+from kiosk.reports.periods import Period
+from kiosk.reports.statistics import compute
 
 
 def answers(ctx):

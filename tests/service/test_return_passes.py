@@ -18,7 +18,8 @@ from kiosk.core.return_passes import (
     use_return_pass,
 )
 from kiosk.errors import KioskError
-from kiosk.reports.statistics import Period, ReturnTally, compute
+from kiosk.reports.periods import Period
+from kiosk.reports.statistics import ReturnTally, compute
 
 
 def test_unserved_visitors_get_a_pass_and_come_back_first(open_ctx, clock):

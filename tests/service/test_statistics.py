@@ -23,15 +23,9 @@ import pytest
 from kiosk.core import services
 from kiosk.core.context import Context, open_context
 from kiosk.errors import KioskError
-from kiosk.reports.statistics import (
-    DEMANDE_FIELDS,
-    Period,
-    calendar_key,
-    compute,
-    demande_rows,
-    parse_day,
-    period_from_options,
-)
+from kiosk.reports.periods import Period, parse_day, period_from_options
+from kiosk.reports.rows import DEMANDE_FIELDS, demande_rows
+from kiosk.reports.statistics import calendar_key, compute
 from kiosk.system.config import Settings
 from tests.service.statistics_history import quarter_history, random_history
 
@@ -416,7 +410,9 @@ def test_sqlite_and_postgresql_give_identical_json(tmp_path: Path, sqlite_url: s
 def test_a_ticket_withdrawn_by_the_visitor_is_not_a_visit(open_ctx, clock):
     """'Ce n'est pas ma démarche': the number stays used, the statistics count no visit."""
     from kiosk.core import services
-    from kiosk.reports.statistics import Period, compute, demande_rows
+    from kiosk.reports.periods import Period
+    from kiosk.reports.rows import demande_rows
+    from kiosk.reports.statistics import compute
 
     first = services.take_ticket(open_ctx, "caf-aide-logement")
     changed = services.withdraw_ticket(open_ctx, first.number, first.stopover_id)

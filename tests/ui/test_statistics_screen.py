@@ -22,7 +22,8 @@ from kiosk.core import services, staff
 from kiosk.core.context import open_context
 from kiosk.errors import CoordinatorOnly
 from kiosk.reports.history import seed_history
-from kiosk.reports.statistics import Period, compute
+from kiosk.reports.periods import Period
+from kiosk.reports.statistics import compute
 from kiosk.system.config import Settings
 from tests.ui.driver import HANG_SECONDS, SCREENSHOTS, start_staff_app, stop_app
 from tests.ui.test_staff_console import _form, log_in
@@ -130,7 +131,7 @@ def test_coordinator_reads_last_quarter_and_exports_it_to_her_usb_key(
                 DOCS_SCREENSHOT / "console-statistics.png")
 
     # "Par arrêt": the attendance that steers the itinerary, as `kiosk itinerary review`
-    from kiosk.reports.statistics import stop_review
+    from kiosk.reports.stop_review import stop_review
     from screens.statistics import REVIEW_HEADS, StopReviewView, review_cells
 
     rows = stop_review(history_ctx, Period.quarter("2026-T3"))[0]

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.apps.console import PERIOD_CHOICES, export_file_name, period_of
 from kiosk.errors import KioskError
-from kiosk.reports.statistics import Period
+from kiosk.reports.periods import Period
 from kiosk.system.usbkeys import export_folders, media_roots, usb_keys
 
 TODAY = dt.date(2026, 11, 26)
