@@ -29,7 +29,7 @@ from kivy.properties import (
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import french
-from kiosk.content import i18n
+from kiosk.apps.desk_view import PROBLEM_WORDS, desk_view, visitor_text
 from kiosk.core.staff import COORDINATOR
 from kiosk.errors import DeskNotYours, KioskError, NoTicketWaiting, StaffDisabled
 from kiosk.system.dbtrouble import DISK_FULL
@@ -40,23 +40,10 @@ from screens.worker import Worker
 log = logging.getLogger("borne-plus")
 HERE = Path(__file__).parent
 
-STATE_WORDS = {"called": "appelé", "in_service": "en cours"}
-
-# One plain line per kind of problem; the technical details stay in the event log.
-PROBLEM_WORDS = {
-    "printer": "Imprimante : l'impression ne marche pas",
-    "audio": "Son : les appels ne sortent pas du haut-parleur",
-    "speech": "Voix : les numéros ne sont pas annoncés à voix haute",
-    "database": "Base de données : la console ne la joint plus",
-    "backup": "Sauvegarde : la copie de fin de demi-journée a échoué",
-}
 QUIET_AFTER_CALL = 0.5  # seconds: a second tap of a double tap on "Appeler" must do nothing
 # a file edit changes no queue revision: the catalogue files are looked at on their own clock
 CATALOGUE_CHECK_SECONDS = 2.0
 
-
-# A ticket taken with the kiosk in Kréyòl: the animatrice can greet the visitor in Créole.
-CREOLE_MARK = " · en créole"
 
 class StaffApp(BoardApp):
     min_font = NumericProperty(20)
@@ -316,67 +303,28 @@ class StaffApp(BoardApp):
         self._db_down_since = None
         self.board = board
         self._revision = board.queue.revision
-        stopover = board.queue.stopover
-        self.is_open = stopover is not None
-        if stopover is None:
-            self.stopover_text = "Escale fermée"
-        else:
-            self.stopover_text = (f"{stopover.commune_name} – {stopover.stop_name}, "
-                                  f"{i18n.half_label(stopover.half)}")
-        waiting = len(board.queue.waiting)
-        mean = (f"{board.mean_wait_minutes:.0f} min" if board.mean_wait_minutes is not None
-                else "–")
-        self.counts_text = (f"En attente : {waiting} · Reçus : {board.served} · "
-                            f"Absents : {board.absent} · Attente moyenne : {mean}")
-        now = board.now
-        self.queue_rows = [
-            {
-                "number": w.number,
-                "title": self._title(w.procedure_id),
-                "creole": w.language == "gcf",
-                "icon": self.pictogram(self._pictogram(w.operator_id)),
-                "waited": f"{w.waited_seconds // 60} min",
-                "priority": w.priority,
-                "selected": w.number == self.selected,
-            }
-            for w in board.queue.waiting
-        ]
-        if self.selected and not any(w.number == self.selected for w in board.queue.waiting):
-            self.selected = 0
-        mine = next((d for d in board.desks if d.id == self.desk), None)
-        self.desk_status = mine.status if mine else "closed"
-        current = mine.current if mine else None
-        if current is None:
-            self.current = {}
-            self.current_number = ""
-            self.current_state = ""
-            self.current_text = ""
-        else:
-            since = (now - current.called_at).total_seconds() // 60 if current.called_at else 0
-            self.current = {"number": current.number, "state": current.state,
-                            "procedure_id": current.procedure_id}
-            self.current_number = f"N° {current.number}"
-            self.current_state = current.state
-            self.current_text = (f"{self._title(current.procedure_id)}\n"
-                                 f"{STATE_WORDS.get(current.state, current.state)} depuis "
-                                 f"{since:.0f} min"
-                                 + (CREOLE_MARK if current.language == "gcf" else ""))
-        self.desks_text = " · ".join(
-            f"{d.name} : {d.staff_name or '–'}"
-            + (f" (n° {d.current.number})" if d.current else "")
-            + (" – pause" if d.status == "paused" else "")
-            for d in board.desks
-        )
-        problems = [f"{PROBLEM_WORDS.get(p.device, p.device)} "
-                    f"(depuis {french.time_of_day(p.at)})." for p in board.problems]
+        notes = []
         if self.backup_note and self.is_coordinator:
-            problems.append(self.backup_note)
+            notes.append(self.backup_note)
         if self.catalogue_note:
-            problems.append(self.catalogue_note)
+            notes.append(self.catalogue_note)
         if self.stale:
-            problems.append(f"{len(self.stale)} fiche(s) de démarche à revérifier "
-                            f"(plus de 12 mois) : {', '.join(p.id for p in self.stale[:3])}")
-        self.status_text = "\n".join(problems)
+            notes.append(f"{len(self.stale)} fiche(s) de démarche à revérifier "
+                         f"(plus de 12 mois) : {', '.join(p.id for p in self.stale[:3])}")
+        view = desk_view(board, self.catalogue, self.desk, self.selected, tuple(notes))
+        self.is_open = view.is_open
+        self.stopover_text = view.stopover_text
+        self.counts_text = view.counts_text
+        self.selected = view.selected
+        self.queue_rows = [{**row, "icon": self.pictogram(row["pictogram"])}
+                           for row in view.queue_rows]
+        self.desk_status = view.desk_status
+        self.current = view.current
+        self.current_number = view.current_number
+        self.current_state = view.current_state
+        self.current_text = view.current_text
+        self.desks_text = view.desks_text
+        self.status_text = "\n".join(view.problems)
 
     def text_width(self, text: str, font_px: float, *_bind: Any) -> float:
         """The width of a button's bold text at the console's scale, so that a button can be
@@ -386,14 +334,6 @@ class StaffApp(BoardApp):
         label = CoreLabel(text=text, font_name=self.font_bold,
                           font_size=max(self.min_font, font_px * self.k))
         return float(label.get_extents(text)[0])
-
-    def _title(self, procedure_id: str) -> str:
-        procedure = self.catalogue.procedure(procedure_id)
-        return procedure.title if procedure else procedure_id
-
-    def _pictogram(self, operator_id: str) -> str:
-        operator = self.catalogue.operator(operator_id)
-        return operator.pictogram if operator else "autre"
 
     # ------------------------------------------------------------ actions
 
@@ -420,7 +360,8 @@ class StaffApp(BoardApp):
                             "procedure_id": call.procedure_id}
             self.current_number = f"N° {call.number}"
             self.current_state = "called"
-            self.current_text = f"{self._title(call.procedure_id)}\nappelé depuis 0 min"
+            self.current_text = visitor_text(self.catalogue, call.procedure_id, "called", 0,
+                                             creole=False)  # the next poll says Kréyòl
 
         def not_called(_exc: BaseException) -> None:
             self.calling = False

@@ -1,0 +1,107 @@
+"""What an animatrice's console shows of the board, in plain Python (no Kivy): the stopover line,
+today's counts, the waiting list, her desk and its visitor, the colleagues' desks, the problems.
+The console's words live here; screens/staff_app.py copies the result onto its properties and
+the unit tests read it without a window (tests/unit/test_desk_view.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk import french
+from kiosk.content import i18n
+from kiosk.content.catalogue import Catalogue
+from kiosk.core.views import StaffBoard
+from kiosk.vocabulary import TICKET_STATES
+
+# One plain line per kind of problem; the technical details stay in the event log.
+PROBLEM_WORDS = {
+    "printer": "Imprimante : l'impression ne marche pas",
+    "audio": "Son : les appels ne sortent pas du haut-parleur",
+    "speech": "Voix : les numéros ne sont pas annoncés à voix haute",
+    "database": "Base de données : la console ne la joint plus",
+    "backup": "Sauvegarde : la copie de fin de demi-journée a échoué",
+}
+# A ticket taken with the kiosk in Kréyòl: the animatrice can greet the visitor in Créole.
+CREOLE_MARK = " · en créole"
+
+
+@dataclass(frozen=True)
+class DeskView:
+    is_open: bool
+    stopover_text: str
+    counts_text: str
+    # one per waiting visitor, in call order: number, title, creole, pictogram (an operator's
+    # pictogram name: the app turns it into its image), waited, priority, selected
+    queue_rows: tuple[dict[str, Any], ...]
+    selected: int  # 0 when the visitor selected is no longer waiting
+    desk_status: str
+    current: dict[str, Any]  # number, state, procedure_id of the visitor at her desk; {} if none
+    current_number: str
+    current_state: str
+    current_text: str
+    desks_text: str
+    problems: tuple[str, ...]
+
+
+def title(catalogue: Catalogue, procedure_id: str) -> str:
+    procedure = catalogue.procedure(procedure_id)
+    return procedure.title if procedure else procedure_id
+
+
+def pictogram(catalogue: Catalogue, operator_id: str) -> str:
+    operator = catalogue.operator(operator_id)
+    return operator.pictogram if operator else "autre"
+
+
+def visitor_text(catalogue: Catalogue, procedure_id: str, state: str, minutes: float,
+                 creole: bool) -> str:
+    """The panel of the visitor at her desk: "Aide au logement / appelé depuis 3 min"."""
+    return (f"{title(catalogue, procedure_id)}\n"
+            f"{TICKET_STATES.get(state, state)} depuis {minutes:.0f} min"
+            + (CREOLE_MARK if creole else ""))
+
+
+def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
+              notes: tuple[str, ...] = ()) -> DeskView:
+    """The console of the animatrice at `desk`, with the waiting visitor `selected` (0: none);
+    `notes`: the app's own lines under the problems (backup reminder, catalogue, stale entries)."""
+    stopover = board.queue.stopover
+    stopover_text = ("Escale fermée" if stopover is None else
+                     f"{stopover.commune_name} – {stopover.stop_name}, "
+                     f"{i18n.half_label(stopover.half)}")
+    mean = (f"{french.number(board.mean_wait_minutes)} min"
+            if board.mean_wait_minutes is not None else "–")
+    counts_text = (f"En attente : {len(board.queue.waiting)} · Reçus : {board.served} · "
+                   f"Absents : {board.absent} · Attente moyenne : {mean}")
+    if not any(w.number == selected for w in board.queue.waiting):
+        selected = 0
+    rows = tuple(
+        {"number": w.number, "title": title(catalogue, w.procedure_id),
+         "creole": w.language == "gcf", "pictogram": pictogram(catalogue, w.operator_id),
+         "waited": f"{w.waited_seconds // 60} min", "priority": w.priority,
+         "selected": w.number == selected}
+        for w in board.queue.waiting)
+    mine = next((d for d in board.desks if d.id == desk), None)
+    current = mine.current if mine else None
+    if current is None:
+        held: dict[str, Any] = {}
+        number = state = text = ""
+    else:
+        since = ((board.now - current.called_at).total_seconds() // 60
+                 if current.called_at else 0)
+        held = {"number": current.number, "state": current.state,
+                "procedure_id": current.procedure_id}
+        number, state = f"N° {current.number}", current.state
+        text = visitor_text(catalogue, current.procedure_id, current.state, since,
+                            current.language == "gcf")
+    desks_text = " · ".join(
+        f"{d.name} : {d.staff_name or '–'}"
+        + (f" (n° {d.current.number})" if d.current else "")
+        + (" – pause" if d.status == "paused" else "")
+        for d in board.desks)
+    problems = tuple(f"{PROBLEM_WORDS.get(p.device, p.device)} "
+                     f"(depuis {french.time_of_day(p.at)})." for p in board.problems)
+    return DeskView(stopover is not None, stopover_text, counts_text, rows, selected,
+                    mine.status if mine else "closed", held, number, state, text, desks_text,
+                    problems + tuple(notes))
