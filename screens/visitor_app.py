@@ -385,16 +385,10 @@ class VisitorApp(BoardApp):
                                       self._echo_voice(call)))
             self._next_banner()
 
-    def _stop_text(self, board: Any, language: str) -> str:
-        if board is None or not board.stop_name:
-            return i18n.t("accueil.no_stop", language)
-        return i18n.t("accueil.today", language, stop=board.stop_name,
-                      at_commune=i18n.at_commune(board.commune_name or "", language))
-
     def _board_texts(self, board: Any) -> None:
         """Accueil's texts from the board, in the visitor's language."""
         language = self.language
-        self.stop_text = self._stop_text(board, language)
+        self.stop_text = i18n.stop_text(board.stop_name, board.commune_name, language)
         self.passages_title = (
             self.t("accueil.next_here",
                    at_commune=i18n.at_commune(board.commune_name or "", language))
@@ -505,9 +499,9 @@ class VisitorApp(BoardApp):
         self.ticket_title = self._title_of(ticket["procedure_id"]) or ticket["title"]
         self.ticket_priority = ticket["priority"]
         self.ticket_printed = ticket["printed"]
-        self.wait_note = self.wait_text(ticket) if ticket.get("past_closing") else ""
-        wait = "" if self.wait_note else f"   {self.wait_text(ticket)}"
-        self.ahead_line = f"{self.ahead_text(ticket)}{wait}"
+        self.wait_note = i18n.wait_text(ticket, self.language) if ticket.get("past_closing") else ""
+        wait = "" if self.wait_note else f"   {i18n.wait_text(ticket, self.language)}"
+        self.ahead_line = f"{i18n.ahead_text(ticket.get('ahead', 0), self.language)}{wait}"
         self.notice = ""
         self.go("ticket")
 
@@ -581,15 +575,18 @@ class VisitorApp(BoardApp):
                      operator=i18n.operator_label(operator, lang) if operator else "")
         if screen == "ticket" and self.ticket:
             return t("read.ticket", number=self.ticket["number"],
-                     ahead=self.ahead_text(self.ticket, lang),
-                     wait=self.wait_text(self.ticket, lang).rstrip("."))
+                     ahead=i18n.ahead_text(self.ticket.get("ahead", 0), lang),
+                     wait=i18n.wait_text(self.ticket, lang).rstrip("."))
         if screen == "qr":
             return t("read.qr_parts", count=len(self.qr_codes)) if len(self.qr_codes) > 1 \
                 else t("read.qr")
         shown = self.manager.current_screen if self.manager is not None else None
         if screen.startswith("bus_") and shown is not None:  # "Quand revient le bus ?"
             return str(shown.spoken(lang))
-        parts = [t("accueil.welcome") + ".", self._stop_text(self._board, lang) + "."]
+        board = self._board
+        where = i18n.stop_text(board.stop_name if board else None,
+                               board.commune_name if board else None, lang)
+        parts = [t("accueil.welcome") + ".", where + "."]
         parts.append(t("read.accueil") if self.is_open else t("read.closed"))
         if self.is_open:
             parts.append(t("avis.read"))  # the faces of "Votre avis"; the calls stay last
@@ -597,28 +594,6 @@ class VisitorApp(BoardApp):
             parts.append(t("read.calls", calls=", ".join(
                 t("read.call", number=number, desk=desk) for number, desk in self._spoken_calls)))
         return " ".join(parts)
-
-    def ahead_text(self, ticket: dict[str, Any], language: str | None = None) -> str:
-        lang = language or self.language
-        ahead = ticket.get("ahead", 0)
-        if ahead == 0:
-            return i18n.t("ticket.ahead_none", lang)
-        if ahead == 1:
-            return i18n.t("ticket.ahead_one", lang)
-        return i18n.t("ticket.ahead_many", lang, count=ahead)
-
-    def wait_text(self, ticket: dict[str, Any], language: str | None = None) -> str:
-        lang = language or self.language
-        if not ticket:
-            return ""
-        if ticket.get("past_closing"):
-            return i18n.t(f"ticket.past_closing.{ticket['half']}", lang,
-                          hour=ticket["closes_at"])
-        if not ticket.get("known", True):
-            return i18n.t("ticket.wait_unknown", lang)
-        if ticket.get("low", 0) == 0:
-            return i18n.t("ticket.wait_short", lang, high=ticket.get("high", 5))
-        return i18n.t("ticket.wait", lang, low=ticket["low"], high=ticket["high"])
 
     def print_list(self) -> None:
         if self.busy or not self.ticket:

@@ -173,6 +173,38 @@ def at_commune(name: str, language: str = DEFAULT_LANGUAGE) -> str:
     return "à " + name
 
 
+def stop_text(stop_name: str | None, commune_name: str | None,
+              language: str = DEFAULT_LANGUAGE) -> str:
+    """Accueil's line on where the bus is today, or that no stop is planned."""
+    if not stop_name:
+        return t("accueil.no_stop", language)
+    return t("accueil.today", language, stop=stop_name,
+             at_commune=at_commune(commune_name or "", language))
+
+
+def ahead_text(ahead: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """The ticket's "people before you" line."""
+    if ahead == 0:
+        return t("ticket.ahead_none", language)
+    if ahead == 1:
+        return t("ticket.ahead_one", language)
+    return t("ticket.ahead_many", language, count=ahead)
+
+
+def wait_text(ticket: dict[str, Any], language: str = DEFAULT_LANGUAGE) -> str:
+    """The ticket's wait line: a range of minutes, a short wait, unknown (no desk open), or
+    past the closing of the half-day ("" without a ticket)."""
+    if not ticket:
+        return ""
+    if ticket.get("past_closing"):
+        return t(f"ticket.past_closing.{ticket['half']}", language, hour=ticket["closes_at"])
+    if not ticket.get("known", True):
+        return t("ticket.wait_unknown", language)
+    if ticket.get("low", 0) == 0:
+        return t("ticket.wait_short", language, high=ticket.get("high", 5))
+    return t("ticket.wait", language, low=ticket["low"], high=ticket["high"])
+
+
 def creole_todo(catalogue: Any, language: str = CREOLE) -> str:
     """The lines to add under `catalogue:` in gcf.yaml for what the catalogue has and gcf.yaml
     lacks, the French beside each as a comment: `python -m kiosk.content.i18n` prints them."""

@@ -123,3 +123,24 @@ def test_a_creole_file_broken_by_hand_leaves_the_kiosk_in_french(monkeypatch, tm
         monkeypatch.undo()
         i18n._texts.cache_clear()
     assert i18n.t("accueil.take", "gcf") == "Pran an tikè"
+
+
+def test_the_ticket_and_accueil_lines_in_both_languages():
+    assert i18n.ahead_text(0) == "Personne avant vous."
+    assert i18n.ahead_text(1) == "1 personne avant vous."
+    assert i18n.ahead_text(7) == "7 personnes avant vous."
+    assert i18n.wait_text({}) == ""
+    assert i18n.wait_text({"known": True, "low": 10, "high": 20}) == "Attente : 10 à 20 minutes"
+    assert i18n.wait_text({"known": True, "low": 0, "high": 5}) == "Attente : moins de 5 minutes"
+    assert i18n.wait_text({"known": False}).startswith("Attente : pas encore connue.")
+    late = {"past_closing": True, "half": "afternoon", "closes_at": 17}
+    assert "cet après-midi" in i18n.wait_text(late) and "avant 17 h" in i18n.wait_text(late)
+    assert i18n.stop_text(None, None) == "Le bus PLUS passe près de chez vous."
+    assert i18n.stop_text("Bourg", "Ducos") == "Aujourd'hui, le bus est à Ducos : Bourg"
+    for language in ("fr", "gcf"):  # every branch has its words in both languages
+        texts = [i18n.ahead_text(n, language) for n in (0, 1, 7)]
+        texts += [i18n.wait_text(t, language) for t in
+                  ({"known": True, "low": 10, "high": 20}, {"known": False}, late)]
+        texts.append(i18n.stop_text("Bourg", "Ducos", language))
+        assert all(t and "{" not in t for t in texts), texts
+    assert i18n.ahead_text(7, "gcf") != i18n.ahead_text(7, "fr")
