@@ -30,6 +30,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import french
 from kiosk.apps.desk_view import PROBLEM_WORDS, desk_view, visitor_text
+from kiosk.apps.ports import ConsolePort
 from kiosk.core.staff import COORDINATOR
 from kiosk.errors import DeskNotYours, KioskError, NoTicketWaiting, StaffDisabled
 from kiosk.system.dbtrouble import DISK_FULL
@@ -78,7 +79,9 @@ class StaffApp(BoardApp):
     undo_text = StringProperty("")  # "N° 12 marqué absent": the undo bar, shown for a while
     undo_seconds = NumericProperty(8.0)
 
-    def __init__(self, service: Any, **kwargs: Any) -> None:
+    service: ConsolePort  # the base's property, typed: mypy checks each call to the core
+
+    def __init__(self, service: ConsolePort, **kwargs: Any) -> None:
         self.worker = Worker("console-db")
         super().__init__(service, self.worker, **kwargs)
         self.title = "Borne PLUS – console"
@@ -560,7 +563,7 @@ class StaffApp(BoardApp):
         self.run_job(self.service.stopover_summary, stopover_id, on_done=show)
 
 
-def run(service: Any) -> None:
+def run(service: ConsolePort) -> None:
     ExceptionManager.add_handler(_KeepConsole())
     StaffApp(service).run()
 

@@ -32,6 +32,7 @@ from kivy.properties import (
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
+from kiosk.apps.ports import KioskPort
 from kiosk.apps.presence import Idle, Presence
 from kiosk.content import i18n
 from kiosk.errors import KioskError, NoOpenStopover
@@ -114,7 +115,10 @@ class VisitorApp(BoardApp):
     # the ticket of the visitor who just left, offered again on Accueil ("Revoir mon ticket")
     last_number = StringProperty("")
 
-    def __init__(self, service: Any, options: KioskOptions | None = None, **kwargs: Any) -> None:
+    service: KioskPort  # the base's property, typed: mypy checks each call to the core
+
+    def __init__(self, service: KioskPort, options: KioskOptions | None = None,
+                 **kwargs: Any) -> None:
         self.db = Worker("kiosk-db")
         super().__init__(service, self.db, **kwargs)
         self.title = "Borne PLUS"
@@ -703,7 +707,7 @@ class VisitorApp(BoardApp):
         self.notice = self.t("ticket.cannot_withdraw")
 
 
-def run(service: Any, options: KioskOptions, on_started: Callable[[VisitorApp], None] | None = None
+def run(service: KioskPort, options: KioskOptions, on_started: Callable[[VisitorApp], None] | None = None
         ) -> None:
     app = VisitorApp(service, options)
     if on_started is not None:
