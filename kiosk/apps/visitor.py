@@ -20,7 +20,7 @@ from kiosk.core.context import Context
 from kiosk.core.services import TicketChanged, TicketIssued, print_made
 from kiosk.core.views import LastCall, Passage
 from kiosk.errors import InvalidTransition, UnknownProcedure
-from kiosk.output import documents, pdf_layout, qr
+from kiosk.output import documents, pdf_layout, phone, qr
 from kiosk.output.printing import Printer, PrintOutcome, make_printer
 
 
@@ -187,12 +187,12 @@ class VisitorService:
             operator = self.ctx.catalogue.operator(procedure.operator_id)
             if operator is not None:
                 for slip in slips:
-                    for text in documents.phone_codes(procedure, operator, slip):
+                    for text in phone.codes(procedure, operator, slip):
                         qr.prepare_qr(text)
 
     def phone_qr(self, procedure_id: str, number: int | None, language: str = "fr") -> PhoneQr:
         procedure, operator = self._procedure(procedure_id)
-        texts = documents.phone_codes(procedure, operator, self.slip(number, language))
+        texts = phone.codes(procedure, operator, self.slip(number, language))
         return PhoneQr(texts, tuple(qr.qr_modules(text) for text in texts))
 
     # ------------------------------------------------------------ Accueil's window and "Votre avis"

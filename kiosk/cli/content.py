@@ -64,7 +64,7 @@ def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.core.context import local_now
     from kiosk.errors import UnknownProcedure
-    from kiosk.output import documents, qr
+    from kiosk.output import documents, phone, qr
 
     catalogue = cached_catalogue(settings.effective_catalogue_dir)
     procedure = catalogue.procedure(args.procedure)
@@ -99,7 +99,7 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
     elif args.format == "a4":
         documents.a4_pdf(procedure, operator, slip, out)
     else:
-        qr.codes_png(documents.phone_codes(procedure, operator, slip), out)
+        qr.codes_png(phone.codes(procedure, operator, slip), out)
     print(out)
     return 0
 

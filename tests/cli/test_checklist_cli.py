@@ -13,7 +13,7 @@ from pyzbar.pyzbar import ZBarSymbol, decode
 from kiosk.content.catalogue import load_catalogue
 from kiosk.core import views
 from kiosk.core.context import open_context
-from kiosk.output import documents
+from kiosk.output import documents, phone
 from kiosk.system.config import ASSETS_DIR, Settings
 from tests.cli.runner import Kiosk, make_env
 
@@ -92,15 +92,15 @@ def test_receipt_a4_and_qr_with_the_open_stopover(kiosk, tmp_path, database_url)
     with Image.open(png) as image:  # a long list: its codes side by side in one picture
         symbols = decode(image.convert("L"), symbols=[ZBarSymbol.QRCODE])
     codes = sorted((s.data.decode("utf-8") for s in symbols), key=lambda t: "Code 1" not in t)
-    assert all(len(s.data) <= documents.PHONE_CODE_BYTES for s in symbols)
-    phone = "\n".join(codes)
+    assert all(len(s.data) <= phone.CODE_BYTES for s in symbols)
+    joined = "\n".join(codes)
     for document in procedure.documents:
         assert document in codes[0], "every paper, in the first code"
-    assert phone.splitlines()[:3] == ["Bus PLUS – Espace Sud", procedure.title,
+    assert joined.splitlines()[:3] == ["Bus PLUS – Espace Sud", procedure.title,
                                       "CGSS de la Martinique (Assurance maladie)"]
-    assert phone.splitlines()[3].startswith("Ticket n° 4 – ")
-    assert f"Arrêt : {opened['stop_name']} ({opened['commune']})" in phone
-    assert f"Site officiel : {procedure.url}" in phone
+    assert joined.splitlines()[3].startswith("Ticket n° 4 – ")
+    assert f"Arrêt : {opened['stop_name']} ({opened['commune']})" in joined
+    assert f"Site officiel : {procedure.url}" in joined
 
 
 def test_unknown_procedure_is_one_line_exit_2_and_writes_nothing(kiosk, tmp_path):

@@ -138,7 +138,7 @@ def bench_documents(folder: Path) -> list[str]:
     from kiosk.apps.visitor import VisitorService
     from kiosk.core.context import open_context
     from kiosk.core.services import init_database, open_stopover
-    from kiosk.output import documents, qr
+    from kiosk.output import documents, phone, qr
     from kiosk.output.printing import FilePrinter
     from kiosk.system.config import Settings
 
@@ -160,7 +160,7 @@ def bench_documents(folder: Path) -> list[str]:
         documents.receipt_pdf(procedure, operator, slip, folder / "r.pdf")
         receipts.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        for text in documents.phone_codes(procedure, operator, slip):  # all of its codes
+        for text in phone.codes(procedure, operator, slip):  # all of its codes
             qr.qr_matrix(text)
         qrs.append((time.perf_counter() - started) * 1000)
     ctx.dispose()

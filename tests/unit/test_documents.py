@@ -16,7 +16,7 @@ from qrcode.util import MODE_8BIT_BYTE, QRData
 
 from kiosk import french
 from kiosk.content.catalogue import Catalogue, Operator, Procedure, load_catalogue
-from kiosk.output import documents, qr
+from kiosk.output import documents, phone, qr
 from kiosk.output.documents import Slip
 from kiosk.system.config import ASSETS_DIR
 
@@ -214,7 +214,7 @@ def test_a_long_guide_flows_over_several_a4_pages(catalogue, tmp_path):
 def test_phone_codes_decode_with_zbarimg(catalogue, tmp_path, procedure_id):
     """zbarimg, the command line reader, gives back each code's exact bytes."""
     procedure, operator = pick(catalogue, procedure_id)
-    codes = documents.phone_codes(procedure, operator, SLIP)
+    codes = phone.codes(procedure, operator, SLIP)
     for number, text in enumerate(codes, 1):
         png = qr.qr_png(text, tmp_path / f"qr{number}.png")
         assert png.stat().st_mode & 0o777 == 0o600
@@ -324,7 +324,7 @@ def test_receipt_height_is_known_before_drawing(catalogue, tmp_path):
 
 def test_prepare_qr_builds_the_layout_the_code_then_uses(catalogue):
     procedure, operator = pick(catalogue, "caf-aide-logement")
-    text = documents.phone_codes(procedure, operator, SLIP)[0]
+    text = phone.codes(procedure, operator, SLIP)[0]
     for cache in (qr._grid, qr._qr_rows, qr.qr_modules):
         cache.cache_clear()  # earlier tests may have drawn this very code
     qr.prepare_qr(text)
@@ -346,7 +346,7 @@ def test_a_creole_slip_has_creole_headings_and_french_papers(catalogue, tmp_path
     assert "Papiers à apporter" not in words
     assert "Kochè chak papié" in words
     assert procedure.documents[0].split()[0] in words and procedure.steps[0].split()[0] in words
-    codes = "\n".join(documents.phone_codes(procedure, operator, slip))
+    codes = "\n".join(phone.codes(procedure, operator, slip))
     assert "Papié pou pòté" in codes and "Kochè chak papié" in codes
     french_words = " ".join(run("pdftotext", documents.receipt_pdf(
         procedure, operator, SLIP, tmp_path / "fr.pdf"), "-").split())

@@ -21,7 +21,7 @@ from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
 from kiosk.content.catalogue import Catalogue, Operator, Procedure, load_catalogue
-from kiosk.output import documents, qr
+from kiosk.output import documents, phone, qr
 from kiosk.output.documents import Slip, Visit
 from kiosk.system.config import ASSETS_DIR
 
@@ -121,7 +121,7 @@ def rendered(catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> 
     for procedure in catalogue.procedures:
         operator = catalogue.operator(procedure.operator_id)
         assert operator is not None
-        codes = documents.phone_codes(procedure, operator, SLIP)
+        codes = phone.codes(procedure, operator, SLIP)
         made.append(Rendered(
             procedure, operator,
             documents.receipt_pdf(procedure, operator, SLIP, folder / f"{procedure.id}-ticket.pdf"),
@@ -220,7 +220,7 @@ def test_every_phone_code_decodes_and_together_they_hold_every_paper(rendered):
         p = r.procedure
         assert [decoded(png) for png in r.code_pngs] == [[text] for text in r.codes], p.id
         for text in r.codes:
-            assert len(text.encode("utf-8")) <= documents.PHONE_CODE_BYTES
+            assert len(text.encode("utf-8")) <= phone.CODE_BYTES
             assert qr.qr_version(text) <= qr.SCREEN_VERSION
             assert "Liste raccourcie" not in text and "demandez la liste" not in text
         first = r.codes[0]
@@ -278,7 +278,7 @@ def test_mandatory_papers_and_an_unchecked_entry_on_every_slip(catalogue, tmp_pa
         required=tuple(i % 2 == 0 for i in range(len(procedure.documents))))
     receipt = documents.receipt_pdf(marked, operator, SLIP, tmp_path / "t.pdf")
     a4 = documents.a4_pdf(marked, operator, SLIP, tmp_path / "a.pdf")
-    codes = documents.phone_codes(marked, operator, SLIP)
+    codes = phone.codes(marked, operator, SLIP)
     for read in read_pdfs([receipt, a4]):
         text = flat(read.text())
         for index, document in enumerate(marked.documents):
@@ -308,28 +308,28 @@ def test_a_list_longer_than_two_codes_still_loses_nothing(catalogue, tmp_path):
         pitfalls=tuple(f"Piège {i} : une erreur ici retarde le dossier de plusieurs semaines, "
                        f"parfois de plusieurs mois." for i in range(1, 7)),
     )
-    codes = documents.phone_codes(long, operator, SLIP)
+    codes = phone.codes(long, operator, SLIP)
     assert len(codes) >= 2
-    assert all(len(c.encode()) <= documents.PHONE_CODE_BYTES for c in codes)
+    assert all(len(c.encode()) <= phone.CODE_BYTES for c in codes)
     together = "\n".join(codes)
     for item in (*long.documents, *long.steps, *long.pitfalls):
         assert item in together
     assert all(f"- {d} (obligatoire)" in codes[0] for d in long.documents), "papers whole, first"
     # a list cut between two codes goes on under its heading
-    small = documents.phone_codes(long, operator, SLIP, limit=700)
+    small = phone.codes(long, operator, SLIP, limit=700)
     assert len(small) > len(codes)
     assert any("(suite) :" in c for c in small[1:])
     assert "\n".join(small).count("Justificatif numéro") == 12
     for i, text in enumerate(small):
         assert decoded(qr.qr_png(text, tmp_path / f"{i}.png", box_size=3)) == [text]
     with pytest.raises(ValueError):
-        documents.phone_codes(long, operator, SLIP, limit=60)
+        phone.codes(long, operator, SLIP, limit=60)
     # the catalogue's limits (15 papers of 80 characters, accents: 2 bytes) exceed one code:
     # the papers go on in the next code under "(suite)", still all there and in order
     widest = dataclasses.replace(long, documents=tuple(f"{i:02d} " + "é" * 77 for i in range(15)),
                                  required=(True,) * 15)
-    codes = documents.phone_codes(widest, operator, SLIP)
-    assert all(len(c.encode()) <= documents.PHONE_CODE_BYTES for c in codes)
+    codes = phone.codes(widest, operator, SLIP)
+    assert all(len(c.encode()) <= phone.CODE_BYTES for c in codes)
     assert "Papiers à apporter (suite) :" in codes[1]
     papers = [line for c in codes for line in c.splitlines() if line.endswith("(obligatoire)")]
     assert papers == [f"- {d} (obligatoire)" for d in widest.documents]
@@ -339,7 +339,7 @@ def test_a_short_list_is_one_code_without_markers(catalogue):
     procedure, operator = _some(catalogue)
     short = dataclasses.replace(procedure, documents=procedure.documents[:1],
                                 steps=procedure.steps[:1], pitfalls=())
-    [text] = documents.phone_codes(short, operator, Slip(None, NOW, None, None))
+    [text] = phone.codes(short, operator, Slip(None, NOW, None, None))
     assert "Code 1" not in text and "Suite" not in text
     assert text.splitlines()[:4] == ["Bus PLUS – Espace Sud", short.title, operator.name,
                                      "jeudi 26 novembre 2026, 9 h 05"]
