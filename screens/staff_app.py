@@ -4,6 +4,9 @@ live, call with one tap, record each visit's demandes.
 It talks to the core only through kiosk.apps.console.StaffService, in a background worker, and
 refreshes when the queue revision changes (polled every 0.5 s), so a ticket taken at the kiosk
 appears here within a second.
+
+Its size: still too big (issue 17): the desk view and the ports are out; the actions (call, undo,
+transfer) are next.
 """
 
 from __future__ import annotations

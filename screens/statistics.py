@@ -6,6 +6,8 @@ docs/statistics-json.md. The computation and the export run on this screen's own
 not on the console's: the queue keeps refreshing (its worker polls every half second) while a
 year of history is counted or a PDF is written. Only the coordinator reaches this screen, and
 the core refuses anyone else as well.
+
+Its size: the Statistiques screen with its export and stop-review dialogs.
 """
 
 from __future__ import annotations

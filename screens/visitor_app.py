@@ -5,6 +5,9 @@ Flow: Accueil -> Organisme -> Démarche -> Ticket (-> QR). Three taps from Accue
 a procedure. The organism "Je ne sais pas / Autre" gives the ticket at the second tap.
 Every screen goes back to Accueil after the idle delay; the ticket is already saved by then.
 The app talks to the core only through kiosk.apps.visitor.VisitorService, in background workers.
+
+Its size: still too big (issue 17): the presence, the words and the ports are out; the ticket flow
+and the banners are next.
 """
 
 from __future__ import annotations

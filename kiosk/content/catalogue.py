@@ -2,6 +2,9 @@
 and `partners.yaml` beside them: the partners a demande can be sent to.
 
 Every error names the file, the line, the procedure and the field (see assets/catalogue/README.md).
+
+Its size: every field of a procedure file validated with its own one-line refusal naming file and
+line.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ A copy appears under its final name only once written and checked (kiosk/system/
 it holds the visitors' profiles. Closing a stopover takes one in `<data dir>/backups/` (the 30
 newest kept); a copy written outside the data dir (a USB key) is recorded, so that the console
 can remind the coordinator when the last one is older than a week.
+
+Its size: taking, checking, listing, pruning and restoring a backup on both backends, each step
+with its refusal in words.
 """
 
 from __future__ import annotations

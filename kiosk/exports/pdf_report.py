@@ -5,6 +5,9 @@ Made to be printed in black and white and photocopied: charts in greys with blac
 their values written on the bars, so nothing relies on colour; type of 9 pt and more; the DejaVu
 fonts embedded. Long lists (stops, procedures) keep their 15 largest rows and one "autres" row,
 so the report stays within 6 pages for the whole itinerary.
+
+Its size: one report of 2 to 6 pages, its tables and charts; build_story is still too long (issue
+17).
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
-"""What the visitor takes home: the checklist of a procedure as an 80 mm receipt, an A4 guide,
-a plain text for the phone and its QR code.
+"""What the visitor takes home: the checklist of a procedure as an 80 mm receipt or an A4 guide
+(the same words cut into QR codes for the phone are in kiosk/output/phone.py).
 
 No Kivy here. The PDFs are drawn straight on a reportlab canvas from a small layout (measured
 lines, checkboxes, a QR code) so that the receipt's height fits its content exactly. Fonts, greys
 and typography are shared with the partners' report (kiosk/output/pdf_layout.py); the QR encoder is in
 kiosk/output/qr.py, French dates in kiosk/french.py, the owner-only file writer in kiosk/system/files.py.
+
+Its size: the receipt and the A4 with the small layout engine that measures them (wrapping, pages,
+QR); the engine leaves when the PDFs share one text path (issue 17).
 """
 
 from __future__ import annotations

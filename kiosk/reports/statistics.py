@@ -23,6 +23,10 @@ with its visit, PLUS one row per visit that has no demande (absent, cancelled, u
 progress) with the demande fields empty (`outcome` is None), so that the file also counts the
 visits that ended without a demande. The number of rows is therefore
 `demandes + (visits - served)` whenever every served visit holds at least one demande.
+
+Its size: the Report and the queries that fill it, kept together because each figure's definition
+(docs/statistics-json.md) is read in one place; periods, rows and the stop review are in their own
+modules.
 """
 
 from __future__ import annotations
