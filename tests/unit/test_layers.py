@@ -146,3 +146,16 @@ def test_kiosk_packages_import_only_their_own_layer_or_below() -> None:
                               f" imports {imported} ({LAYERS[layer(imported)]})")
     assert upward == [], "\n".join(upward)
     assert {LAYERS[layer(module_name(p))] for p in modules("kiosk")} == set(LAYERS)
+
+
+def test_every_package_is_listed_for_the_install() -> None:
+    """pyproject.toml names its packages one by one: a new folder left out installs without
+    its modules (a wheel, a non-editable install), which no editable checkout would notice."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for top in ("kiosk", "screens", "db", "assets")
+             for p in (ROOT / top).rglob("__init__.py") if "__pycache__" not in p.parts}
+    assert found == listed
