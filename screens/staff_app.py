@@ -122,6 +122,8 @@ class StaffApp(BoardApp):
         return self.manager
 
     def on_stop(self) -> None:
+        self.stop_polling()
+        Clock.unschedule(self._check_catalogue)
         Window.unbind(size=self._rescale)
         self.worker.stop()
         if self.manager is not None and self.manager.has_screen("statistics"):

@@ -228,6 +228,8 @@ class VisitorApp(BoardApp):
         return root
 
     def on_stop(self) -> None:
+        self.stop_polling()
+        Clock.unschedule(self._check_idle)
         Window.unbind(size=self._rescale, on_touch_down=self._touched,
                       on_request_close=self._refuse_close, on_keyboard=self._key)
         self.db.stop()

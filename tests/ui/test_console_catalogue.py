@@ -93,3 +93,25 @@ def test_the_kiosk_shows_a_changed_catalogue_from_the_next_visitor_on(tmp_path, 
     finally:
         stop_app(k)
         ctx.dispose()
+
+
+def test_an_app_that_stops_leaves_no_clock_of_its_own(broken_ctx, tmp_path):
+    """Both apps stop their polls, their idle or catalogue checks: nothing of theirs runs on in
+    the process (a second app in it would pay for the first one's clocks)."""
+    from kivy.clock import Clock
+
+    def own(app) -> list[str]:
+        found = []
+        for event in Clock.get_events():
+            callback = event.get_callback()
+            if getattr(callback, "__self__", None) is app:
+                found.append(callback.__name__)
+        return found
+
+    for start in (lambda: start_staff_app(StaffService(broken_ctx)),
+                  lambda: start_kiosk(broken_ctx, tmp_path)):
+        k = start()
+        app = k.app
+        assert own(app), "running, the app has clocks of its own"
+        stop_app(k)
+        assert own(app) == []
