@@ -17,7 +17,7 @@ from db.models import Commune, Demande, Stop, Stopover, Ticket
 from kiosk.core.context import Context
 from kiosk.domain import State
 from kiosk.reports.periods import Period
-from kiosk.reports.statistics import _resolve_commune, _Scope
+from kiosk.reports.statistics import Scope, resolve_commune
 
 
 class DemandeRow(NamedTuple):
@@ -59,7 +59,7 @@ def demande_rows(ctx: Context, period: Period, commune: str | None = None,
     """Stream the export rows of the period in order of day, half-day (morning first), ticket
     number and demande; the database sends them `batch` at a time (a server-side cursor on
     PostgreSQL), so a million rows never sit in memory together."""
-    scope = _Scope(period, commune)
+    scope = Scope(period, commune)
     query: Select[Any] = (
         select(Stopover.id, Stopover.day, Stopover.half, Commune.insee, Commune.name, Stop.id,
                Stop.name, Ticket.number, Ticket.taken_at, Ticket.first_called_at,
@@ -78,7 +78,7 @@ def demande_rows(ctx: Context, period: Period, commune: str | None = None,
         .execution_options(yield_per=batch)
     )
     with ctx.read() as session:
-        _resolve_commune(session, commune)
+        resolve_commune(session, commune)
         for row in session.execute(query):
             yield DemandeRow._make((*row[:16], bool(row[16]), *row[17:]))
 

@@ -117,7 +117,7 @@ def _percentile_rank(rank: ColumnElement[int], count: ColumnElement[int],
 
 
 @dataclass(frozen=True)
-class _Scope:
+class Scope:
     """The stopovers of the period (and commune): every query starts from them."""
 
     period: Period
@@ -424,7 +424,7 @@ class _StopoverAggregate(NamedTuple):
     buckets: tuple[int, ...]
 
 
-def _stopover_aggregates(session: Session, scope: _Scope,
+def _stopover_aggregates(session: Session, scope: Scope,
                          dialect: str) -> list[_StopoverAggregate]:
     """One row per stopover of the period with its visit counts and wait sums (one scan)."""
     state, wait = Ticket.state, Ticket.wait_seconds
@@ -477,7 +477,7 @@ def _stopover_aggregates(session: Session, scope: _Scope,
     return result
 
 
-def _durations(session: Session, scope: _Scope, column: Any,
+def _durations(session: Session, scope: Scope, column: Any,
                partition: Any = None) -> dict[Any, Durations]:
     """Count, sum, median, p90 and max of a duration column, by nearest rank, per partition."""
     key = partition if partition is not None else literal("all")
@@ -501,7 +501,7 @@ def _durations(session: Session, scope: _Scope, column: Any,
     }
 
 
-def _peak_queues(session: Session, scope: _Scope) -> dict[int, int]:
+def _peak_queues(session: Session, scope: Scope) -> dict[int, int]:
     """The most tickets waiting at once in each stopover: a running sum over +1 at taking and
     -1 at the first call (or at the end, for a ticket never called), -1 first at equal times."""
     left_at = func.coalesce(Ticket.first_called_at, Ticket.ended_at)
@@ -521,7 +521,7 @@ def _peak_queues(session: Session, scope: _Scope) -> dict[int, int]:
     return {sid: max(0, int(peak or 0)) for sid, peak in session.execute(query)}
 
 
-def _resolve_commune(session: Session, commune: str | None) -> tuple[str, str] | None:
+def resolve_commune(session: Session, commune: str | None) -> tuple[str, str] | None:
     if commune is None:
         return None
     name = session.scalar(select(Commune.name).where(Commune.insee == commune))
@@ -533,7 +533,7 @@ def _resolve_commune(session: Session, commune: str | None) -> tuple[str, str] |
 
 def _headline(session: Session, period: Period, commune: str | None,
               dialect: str) -> Headline:
-    scope = _Scope(period, commune)
+    scope = Scope(period, commune)
     total = sum((s.counts for s in _stopover_aggregates(session, scope, dialect)), Counts())
     wait = _durations(session, scope, Ticket.wait_seconds).get("all", Durations())
     return Headline(period, total, wait.median_seconds)
@@ -573,9 +573,9 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
     """Every indicator of the period (optionally one commune, by INSEE code), with the headline
     figures of the previous period and of the same period a year earlier."""
     dialect = ctx.engine.dialect.name
-    scope = _Scope(period, commune)
+    scope = Scope(period, commune)
     with ctx.read() as session:
-        chosen = _resolve_commune(session, commune)
+        chosen = resolve_commune(session, commune)
         aggregates = _stopover_aggregates(session, scope, dialect)
         peaks = _peak_queues(session, scope)
         wait = _durations(session, scope, Ticket.wait_seconds).get("all", Durations())
@@ -741,7 +741,7 @@ def stopover_rows(ctx: Context, period: Period) -> tuple[StopoverRow, ...]:
     of the report: what the itinerary's review (`kiosk itinerary review`) and the expected
     attendance of a planned half-day roll up by stop, weekday and month."""
     dialect = ctx.engine.dialect.name
-    scope = _Scope(period, None)
+    scope = Scope(period, None)
     with ctx.read() as session:
         aggregates = _stopover_aggregates(session, scope, dialect)
         peaks = _peak_queues(session, scope)
