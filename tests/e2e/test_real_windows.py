@@ -81,13 +81,18 @@ def click(display: str, point: tuple[int, int]) -> None:
     x("xdotool", "mousemove", str(point[0]), str(point[1]), "click", "1", display=display)
 
 
-def wait_for(condition, timeout: float = HANG_SECONDS, what: str = "", proc=None) -> None:
+def wait_for(condition, timeout: float = HANG_SECONDS, what: str = "", proc=None,
+             log: Path | None = None) -> None:
+    """Until `condition`; a timeout says what the app's log (`log`) said last, and which windows
+    the screen showed, so that a hang on a loaded machine can be told from a slow start."""
     deadline = time.monotonic() + timeout
     while not condition():
         if proc is not None and proc.poll() is not None:
             output = proc.stdout.read() if proc.stdout else ""
             raise AssertionError(f"{what}: the process ended ({proc.returncode}): {output[-2000:]}")
-        assert time.monotonic() < deadline, f"timed out: {what}"
+        if time.monotonic() >= deadline:
+            said = log.read_text("utf-8", "replace")[-2000:] if log and log.exists() else ""
+            raise AssertionError(f"timed out after {timeout:g} s: {what}; its log: {said!r}")
         time.sleep(0.1)
 
 
@@ -340,7 +345,7 @@ def test_kiosk_refuses_escape_but_stops_on_sigterm_and_sigint(xvfb, tmp_path, sq
         proc = start_app("visitor", xvfb, data, sqlite_url, log)
         try:
             wait_for(lambda p=proc: visible_window(xvfb, "Borne PLUS") or p.poll() is not None,
-                     timeout=2 * HANG_SECONDS, what="kiosk window")
+                     timeout=2 * HANG_SECONDS, what="kiosk window", log=log)
             assert proc.poll() is None, log.read_text()[-2000:]
             time.sleep(1.0)
             x("xdotool", "key", "Escape", display=xvfb)
