@@ -188,6 +188,24 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
+# ------------------------------------------------------------ the order tests are handed out
+
+# `make test` hands tests out one at a time to whichever worker is free (--dist load): the long
+# ones (marked `long`, then the real windows and the kiosk's screens) go first, one to each
+# worker, and the quick ones fill the end. In file order a one-minute test came last and one
+# worker ran it alone while the others had finished. Within a rank the files keep their order.
+_FOLDERS_FIRST = ("e2e", "ui", "fuzz", "service", "cli", "unit")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[bool, int]:
+        folder = item.path.parent.name
+        return (item.get_closest_marker("long") is None,
+                _FOLDERS_FIRST.index(folder) if folder in _FOLDERS_FIRST else len(_FOLDERS_FIRST))
+
+    items.sort(key=rank)
+
+
 # ------------------------------------------------------------ backend bookkeeping
 
 _passed: dict[str, int] = {b: 0 for b in BACKENDS}

@@ -131,6 +131,7 @@ def test_itinerary_list(kiosk):
     assert set(ducos["stops"][0]) == {"id", "name"}
 
 
+@pytest.mark.long
 def test_several_shells_at_once(kiosk):
     kiosk("stopover", "open", "--stop", "ducos-bourg")
     kiosk = Kiosk(kiosk.env, subprocess=True)  # processes racing for the numbers

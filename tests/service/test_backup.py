@@ -274,6 +274,7 @@ def test_closing_a_stopover_leaves_one_backup_in_the_data_dir(open_ctx, settings
     assert backup.last_removable_backup(settings) is None  # the data dir is not removable media
 
 
+@pytest.mark.long
 def test_thirty_one_closings_keep_the_thirty_newest(open_ctx, settings, clock):
     made = []
     started = time.monotonic()

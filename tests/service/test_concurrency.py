@@ -58,6 +58,7 @@ def test_two_desks_calling_together_never_get_the_same_ticket(open_ctx, settings
 PER_TAKER = 100
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_four_takers_and_two_callers_in_separate_processes(open_ctx, database_url, tmp_path):
     stop_file = tmp_path / "takers-done"

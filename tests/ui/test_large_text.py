@@ -237,6 +237,7 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     k.wait(lambda: k.screen == "accueil")
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("size", SIZES, ids=["1920x1080", "1280x800"])
 def test_every_visitor_screen_reads_whole_words_in_its_place(worst_app, worst_ctx, size):
     """One app per screen size walks every visitor screen in French and Kréyòl, normal and

@@ -98,6 +98,7 @@ def take_ticket_before_idle(k: Driver, operator: str, idle_seconds: float) -> No
 # ---------------------------------------------------------------- item 1
 
 
+@pytest.mark.long
 def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor_ctx, tmp_path):
     """Idle delay 2 s, ticket screen 6 s: at 3 s the ticket is still there; the warning comes,
     a tap on it keeps the screen without pressing "Voir le QR code" under it; once it is gone,
