@@ -57,14 +57,27 @@ class _LineLoader(_Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resol
         yaml.resolver.Resolver.__init__(self)
 
 
+# No file of ours nests deeper than a handful of levels; thousands of brackets took the
+# constructor 7 s of CPU to fail with a RecursionError.
+MAX_DEPTH = 50
+
+
 def _refuse_anchors(name: str, text: str) -> None:
-    """Anchors and aliases are refused before anything is composed (an alias bomb expands
-    nothing): one pass over the parser's events."""
+    """Anchors and aliases, and nesting past MAX_DEPTH, are refused before anything is composed
+    (an alias bomb expands nothing): one pass over the parser's events."""
     events = _Parser(text)
+    depth = 0
     try:
         while events.check_event():
             event = events.get_event()
             line = event.start_mark.line + 1
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise DataFileError(name, f"YAML trop imbriqué ({MAX_DEPTH} niveaux au plus)",
+                                        line)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent):
                 raise DataFileError(name, "les alias YAML (*nom) ne sont pas acceptés", line)
             if getattr(event, "anchor", None) is not None:
