@@ -96,6 +96,32 @@ def closing_time(day: dt.date, half: str) -> dt.datetime:
     return dt.datetime.combine(day, CLOSING_TIMES[Half(half)])
 
 
+# A stopover belongs to one day and one half. One nobody closed is "left open" once its day is
+# over: it takes no ticket and no call, the screens call it closed and the staff are asked to
+# close it at its true end. Otherwise a PC switched off on Monday and on again next week filed
+# the new tickets under Monday's stopover, with waits of a week. Within its day it serves on:
+# the last visits of a morning may run into the afternoon.
+
+
+def serving_limit(day: dt.date) -> dt.datetime:
+    """The end of the stopover's day: from then on it is left open."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+
+
+def left_open(day: dt.date, now: dt.datetime) -> bool:
+    """True when the stopover of `day` is still open at `now`, a later day."""
+    return now >= serving_limit(day)
+
+
+def true_closing(day: dt.date, half: str, last_activity: dt.datetime | None) -> dt.datetime:
+    """When a stopover left open really ended: its half-day's closing time, or its last
+    recorded activity if that came later (a visit that ran late)."""
+    closing = closing_time(day, half)
+    if last_activity is not None and last_activity > closing:
+        closing = last_activity
+    return min(closing, serving_limit(day))
+
+
 @dataclass(frozen=True)
 class WaitRange:
     """Minutes before one's turn. `desks` is how many desks share the work ahead: 0 when none

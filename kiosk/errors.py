@@ -50,6 +50,16 @@ class NoOpenStopover(KioskError):
         )
 
 
+class StopoverLeftOpen(NoOpenStopover):
+    """The open stopover is from an earlier day (domain.left_open): no ticket, no call."""
+
+    def __init__(self, place: str, day: str, half: str, closing: str) -> None:
+        KioskError.__init__(
+            self,
+            f"L'escale {place} du {day} ({half}) n'a pas été fermée : fermez-la d'abord "
+            f"(« kiosk stopover close » la ferme à {closing}, son heure de fin réelle).")
+
+
 class StopoverAlreadyOpen(KioskError):
     def __init__(self, stop_name: str, day: str, half: str) -> None:
         super().__init__(

@@ -169,6 +169,11 @@ class CloseDialog(ModalView):
                          "demi-journée s'affichera ensuite.")
         else:
             self.text = "Personne n'attend plus. Le bilan de la demi-journée s'affichera ensuite."
+        late = getattr(check, "left_open_until", None)
+        if s and late is not None and not check.in_service:
+            self.text = (f"Cette escale n'a pas été fermée le {french.day_and_month(s.day)}. "
+                         f"Elle sera close à {french.time_of_day(late)}, sa fin réelle. "
+                         + self.text)
         return self
 
     def confirm(self) -> None:

@@ -65,6 +65,7 @@ class StaffApp(BoardApp):
     # the live board
     stopover_text = StringProperty("")
     is_open = BooleanProperty(False)
+    serving = BooleanProperty(False)  # open and within its half-day (DeskView.serving)
     counts_text = StringProperty("")
     queue_rows = ListProperty([])
     desks_text = StringProperty("")
@@ -321,6 +322,7 @@ class StaffApp(BoardApp):
                          f"(plus de 12 mois) : {', '.join(p.id for p in self.stale[:3])}")
         view = desk_view(board, self.catalogue, self.desk, self.selected, tuple(notes))
         self.is_open = view.is_open
+        self.serving = view.serving
         self.stopover_text = view.stopover_text
         self.counts_text = view.counts_text
         self.selected = view.selected

@@ -42,6 +42,9 @@ class DeskView:
     current_text: str
     desks_text: str
     problems: tuple[str, ...]
+    # open and within its day: tickets and calls possible (a stopover left open is open,
+    # to be closed, but serves nobody: domain.left_open)
+    serving: bool = False
 
 
 def title(catalogue: Catalogue, procedure_id: str) -> str:
@@ -67,9 +70,15 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
     """The console of the animatrice at `desk`, with the waiting visitor `selected` (0: none);
     `notes`: the app's own lines under the problems (backup reminder, catalogue, stale entries)."""
     stopover = board.queue.stopover
-    stopover_text = ("Escale fermée" if stopover is None else
-                     f"{stopover.commune_name} – {stopover.stop_name}, "
-                     f"{i18n.half_label(stopover.half)}")
+    left_open = stopover is not None and stopover.left_open(board.now)
+    if stopover is None:
+        stopover_text = "Escale fermée"
+    elif left_open:
+        stopover_text = (f"Escale du {french.day_and_month(stopover.day)} "
+                         f"({i18n.half_label(stopover.half)}) restée ouverte : fermez-la")
+    else:
+        stopover_text = (f"{stopover.commune_name} – {stopover.stop_name}, "
+                         f"{i18n.half_label(stopover.half)}")
     mean = (f"{french.number(board.mean_wait_minutes)} min"
             if board.mean_wait_minutes is not None else "–")
     counts_text = (f"En attente : {len(board.queue.waiting)} · Reçus : {board.served} · "
@@ -79,7 +88,8 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
     rows = tuple(
         {"number": w.number, "title": title(catalogue, w.procedure_id),
          "creole": w.language == "gcf", "pictogram": pictogram(catalogue, w.operator_id),
-         "waited": f"{w.waited_seconds // 60} min", "priority": w.priority,
+         "waited": "–" if left_open else f"{w.waited_seconds // 60} min",
+         "priority": w.priority,
          "selected": w.number == selected}
         for w in board.queue.waiting)
     mine = next((d for d in board.desks if d.id == desk), None)
@@ -104,4 +114,4 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
                      f"(depuis {french.time_of_day(p.at)})." for p in board.problems)
     return DeskView(stopover is not None, stopover_text, counts_text, rows, selected,
                     mine.status if mine else "closed", held, number, state, text, desks_text,
-                    problems + tuple(notes))
+                    problems + tuple(notes), serving=stopover is not None and not left_open)

@@ -71,7 +71,10 @@ class VisitorService:
         """Where the bus is today (the stopover open, else the stop planned) and its next
         passages in that commune: what Accueil and every slip say of the bus."""
         stopover = views.open_stopover(self.ctx)
-        today = self.ctx.now().date()
+        now = self.ctx.now()
+        today = now.date()
+        if stopover is not None and stopover.left_open(now):
+            stopover = None  # nobody closed it: the bus is not there today
         place: Any = stopover if stopover is not None else views.today_stop(self.ctx, today)
         insee = place.commune_insee if place is not None else None
         return Here(stopover is not None,

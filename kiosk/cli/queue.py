@@ -62,8 +62,12 @@ def cmd_stopover_close(args: argparse.Namespace, settings: Settings) -> int:
     emit(args, {"stopover": closed.stopover.as_json(), "served": closed.served,
                  "unserved": closed.unserved,
                  "backup": str(saved.backup.path) if saved.backup else None},
-          f"Escale fermée : {closed.stopover.stop_name}. {closed.served} visite(s) terminée(s), "
-          f"{closed.unserved} personne(s) non reçue(s).")
+          f"Escale fermée : {closed.stopover.stop_name}"
+          + (f", close le {french.day_and_month(closed.stopover.day)} à "
+             f"{french.time_of_day(closed.stopover.closed_at)}, sa fin réelle (elle était restée "
+             "ouverte)" if closed.left_open and closed.stopover.closed_at else "")
+          + f". {closed.served} visite(s) terminée(s), {closed.unserved} personne(s) "
+          "non reçue(s).")
     return 0
 
 
@@ -131,6 +135,9 @@ def cmd_queue(args: argparse.Namespace, settings: Settings) -> int:
         s = snap.stopover
         lines = [f"Escale : {s.stop_name} ({s.commune_name}), {french.short_date(s.day)} "
                  f"{half_label(s.half)} — {len(snap.waiting)} en attente."]
+        if s.left_open(ctx.now()):
+            lines.append("Cette escale n'a pas été fermée : fermez-la avec "
+                         "« kiosk stopover close » (elle sera close à sa fin réelle).")
         lines += [f"  n° {c.number} → poste {c.desk} ({'en cours' if c.state == 'in_service' else 'appelé'})"
                   for c in snap.called]
         lines += [f"  n° {w.number}{' (prioritaire)' if w.priority else ''} {w.procedure_id}, "

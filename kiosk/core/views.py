@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -24,9 +24,17 @@ from db.models import (
 )
 from kiosk.content.itinerary import shown_name
 from kiosk.core.context import Context
-from kiosk.core.services import DEVICES, StopoverInfo, stopover_info
+from kiosk.core.services import DEVICES, StopoverInfo, closing_moment, stopover_info
 from kiosk.domain import State
 from kiosk.vocabulary import OUTCOMES
+
+# Waits and visits as every figure counts them: one that ended on a later day than its ticket
+# was taken crossed days (a stopover left open, recorded before the record refused that); it is
+# left out, never averaged.
+COUNTED_WAIT = case((func.date(Ticket.first_called_at) == func.date(Ticket.taken_at),
+                     Ticket.wait_seconds))
+COUNTED_SERVICE = case((func.date(Ticket.ended_at) == func.date(Ticket.taken_at),
+                        Ticket.service_seconds))
 
 
 class WaitingRow(NamedTuple):
@@ -231,8 +239,7 @@ def staff_board(ctx: Context) -> StaffBoard:
             # ticket at that call (kiosk/core/services/tickets.py, _call); a visitor put back and called again
             # has not waited twice
             called, total = session.execute(
-                select(func.count(Ticket.wait_seconds),
-                       func.coalesce(func.sum(Ticket.wait_seconds), 0))
+                select(func.count(COUNTED_WAIT), func.coalesce(func.sum(COUNTED_WAIT), 0))
                 .where(Ticket.stopover_id == sid)
             ).one()
             if called:
@@ -338,9 +345,13 @@ class ClosingCheck:
     stopover: StopoverInfo | None
     waiting: int  # waiting or called and not come: they will be counted "non reçus"
     in_service: tuple[int, ...]  # visits in progress: they block the closing
+    # left open after its day (domain.left_open): the closing will be recorded at this
+    # moment, its true end, not now
+    left_open_until: dt.datetime | None = None
 
 
 def closing_check(ctx: Context) -> ClosingCheck:
+    now = ctx.now()
     with ctx.read() as session:
         stopover_id = session.scalar(select(Stopover.id).where(Stopover.closed_at.is_(None)))
         if stopover_id is None:
@@ -352,8 +363,12 @@ def closing_check(ctx: Context) -> ClosingCheck:
             .order_by(Ticket.number)
         ).all()
         info = stopover_info(session, stopover_id)
+        stopover = session.get(Stopover, stopover_id)
+        assert stopover is not None
+        closing = closing_moment(session, stopover, now)
     return ClosingCheck(info, sum(1 for _n, s in rows if s != State.IN_SERVICE),
-                        tuple(n for n, s in rows if s == State.IN_SERVICE))
+                        tuple(n for n, s in rows if s == State.IN_SERVICE),
+                        closing if closing != now else None)
 
 
 @dataclass(frozen=True)
@@ -398,8 +413,8 @@ def stopover_summary(ctx: Context, stopover_id: int) -> StopoverSummary:
         info = stopover_info(session, stopover_id)
         rows = session.execute(
             select(Ticket.operator_id, Ticket.state, func.count(),
-                   func.count(Ticket.wait_seconds), func.coalesce(func.sum(Ticket.wait_seconds), 0),
-                   func.max(Ticket.wait_seconds))
+                   func.count(COUNTED_WAIT), func.coalesce(func.sum(COUNTED_WAIT), 0),
+                   func.max(COUNTED_WAIT))
             .where(Ticket.stopover_id == stopover_id)
             .group_by(Ticket.operator_id, Ticket.state)
         ).all()

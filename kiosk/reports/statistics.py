@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 from db.models import Commune, Demande, ReturnPass, Stop, Stopover, Ticket
 from kiosk import french
 from kiosk.core.context import Context
+from kiosk.core.views import COUNTED_SERVICE, COUNTED_WAIT
 from kiosk.domain import ACTIVE_STATES, Outcome, State
 from kiosk.errors import KioskError
 from kiosk.reports.feedback import FeedbackReport, StopoverPlace, answers_by_stopover, summarise
@@ -70,6 +71,8 @@ from kiosk.vocabulary import (
     RESIDENCE_OTHER,
     RESIDENCE_UNSAID,
 )
+
+WAIT, SERVICE = COUNTED_WAIT, COUNTED_SERVICE  # waits and visits that crossed days left out
 
 WAIT_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
     ("0-5", "0 à 5 min", 0, 300),
@@ -427,7 +430,7 @@ class _StopoverAggregate(NamedTuple):
 def _stopover_aggregates(session: Session, scope: Scope,
                          dialect: str) -> list[_StopoverAggregate]:
     """One row per stopover of the period with its visit counts and wait sums (one scan)."""
-    state, wait = Ticket.state, Ticket.wait_seconds
+    state, wait = Ticket.state, WAIT
     month = (calendar_key(Stopover.day, "year", dialect) * 100
              + calendar_key(Stopover.day, "month", dialect))
     buckets = [
@@ -442,8 +445,8 @@ def _stopover_aggregates(session: Session, scope: Scope,
                _count_if(state == State.CANCELLED), _count_if(state == State.UNSERVED),
                _count_if(state.in_(list(ACTIVE_STATES))),
                func.count(wait), func.coalesce(func.sum(wait), 0),
-               func.count(Ticket.service_seconds),
-               func.coalesce(func.sum(Ticket.service_seconds), 0),
+               func.count(SERVICE),
+               func.coalesce(func.sum(SERVICE), 0),
                func.max(wait), *buckets)
         .select_from(Stopover)
         .join(Stop, Stop.id == Stopover.stop_id)
@@ -535,7 +538,7 @@ def _headline(session: Session, period: Period, commune: str | None,
               dialect: str) -> Headline:
     scope = Scope(period, commune)
     total = sum((s.counts for s in _stopover_aggregates(session, scope, dialect)), Counts())
-    wait = _durations(session, scope, Ticket.wait_seconds).get("all", Durations())
+    wait = _durations(session, scope, WAIT).get("all", Durations())
     return Headline(period, total, wait.median_seconds)
 
 
@@ -578,9 +581,9 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
         chosen = resolve_commune(session, commune)
         aggregates = _stopover_aggregates(session, scope, dialect)
         peaks = _peak_queues(session, scope)
-        wait = _durations(session, scope, Ticket.wait_seconds).get("all", Durations())
-        service = _durations(session, scope, Ticket.service_seconds).get("all", Durations())
-        service_by_operator = _durations(session, scope, Ticket.service_seconds,
+        wait = _durations(session, scope, WAIT).get("all", Durations())
+        service = _durations(session, scope, SERVICE).get("all", Durations())
+        service_by_operator = _durations(session, scope, SERVICE,
                                          Ticket.operator_id)
         answers = answers_by_stopover(session, scope.stopover_ids())
         withdrawn = session.scalar(
@@ -594,8 +597,7 @@ def compute(ctx: Context, period: Period, commune: str | None = None) -> Report:
             .where(Ticket.stopover_id.in_(scope.stopover_ids()))).one()
         hours = session.execute(
             select(calendar_key(Ticket.taken_at, "hour", dialect).label("hour"), func.count(),
-                   func.count(Ticket.wait_seconds),
-                   func.coalesce(func.sum(Ticket.wait_seconds), 0))
+                   func.count(WAIT), func.coalesce(func.sum(WAIT), 0))
             .where(scope.tickets()).group_by("hour").order_by("hour")
         ).all()
         residence_class = case(

@@ -14,6 +14,7 @@ from kiosk.core.context import Context, open_context
 from kiosk.core.services import DemandeInput
 from kiosk.errors import KioskError, NoTicketWaiting
 from kiosk.system.config import Settings
+from tests.conftest import Clock
 
 DESKS = (1, 2, 3)
 PROCEDURES = ("caf-aide-logement", "autre")
@@ -26,6 +27,7 @@ def machine_for(fresh_database, tmp_path) -> type[RuleBasedStateMachine]:
             # every example runs on a database of its own
             self.ctx: Context = open_context(
                 Settings(data_dir=tmp_path, database_url=fresh_database()))
+            self.ctx.clock = Clock()  # the suite's Thursday morning, never the machine's day
             self.stopover = services.open_stopover(self.ctx, "ducos-bourg").id
             self.taken: list[tuple[int, bool]] = []  # (number, priority) in order taken
             self.state: dict[int, str] = {}

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -21,7 +21,7 @@ from db.models import (
     Stopover,
     Ticket,
 )
-from kiosk import domain
+from kiosk import domain, french
 from kiosk.content.catalogue import Procedure
 from kiosk.core.context import Context
 from kiosk.domain import Half, Role, State
@@ -30,6 +30,7 @@ from kiosk.errors import (
     InvalidTransition,
     NoOpenStopover,
     StaffDisabled,
+    StopoverLeftOpen,
     UnknownDesk,
     UnknownProcedure,
     UnknownTicket,
@@ -48,6 +49,14 @@ class StopoverInfo:
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     last_number: int
+
+    @property
+    def serving_limit(self) -> dt.datetime:
+        return domain.serving_limit(self.day)
+
+    def left_open(self, now: dt.datetime) -> bool:
+        """Still open after its day (domain.left_open): no ticket, no call."""
+        return self.closed_at is None and domain.left_open(self.day, now)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +78,7 @@ class StopoverClosed:
     stopover: StopoverInfo
     unserved: int
     served: int
+    left_open: bool = False  # closed after its day, at its true end (domain.true_closing)
 
 
 @dataclass(frozen=True)
@@ -137,11 +147,51 @@ def log_event(session: Session, ctx: Context, kind: str, *, stopover_id: int | N
     )
 
 
-def _open_stopover(session: Session) -> Stopover:
+def _open_stopover(session: Session, ctx: Context | None = None) -> Stopover:
+    """The open stopover. With `ctx`, one left open after its day is refused
+    (StopoverLeftOpen): what takes a ticket or calls one passes it; closing the stopover and
+    finishing a visit already begun do not."""
     stopover = session.scalars(select(Stopover).where(Stopover.closed_at.is_(None))).first()
     if stopover is None:
         raise NoOpenStopover()
+    if ctx is not None and domain.left_open(stopover.day, ctx.now()):
+        raise left_open_error(session, stopover.id)
     return stopover
+
+
+def last_activity(session: Session, stopover_id: int) -> dt.datetime | None:
+    """The stopover's last activity within its serving limit: its last event, or the end of a
+    visit finished later (a visit finished after the limit is recorded ending at it)."""
+    stopover = session.get(Stopover, stopover_id)
+    if stopover is None:
+        return None
+    limit = domain.serving_limit(stopover.day)
+    moments = [
+        session.scalar(select(func.max(Event.at))
+                       .where(Event.stopover_id == stopover_id, Event.at <= limit)),
+        session.scalar(select(func.max(Ticket.ended_at))
+                       .where(Ticket.stopover_id == stopover_id, Ticket.ended_at <= limit)),
+    ]
+    return max((m for m in moments if m is not None), default=None)
+
+
+def closing_moment(session: Session, stopover: Stopover, now: dt.datetime) -> dt.datetime:
+    """When closing the stopover now records it closed: now, or for one left open, its true
+    end (domain.true_closing)."""
+    if not domain.left_open(stopover.day, now):
+        return now
+    return domain.true_closing(stopover.day, stopover.half, last_activity(session, stopover.id))
+
+
+def left_open_error(session: Session, stopover_id: int) -> StopoverLeftOpen:
+    info = stopover_info(session, stopover_id)
+    stopover = session.get(Stopover, stopover_id)
+    assert stopover is not None
+    closing = domain.true_closing(info.day, info.half, last_activity(session, stopover_id))
+    return StopoverLeftOpen(f"{info.commune_name} – {info.stop_name}",
+                            french.day_and_month(info.day),
+                            domain.HALF_LABELS[domain.Half(info.half)],
+                            french.time_of_day(closing))
 
 
 def stopover_info(session: Session, stopover: Stopover | int) -> StopoverInfo:

@@ -32,7 +32,9 @@ from kiosk.core.services.record import (
     StopoverClosed,
     StopoverInfo,
     _open_stopover,
+    closing_moment,
     half_of,
+    left_open_error,
     log_event,
     stopover_info,
 )
@@ -99,6 +101,8 @@ def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
         if stop is None or not stop.active:  # a stop removed from the itinerary is history only
             raise UnknownStop(stop_id)
         current = session.scalars(select(Stopover).where(Stopover.closed_at.is_(None))).first()
+        if current is not None and domain.left_open(current.day, now):
+            raise left_open_error(session, current.id)
         if current is not None:
             info = stopover_info(session, current)
             raise StopoverAlreadyOpen(info.stop_name, info.day.isoformat(),
@@ -125,9 +129,11 @@ def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
 def close_stopover(ctx: Context) -> StopoverClosed:
     """Close the open stopover. Whoever still waits, or was called and never came, ends as
     unserved; a visit still in progress blocks the closing (it must be finished first)."""
-    now = ctx.now()
     with ctx.write() as session:
         stopover = _open_stopover(session)
+        # left open after its day: closed at its true end, not a week later
+        asked = ctx.now()
+        now = closing_moment(session, stopover, asked)
         in_service = session.scalars(
             select(Ticket.number).where(Ticket.stopover_id == stopover.id,
                                         Ticket.state == State.IN_SERVICE)
@@ -153,10 +159,13 @@ def close_stopover(ctx: Context) -> StopoverClosed:
         # desks opened by a bare `kiosk call` close with the stopover; a logged-in animatrice
         # keeps hers until she logs out
         session.execute(update(Desk).where(Desk.staff_id.is_(None)).values(status="closed"))
+        late: dict[str, Any] = {} if now == asked else {
+            "left_open": True, "closed_at": now.isoformat(timespec="seconds")}
         log_event(session, ctx, "stopover_closed", stopover_id=stopover.id, unserved=len(left),
-             served=served)
+                  served=served, **late)
         session.flush()
-        return StopoverClosed(stopover_info(session, stopover), unserved=len(left), served=served)
+        return StopoverClosed(stopover_info(session, stopover), unserved=len(left), served=served,
+                              left_open=now != asked)
 
 
 def undo_open_stopover(ctx: Context, stopover_id: int,

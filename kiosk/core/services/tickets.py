@@ -29,6 +29,7 @@ from kiosk.core.services.record import (
     _procedure,
     _seconds,
     _ticket,
+    left_open_error,
     log_event,
 )
 from kiosk.domain import State
@@ -107,6 +108,8 @@ def take_in(session: Session, ctx: Context, procedure: Procedure, priority: bool
     if row is None:
         raise NoOpenStopover()
     stopover_id, number, day, half = row
+    if domain.left_open(day, now):  # the number goes back with the rollback
+        raise left_open_error(session, stopover_id)
     closes_at = domain.closing_time(day, half)
     ticket = Ticket(
         stopover_id=stopover_id, number=number, procedure_id=procedure.id,
@@ -168,7 +171,7 @@ def call_next(ctx: Context, desk_id: int, staff_id: int | None = None) -> Ticket
     two desks never get the same ticket."""
     with ctx.write() as session:
         _acting(session, staff_id, desk_id)
-        stopover = _open_stopover(session)
+        stopover = _open_stopover(session, ctx)
         desk = _ready_desk(session, desk_id)
         query = (
             select(Ticket)
@@ -189,7 +192,7 @@ def call_number(ctx: Context, desk_id: int, number: int,
     """Call a given waiting number (a visitor who needs a particular animatrice, say)."""
     with ctx.write() as session:
         _acting(session, staff_id, desk_id)
-        stopover = _open_stopover(session)
+        stopover = _open_stopover(session, ctx)
         desk = _ready_desk(session, desk_id)
         ticket = _ticket(session, stopover, number)
         _check(ticket, "call")
@@ -199,7 +202,7 @@ def call_number(ctx: Context, desk_id: int, number: int,
 def recall(ctx: Context, number: int, staff_id: int | None = None) -> TicketCalled:
     """Call a called ticket again (announced again on the kiosk)."""
     with ctx.write() as session:
-        stopover = _open_stopover(session)
+        stopover = _open_stopover(session, ctx)
         ticket = _ticket(session, stopover, number)
         _check(ticket, "recall")
         _acting(session, staff_id, ticket.desk_id)
@@ -216,7 +219,7 @@ def transfer_ticket(ctx: Context, number: int, to_desk: int,
     """Send a called (or started) visitor to another desk, which must be free; the kiosk
     announces the new desk like a recall."""
     with ctx.write() as session:
-        stopover = _open_stopover(session)
+        stopover = _open_stopover(session, ctx)
         ticket = _ticket(session, stopover, number)
         if ticket.state not in (State.CALLED, State.IN_SERVICE):
             raise InvalidTransition(number, ticket.state, "le transférer")
@@ -243,7 +246,7 @@ def _change(ctx: Context, number: int, action: str, event: str,
             staff_id: int | None = None) -> TicketChanged:
     now = ctx.now()
     with ctx.write() as session:
-        stopover = _open_stopover(session)
+        stopover = _open_stopover(session, ctx)
         ticket = _ticket(session, stopover, number)
         _check(ticket, action)
         _acting(session, staff_id, ticket.desk_id)
@@ -296,7 +299,7 @@ def _undo(ctx: Context, number: int, staff_id: int | None, done_event: str, stat
     now = ctx.now()
     with ctx.write() as session:
         _acting(session, staff_id)
-        stopover = _open_stopover(session)
+        stopover = _open_stopover(session, ctx)
         ticket = _ticket(session, stopover, number)
         last = session.execute(
             select(Event.kind, Event.at, Event.detail).where(Event.ticket_id == ticket.id)

@@ -15,6 +15,7 @@ from db.models import (
     Feedback,
     Stopover,
 )
+from kiosk import domain
 from kiosk.core.context import Context
 from kiosk.core.services.record import (
     DemandeInput,
@@ -92,9 +93,10 @@ def finish_visit(ctx: Context, number: int, demandes: Sequence[DemandeInput],
         raise InvalidDemande(f"Tranche d'âge « {age_band} » invalide ({', '.join(AGE_BANDS)}).")
     if gender is not None and gender not in GENDERS:
         raise InvalidDemande(f"Genre « {gender} » invalide ({', '.join(GENDERS)}).")
-    now = ctx.now()
     with ctx.write() as session:
         stopover = _open_stopover(session)
+        # a visit of a stopover left open ends, at the latest, at its serving limit
+        now = min(ctx.now(), domain.serving_limit(stopover.day))
         if residence is not None and residence not in valid_residences(session):
             raise InvalidDemande(
                 f"Commune de résidence « {residence} » invalide (code INSEE d'une commune de "
@@ -136,10 +138,12 @@ def record_feedback(ctx: Context, answer: str,
     now = ctx.now()
     with ctx.sessions.begin() as session:
         # the stopover's row lock serialises two taps on PostgreSQL (SQLite: BEGIN IMMEDIATE)
-        stopover_id = session.scalar(
-            select(Stopover.id).where(Stopover.closed_at.is_(None)).with_for_update())
-        if stopover_id is None:
+        open_now = session.execute(
+            select(Stopover.id, Stopover.day, Stopover.half)
+            .where(Stopover.closed_at.is_(None)).with_for_update()).first()
+        if open_now is None or domain.left_open(open_now.day, now):
             return False
+        stopover_id = open_now.id
         latest = session.scalar(select(func.max(Feedback.created_at))
                                 .where(Feedback.stopover_id == stopover_id))
         # abs: a clock set back (the PC's time corrected) must not silence the kiosk for hours
