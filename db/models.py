@@ -1,7 +1,11 @@
 """SQLAlchemy 2 models of Borne PLUS.
 
-Every date and time is Martinique local time (America/Martinique, UTC-4, no daylight saving),
-stored naive: the bus PC runs on that time and the statistics count in it.
+Every date and time is the wall time of the bus's zone (setting `timezone`, America/Martinique by
+default: UTC-4), stored naive, and the statistics count in it. The clock (kiosk/system/clock.py)
+turns the instant into that zone's wall time whatever zone the PC is set to: a PC left in UTC
+records an 08:35 visit at 08:35, not 12:35. Naive is unambiguous there because Martinique has had
+no daylight saving since 1980: each value names one instant (the value at -04:00). In a zone with
+daylight saving, the hour repeated in autumn would name two.
 
 The database holds what happens (stopovers, tickets, demandes, events) and the itinerary copied
 from the YAML assets; the catalogue of procedures stays in YAML and tickets refer to it by id.

@@ -142,6 +142,13 @@ class WaitRange:
 
 
 ROUNDING_MINUTES = 5
+# Below this many finished visits of a procedure, their median is not trusted: three quick ones
+# (a form printed, a visit finished by mistake) made it a minute, and 29 people ahead on two
+# desks read "0 à 5 min" (issue #18, item 6). The catalogue's estimate stands until then.
+MIN_SERVICES = 5
+# Nobody is served faster than this, whatever the recent visits say: the wait's lower bound
+# grows by this much per person ahead and desk open (29 ahead on 2 desks: 40 minutes at least).
+MIN_MINUTES_PER_VISIT = 3
 
 
 def wait_range(ahead_minutes: Sequence[float], open_desks: int,
@@ -150,18 +157,22 @@ def wait_range(ahead_minutes: Sequence[float], open_desks: int,
 
     The work ahead (sum of the typical service time of each person ahead) is shared by the open
     desks; the range spreads ±25 % around it and is rounded outward to 5 minutes, because a
-    precise-looking number would be a promise the bus cannot keep. With no desk open the work is
-    not divided by a desk that does not exist: the range is that of one desk and marked unknown.
+    precise-looking number would be a promise the bus cannot keep. Whatever the typical times,
+    each person ahead counts at least MIN_MINUTES_PER_VISIT of a desk: the more people ahead
+    and the fewer desks, the later the range starts. With no desk open the work is not divided
+    by a desk that does not exist: the range is that of one desk and marked unknown.
     Given `now` and `closes_at`, `past_closing` says whether the end of the range (or, unknown,
     its start) falls after the closing time: a visitor must hear it before she waits for nothing.
     """
     desks = max(open_desks, 0)
-    minutes = sum(ahead_minutes) / max(desks, 1)
-    if minutes <= 0:
+    sharing = max(desks, 1)
+    minutes = sum(ahead_minutes) / sharing
+    least = len(ahead_minutes) * MIN_MINUTES_PER_VISIT / sharing
+    if not ahead_minutes:
         low, high = 0, ROUNDING_MINUTES
     else:
-        low = math.floor(minutes * 0.75 / ROUNDING_MINUTES) * ROUNDING_MINUTES
-        high = math.ceil(minutes * 1.25 / ROUNDING_MINUTES) * ROUNDING_MINUTES
+        low = math.floor(max(minutes * 0.75, least) / ROUNDING_MINUTES) * ROUNDING_MINUTES
+        high = math.ceil(max(minutes * 1.25, least) / ROUNDING_MINUTES) * ROUNDING_MINUTES
         if high <= low:
             high = low + ROUNDING_MINUTES
     past = False
@@ -173,7 +184,8 @@ def wait_range(ahead_minutes: Sequence[float], open_desks: int,
 
 
 def typical_minutes(recent_service_seconds: Sequence[float], catalogue_minutes: int) -> float:
-    """Median of recent services of a procedure; the catalogue's estimate until there are 3."""
-    if len(recent_service_seconds) < 3:
+    """Median of recent services of a procedure; the catalogue's estimate until there are
+    MIN_SERVICES of them."""
+    if len(recent_service_seconds) < MIN_SERVICES:
         return float(catalogue_minutes)
     return statistics.median(recent_service_seconds) / 60.0

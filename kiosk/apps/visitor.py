@@ -158,7 +158,8 @@ class VisitorService:
         """A QR code holding the passage as a calendar event, for the phone's calendar."""
         from kiosk.exports.calendar import event_qr_text
 
-        return qr.qr_modules(event_qr_text(passage, self.ctx.now()))
+        return qr.qr_modules(event_qr_text(passage, self.ctx.now(),
+                                           timezone=self.ctx.settings.timezone))
 
     def print_passages(self, commune_insee: str, commune_name: str) -> PrintOutcome:
         """The next passages on a receipt; a failure is logged for the staff and returned."""

@@ -18,14 +18,14 @@ def cmd_catalogue_check(args: argparse.Namespace, settings: Settings) -> int:
     """Validate (errors: exit 2), then review: warnings about sources outside the official
     domains, entries older than 12 months, unsourced lines of verified entries (exit 0)."""
     from kiosk.content.catalogue import domains_for, review
-    from kiosk.core.context import local_now
+    from kiosk.system.clock import local_now
 
     location = Path(args.path) if args.path else settings.effective_catalogue_dir
     catalogue = load_catalogue(location)
     domains = domains_for(location)
     print(f"{location} : {len(catalogue.operators)} organismes, "
           f"{len(catalogue.procedures)} démarches, tout est valide.")
-    for warning in review(catalogue, domains, local_now().date()):
+    for warning in review(catalogue, domains, local_now(settings.timezone).date()):
         print(warning.line())
     to_confirm = [p.id for p in catalogue.procedures if p.to_confirm]
     verified = len(catalogue.procedures) - len(to_confirm)
@@ -62,9 +62,9 @@ def cmd_itinerary_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
-    from kiosk.core.context import local_now
     from kiosk.errors import UnknownProcedure
     from kiosk.output import documents, phone, qr
+    from kiosk.system.clock import local_now
 
     catalogue = cached_catalogue(settings.effective_catalogue_dir)
     procedure = catalogue.procedure(args.procedure)
@@ -87,7 +87,7 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             ctx.dispose()
     slip = documents.Slip(
-        number=args.number, printed_at=local_now(),
+        number=args.number, printed_at=local_now(settings.timezone),
         stop_name=stopover.stop_name if stopover else None,
         commune_name=stopover.commune_name if stopover else None,
         next_passages=tuple(documents.Visit(p.day, p.half, p.stop_name, p.commune_name,

@@ -48,7 +48,7 @@ class ProgressBar:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.exports import export
 
-    period = period_of(args)
+    period = period_of(args, settings)
     out = check_target(Path(args.out))
     bar = ProgressBar() if sys.stderr.isatty() else None
     ctx = open_database(settings)

@@ -45,7 +45,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.cli.stats import period_of
     from kiosk.reports.feedback import feedback_report
 
-    period = period_of(args)  # a bad period is refused before the database is opened
+    period = period_of(args, settings)  # a bad period is refused before the database is opened
     ctx = open_database(settings)
     try:
         report = feedback_report(ctx, period.start, period.end, commune=args.commune).as_json()

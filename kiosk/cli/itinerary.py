@@ -14,11 +14,11 @@ from kiosk.cli.common import FILE_PATH, emit, half_label, json_flag, open_databa
 from kiosk.content import planning
 from kiosk.content.itinerary import load_itinerary
 from kiosk.core import views
-from kiosk.core.context import local_now
 from kiosk.errors import KioskError
 from kiosk.reports.periods import Period, parse_day
 from kiosk.reports.statistics import stopover_rows
 from kiosk.reports.stop_review import UNSERVED_OVER, stop_review
+from kiosk.system.clock import local_now
 from kiosk.system.config import ASSETS_DIR, Settings
 
 HISTORY_YEARS = 3  # expected attendance reads this much history
@@ -77,7 +77,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
     plan = planning.plan([(c.insee, c.stops) for c in current.communes], start, end, off,
                          weekdays, halves)
     stops = {s.id: (s, c.name) for c in current.communes for s in c.stops}
-    attendance = _attendance(settings, min(start, local_now().date()))
+    attendance = _attendance(settings, min(start, local_now(settings.timezone).date()))
     # the half-days already announced outside the period stay as they are
     kept = [s for s in current.schedule if not start <= s.day <= end]
     kept_off = planning.days_off(min((s.day for s in kept), default=start),
@@ -195,7 +195,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.system.files import check_target
 
     out = check_target(Path(args.out))
-    today = local_now().date()
+    today = local_now(settings.timezone).date()
     if args.format == "png":
         start = _day(args.start, "--from") if args.start else _first_of_next_month(today)
         start = start.replace(day=1)
@@ -229,8 +229,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 return (f"≈ {expected.visitors} visiteurs"
                         + (f", {helpers} animatrice(s)" if helpers else ""))
         if args.format == "ics":
-            cal.write_ics(passages, out, cal.contact_line(settings), local_now(),
-                          f"{cal.TITLE} – {commune[1]}" if commune else cal.TITLE)
+            cal.write_ics(passages, out, cal.contact_line(settings), local_now(settings.timezone),
+                          f"{cal.TITLE} – {commune[1]}" if commune else cal.TITLE,
+                          timezone=settings.timezone)
         elif args.format == "png":
             cal.write_png(passages, out, start, cal.contact_line(settings),
                           commune[1] if commune else "tout l'Espace Sud")

@@ -10,9 +10,9 @@ from kiosk import french
 from kiosk.cli.common import FILE_PATH, Parser, emit, json_flag
 from kiosk.content.itinerary import ESPACE_SUD
 from kiosk.content.panels import Panel, load_panels, panel_json, panels_folder
-from kiosk.core.context import local_now
 from kiosk.errors import KioskError, readable
 from kiosk.reports.periods import DATE_HELP, parse_day
+from kiosk.system.clock import local_now
 from kiosk.system.config import Settings
 
 
@@ -31,7 +31,7 @@ def cmd_panels_check(args: argparse.Namespace, settings: Settings) -> int:
     folder = Path(args.path) if args.path else panels_folder(settings)
     if args.path and not folder.is_dir():
         raise KioskError(f"{readable(str(folder), 200)} : dossier introuvable.")
-    day = parse_day(args.day, "--day") if args.day else local_now().date()
+    day = parse_day(args.day, "--day") if args.day else local_now(settings.timezone).date()
     if args.commune is not None and args.commune not in ESPACE_SUD:
         raise KioskError(f"--commune {readable(args.commune, 20)} : code INSEE inconnu "
                          "(par exemple 97207 pour Ducos).")

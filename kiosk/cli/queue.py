@@ -79,8 +79,10 @@ def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
     issued = services.take_ticket(ctx, args.procedure, priority=args.priority,
                                   language=args.language, channel="cli")
     low, high = issued.wait.as_list()
-    wait = (f"attente {low} à {high} min" if issued.wait.known
-            else "attente inconnue (aucun poste ouvert)")
+    # the kiosk's words (kiosk.content.i18n.wait_text): never "0 à 5 min"
+    wait = ("attente inconnue (aucun poste ouvert)" if not issued.wait.known
+            else f"attente de moins de {high} min" if low == 0
+            else f"attente de {low} à {high} min")
     if issued.wait.past_closing:
         wait += f", au-delà de la fermeture à {issued.closes_at:%H:%M}"
     # keys added, never renamed: wait_minutes stays [low, high] (one desk's when none is open)

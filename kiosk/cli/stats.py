@@ -10,10 +10,10 @@ from typing import Any
 
 from kiosk import french
 from kiosk.cli.common import json_flag, open_database
-from kiosk.core.context import local_now
 from kiosk.exports.figures import HEADLINE, headline_value
 from kiosk.reports.periods import Period, period_from_options
 from kiosk.reports.statistics import compute
+from kiosk.system.clock import local_now
 from kiosk.system.config import Settings
 
 TOP = 5
@@ -31,10 +31,12 @@ def add_period_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--commune", metavar="INSEE", help="une seule commune (code INSEE)")
 
 
-def period_of(args: argparse.Namespace) -> Period:
-    """The period the options give; a bad or ambiguous one is a one-line KioskError."""
+def period_of(args: argparse.Namespace, settings: Settings) -> Period:
+    """The period the options give ("today" in the bus's zone); a bad or ambiguous one is a
+    one-line KioskError."""
     return period_from_options(month=args.month, quarter=args.quarter, year=args.year,
-                               start=args.start, end=args.end, today=local_now().date())
+                               start=args.start, end=args.end,
+                               today=local_now(settings.timezone).date())
 
 
 def _n(value: float | int | None, decimals: int = 0) -> str:
@@ -134,7 +136,7 @@ def summary(report: dict[str, Any]) -> str:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    period = period_of(args)  # refuse a bad period before touching the database
+    period = period_of(args, settings)  # refuse a bad period before touching the database
     ctx = open_database(settings)
     try:
         report = compute(ctx, period, commune=args.commune).as_json()

@@ -40,9 +40,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from db.engine import make_engine, normalise_url, upgrade
-from kiosk.core.context import Context, local_now
+from kiosk.core.context import Context
 from kiosk.core.services import StopoverClosed, close_stopover, record_device_ok, record_device_problem
 from kiosk.errors import KioskError, readable
+from kiosk.system.clock import local_now
 from kiosk.system.config import Settings
 from kiosk.system.files import private_path, unused_name, write_private
 
@@ -442,7 +443,7 @@ def restore(settings: Settings, file: Path,
     data dir), then its tables are dropped and the copy's script (`pg_restore --clean`) run by
     psql in one transaction: a failure half-way leaves it as it was."""
     file = Path(file)
-    now = now or local_now()
+    now = now or local_now(settings.timezone)
     if not file.is_file():
         raise RestoreRefused(f"{readable(str(file), 200)} : fichier introuvable")
     try:

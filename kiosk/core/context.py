@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,12 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.engine import make_engine, make_session_factory, upgrade
 from db.models import QueueRevision
 from kiosk.content.catalogue import Catalogue, cached_catalogue, catalogue_problem
+from kiosk.system.clock import wall_clock
 from kiosk.system.config import Settings, load_settings
-
-
-def local_now() -> dt.datetime:
-    # The bus PC runs on Martinique time (UTC-4, no daylight saving); statistics count in it.
-    return dt.datetime.now().replace(microsecond=0)
 
 
 @dataclass
@@ -27,7 +23,8 @@ class Context:
     engine: Engine
     sessions: sessionmaker[Session]
     readers: sessionmaker[Session]
-    clock: Callable[[], dt.datetime] = field(default=local_now)
+    # the wall time in the configured zone (settings.timezone), never the PC's: a test sets its own
+    clock: Callable[[], dt.datetime]
     # the running apps: a catalogue file broken while they run leaves them on the last good one
     keep_last_good_catalogue: bool = False
 
@@ -74,4 +71,5 @@ def open_context(settings: Settings | None = None, migrate: bool = True) -> Cont
         engine=engine,
         sessions=make_session_factory(engine),
         readers=make_session_factory(engine, read_only=True),
+        clock=wall_clock(settings.timezone),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
-import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -37,10 +36,10 @@ from kiosk.output.pdf_layout import (
     register_fonts,
     text_width,
 )
+from kiosk.system.clock import instant, zone
 from kiosk.system.config import Settings
 from kiosk.system.files import write_private
 
-TIMEZONE = "America/Martinique"
 UID_DOMAIN = "bus-plus.espace-sud"
 TITLE = "Bus PLUS – Espace Sud"
 SLOGAN = "Les services publics près de chez vous"
@@ -70,15 +69,13 @@ def location(passage: Passage) -> str:
     return f"{passage.stop_name}, {passage.commune_name}"
 
 
-def _event(passage: Passage, contact: str, stamp: dt.datetime) -> Event:
-
-    zone = zoneinfo.ZoneInfo(TIMEZONE)
+def _event(passage: Passage, contact: str, stamp: dt.datetime, timezone: str) -> Event:
     opening, closing = hours(passage.half)
     event = Event()
     event.add("uid", uid(passage))
-    event.add("dtstamp", stamp.astimezone(dt.UTC))
-    event.add("dtstart", dt.datetime.combine(passage.day, opening, tzinfo=zone))
-    event.add("dtend", dt.datetime.combine(passage.day, closing, tzinfo=zone))
+    event.add("dtstamp", instant(stamp, timezone).astimezone(dt.UTC))
+    event.add("dtstart", dt.datetime.combine(passage.day, opening, tzinfo=zone(timezone)))
+    event.add("dtend", dt.datetime.combine(passage.day, closing, tzinfo=zone(timezone)))
     event.add("summary", f"Bus PLUS {at_commune(passage.commune_name)}")
     event.add("location", location(passage))
     words = [f"{SLOGAN} : CAF, impôts, retraite, santé, emploi… "
@@ -93,8 +90,9 @@ def _event(passage: Passage, contact: str, stamp: dt.datetime) -> Event:
 
 
 def ics_bytes(passages: Sequence[Passage], contact: str, stamp: dt.datetime,
-              name: str = TITLE) -> bytes:
-    """An RFC 5545 calendar of the passages, times in America/Martinique (with its VTIMEZONE)."""
+              name: str = TITLE, *, timezone: str) -> bytes:
+    """An RFC 5545 calendar of the passages, times in the bus's zone (setting `timezone`,
+    America/Martinique) with its VTIMEZONE. `stamp` is the wall time in that zone."""
     from icalendar import Calendar
 
     cal = Calendar()
@@ -103,23 +101,23 @@ def ics_bytes(passages: Sequence[Passage], contact: str, stamp: dt.datetime,
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", TIMEZONE)
+    cal.add("x-wr-timezone", timezone)
     for passage in passages:
-        cal.add_component(_event(passage, contact, stamp))
+        cal.add_component(_event(passage, contact, stamp, timezone))
     cal.add_missing_timezones()
     data: bytes = cal.to_ical()
     return data
 
 
-def event_ics(passage: Passage, contact: str, stamp: dt.datetime) -> str:
+def event_ics(passage: Passage, contact: str, stamp: dt.datetime, *, timezone: str) -> str:
     """One passage as a calendar holding a single VEVENT: what a QR code carries, and what a
     phone camera offers to add to its calendar."""
-    return ics_bytes([passage], contact, stamp).decode("utf-8")
+    return ics_bytes([passage], contact, stamp, timezone=timezone).decode("utf-8")
 
 
 def write_ics(passages: Sequence[Passage], out: Path, contact: str, stamp: dt.datetime,
-              name: str = TITLE) -> Path:
-    return write_private(out, ics_bytes(passages, contact, stamp, name))
+              name: str = TITLE, *, timezone: str) -> Path:
+    return write_private(out, ics_bytes(passages, contact, stamp, name, timezone=timezone))
 
 
 # ---------------------------------------------------------------- months
@@ -407,21 +405,22 @@ def write_png(passages: Sequence[Passage], out: Path, month: dt.date, contact: s
 # ---------------------------------------------------------------- the kiosk: "Quand revient le bus ?"
 
 
-def event_qr_text(passage: Passage, stamp: dt.datetime) -> str:
+def event_qr_text(passage: Passage, stamp: dt.datetime, *, timezone: str) -> str:
     """One passage as the shortest calendar a phone camera offers to add: times in UTC (no
-    VTIMEZONE to carry), no description; the same UID as the published calendar's."""
+    VTIMEZONE to carry), no description; the same UID as the published calendar's. The hours
+    and `stamp` are wall times in the bus's zone (setting `timezone`)."""
     from icalendar import Calendar
 
-    zone = zoneinfo.ZoneInfo(TIMEZONE)
+    here = zone(timezone)
     opening, closing = hours(passage.half)
     cal = Calendar()
     cal.add("prodid", "-//Espace Sud//Borne PLUS//FR")
     cal.add("version", "2.0")
     event = Event()
     event.add("uid", uid(passage))
-    event.add("dtstamp", stamp.astimezone(dt.UTC))
-    event.add("dtstart", dt.datetime.combine(passage.day, opening, tzinfo=zone).astimezone(dt.UTC))
-    event.add("dtend", dt.datetime.combine(passage.day, closing, tzinfo=zone).astimezone(dt.UTC))
+    event.add("dtstamp", instant(stamp, timezone).astimezone(dt.UTC))
+    event.add("dtstart", dt.datetime.combine(passage.day, opening, tzinfo=here).astimezone(dt.UTC))
+    event.add("dtend", dt.datetime.combine(passage.day, closing, tzinfo=here).astimezone(dt.UTC))
     event.add("summary", f"Bus PLUS {at_commune(passage.commune_name)}")
     event.add("location", location(passage))
     cal.add_component(event)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.output.documents import page_size_mm
+from kiosk.system.clock import DEFAULT_TIMEZONE, local_now
 from kiosk.system.config import Settings
 
 RECEIPT_WIDTH_MM = 80
@@ -38,15 +39,17 @@ class Printer(Protocol):
 
 
 class FilePrinter:
-    """Writes each PDF into a folder with a timestamped name (owner-only files)."""
+    """Writes each PDF into a folder with a timestamped name (owner-only files), the time the
+    bus's (`timezone`), not the PC's."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, timezone: str = DEFAULT_TIMEZONE) -> None:
         self.folder = Path(folder)
+        self.timezone = timezone
 
     def print_pdf(self, path: Path, title: str, height_mm: float | None = None) -> PrintOutcome:
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            stamp = time.strftime("%Y%m%d-%H%M%S")
+            stamp = f"{local_now(self.timezone):%Y%m%d-%H%M%S}"
             slug = re.sub(r"[^a-z0-9]+", "-", _ascii(title).lower()).strip("-")[:40] or "document"
             target = self.folder / f"{stamp}-{time.time_ns() % 1_000_000:06d}-{slug}.pdf"
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -153,4 +156,4 @@ def make_printer(settings: Settings) -> FilePrinter | CupsPrinter:
     """The printer the settings ask for: CUPS, or PDF files in <data dir>/printed."""
     if settings.printer == "cups":
         return CupsPrinter(settings.printer_queue, settings.print_timeout_seconds)
-    return FilePrinter(settings.data_dir / "printed")
+    return FilePrinter(settings.data_dir / "printed", settings.timezone)

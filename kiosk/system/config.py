@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import DataFileError, readable
+from kiosk.system.clock import DEFAULT_TIMEZONE, known_zone
 from kiosk.system.yamlfile import hidden_character, key_line, load_yaml
 
 ASSETS_DIR = Path(str(resources.files("assets")))
@@ -49,6 +50,9 @@ class Settings:
     # sets it, and where its calendar of passages is posted
     bus_phone: str = ""
     bus_calendar: str = "en mairie et sur espacesud.fr"
+    # the zone of every local time, half-day and day the bus records and shows, whatever zone
+    # the PC is set to (kiosk/system/clock.py)
+    timezone: str = DEFAULT_TIMEZONE
     config_file: Path | None = None
 
     @property
@@ -89,6 +93,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "bus_phone": str,
     "bus_calendar": str,
     "creole_voice": str,
+    "timezone": str,
 }
 
 _PATH_KEYS = {"data_dir", "catalogue_dir", "itinerary_dir"}
@@ -149,6 +154,10 @@ def _from_file(path: Path) -> dict[str, Any]:
                                            "« 05 96 00 00 00 »", line)
         if key == "bus_calendar" and len(value) > 80:
             raise DataFileError(str(path), "« bus_calendar » : 80 caractères au plus", line)
+        if key == "timezone" and not known_zone(value):
+            raise DataFileError(str(path), f"« timezone » : fuseau horaire inconnu "
+                                           f"« {readable(value, 40)} » (par exemple "
+                                           f"{DEFAULT_TIMEZONE})", line)
         if key == "printer" and value not in ("file", "cups"):
             raise DataFileError(str(path), "« printer » : « file » ou « cups »", line)
         if key in _PATH_KEYS:

@@ -54,8 +54,12 @@ def test_a_morning_at_the_bus_through_the_command_line(kiosk):
     kiosk("absent", "2")
     nobody = kiosk("call", "--desk", "1", expect=3)
     assert nobody.stderr.strip() == "kiosk: Personne n'attend."
+    # said as the kiosk says it: a short wait is "less than", never "0 à 5 min"
+    last = kiosk("ticket", "take", "autre").stdout
+    assert last.startswith("Ticket n° 4 (autre) : 0 personne(s) avant vous, attente de moins "
+                           "de 5 min"), last  # then ", au-delà de la fermeture" after 12:55
     closed = kiosk.json("stopover", "close")
-    assert (closed["served"], closed["unserved"]) == (2, 0)
+    assert (closed["served"], closed["unserved"]) == (2, 1)
 
 
 def test_no_open_stopover_is_a_clear_error(kiosk):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.core import services
-from kiosk.core.context import local_now, open_context
+from kiosk.core.context import open_context
+from kiosk.system.clock import DEFAULT_TIMEZONE, local_now
 from kiosk.system.config import Settings
 from tests.cli.runner import Kiosk, make_env
 
@@ -22,7 +23,7 @@ end: {end}
 
 def test_panels_check_says_what_shows_today_and_names_each_wrong_file(tmp_path):
     kiosk = Kiosk(make_env(tmp_path, None))  # no database needed, none is made
-    today = local_now().date()
+    today = local_now(DEFAULT_TIMEZONE).date()
     # the shipped examples, while the data dir has no panels folder
     shipped = kiosk.json("panels", "check")
     assert shipped["folder"].endswith("assets/panels") and shipped["errors"] == []
@@ -72,7 +73,7 @@ def test_feedback_gives_the_answers_per_commune_and_stop(tmp_path, database_url)
     finally:
         ctx.dispose()
     kiosk = Kiosk(make_env(tmp_path, database_url))
-    today = local_now().date().isoformat()
+    today = local_now(DEFAULT_TIMEZONE).date().isoformat()
     data = kiosk.json("feedback", "--from", today)
     assert data["period"]["from"] == today
     assert (data["content"], data["moyen"], data["pas_content"], data["answers"]) == (1, 0, 0, 1)

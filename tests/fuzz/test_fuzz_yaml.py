@@ -51,6 +51,7 @@ def _base(target: str) -> Any:
             "printer_queue": "", "print_timeout_seconds": 8, "staff_exit_pin": "1234",
             "visitor_display": "fullscreen", "staff_display": "1920x1080+1920+0",
             "bus_phone": "05 96 12 34 56", "bus_calendar": "en mairie et sur espacesud.fr",
+            "timezone": "America/Martinique",
             "catalogue_dir": str(CATALOGUE), "itinerary_dir": str(ITINERARY)}
 
 
@@ -63,7 +64,8 @@ VALUES = st.one_of(
                      "<b>x</b>", "'; DROP TABLE stops; --", dt.date(1, 1, 1),
                      dt.date(9999, 12, 31), dt.datetime(2026, 11, 26, 9, 0), [], {}, [[[]]],
                      {"a": 1}, ["a", None], "fullscreen", "99999x99999+0+0", "cups", "file",
-                     "../../../../etc", "/dev/null", "~"]),
+                     "../../../../etc", "/dev/null", "~", "localtime", "America", "zone.tab",
+                     "UTC", "America/Martinique "]),
     st.integers(min_value=-2**70, max_value=2**70),
     st.text(max_size=30),
 )

@@ -243,7 +243,7 @@ def test_wait_estimate_grows_with_the_people_ahead(open_ctx):
 
 
 def test_wait_estimate_uses_the_median_of_recent_services(open_ctx, clock):
-    for minutes in (10, 10, 10, 60):
+    for minutes in (10, 10, 10, 60, 60):  # five services: a median is trusted
         services.take_ticket(open_ctx, HOUSING)
         called = services.call_next(open_ctx, 1)
         services.start_service(open_ctx, called.number)
@@ -251,7 +251,7 @@ def test_wait_estimate_uses_the_median_of_recent_services(open_ctx, clock):
         services.finish_visit(open_ctx, called.number, [DemandeInput(HOUSING, "solved")])
     services.take_ticket(open_ctx, HOUSING)
     estimate = services.take_ticket(open_ctx, HOUSING)
-    # one person ahead, one desk open, median 10 minutes (the 60-minute outlier does not count)
+    # one person ahead, one desk open, median 10 minutes (the 60-minute outliers do not count)
     assert estimate.people_ahead == 1
     assert estimate.wait.as_list() == [5, 15]
 
@@ -345,13 +345,13 @@ def test_never_called_tickets_have_no_wait_and_channel_and_residence_are_checked
 
 
 def test_the_wait_estimate_reads_the_latest_services_of_the_procedure(open_ctx, clock):
-    """Three 40-minute services of the procedure make the typical time 40 minutes."""
-    for number in range(1, 4):
+    """Five 40-minute services of the procedure make the typical time 40 minutes."""
+    for number in range(1, 6):
         services.take_ticket(open_ctx, HOUSING)
         services.call_next(open_ctx, 1)
         clock.advance(minutes=40)
         services.finish_visit(open_ctx, number, [DemandeInput(HOUSING, "solved")])
-    services.take_ticket(open_ctx, HOUSING)  # n° 4 waits
+    services.take_ticket(open_ctx, HOUSING)  # n° 6 waits
     issued = services.take_ticket(open_ctx, HOUSING)  # one person ahead, one open desk
     assert issued.people_ahead == 1
     assert issued.wait.as_list() == [30, 50]

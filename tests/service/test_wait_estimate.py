@@ -1,11 +1,15 @@
 """The wait the kiosk shows: shared by the desks really at work, and said in words when it runs
-past the closing time (issue #9, item 6). Both backends."""
+past the closing time (issue #9, item 6); never collapsed by a few quick visits (issue #18,
+item 6). Both backends."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from kiosk import domain
+from kiosk.content import i18n
 from kiosk.core import services, staff
+from kiosk.core.services import DemandeInput
 
 HOUSING = "caf-aide-logement"  # typical 20 minutes in the catalogue
 
@@ -73,3 +77,44 @@ def test_the_afternoon_closes_at_five(ctx, clock):
     issued = services.take_ticket(ctx, HOUSING)
     assert issued.half == "afternoon" and issued.closes_at.hour == 17
     assert issued.wait.past_closing  # 40 minutes of work at 16:30
+
+
+def _quick_visits(ctx, clock, staff_id: int, count: int, seconds: int) -> None:
+    """Visits finished within a minute: a form printed, a visit closed by mistake."""
+    for _ in range(count):
+        services.take_ticket(ctx, HOUSING)
+        called = services.call_next(ctx, 1, staff_id)
+        clock.advance(seconds=seconds)
+        services.finish_visit(ctx, called.number, [DemandeInput(HOUSING, "solved")],
+                              staff_id=staff_id)
+
+
+def _twenty_ninth_ahead(ctx):
+    _queue(ctx, 29)
+    issued = services.take_ticket(ctx, HOUSING)
+    assert (issued.people_ahead, issued.wait.desks, issued.wait.known) == (29, 2, True)
+    return issued.wait
+
+
+def test_a_few_quick_visits_leave_the_catalogue_s_time(open_ctx, clock):
+    """Four visits of 30 seconds are no median: the catalogue's 20 minutes stand."""
+    marie = _seat(open_ctx, "Marie", 1)
+    _seat(open_ctx, "Josiane", 2)
+    _quick_visits(open_ctx, clock, marie, domain.MIN_SERVICES - 1, 30)
+    wait = _twenty_ninth_ahead(open_ctx)
+    typical = open_ctx.catalogue.procedure(HOUSING).typical_minutes
+    assert wait.low <= 29 * typical / 2 <= wait.high
+    assert wait.past_closing  # 290 minutes of work at 9:02: said, not promised
+
+
+def test_twenty_nine_ahead_of_two_desks_never_read_less_than_five_minutes(open_ctx, clock):
+    """The issue's kiosk: once five quick visits make a median of 30 seconds, the people ahead
+    still count 3 minutes each at least: 29 on two desks wait 40 minutes or more."""
+    marie = _seat(open_ctx, "Marie", 1)
+    _seat(open_ctx, "Josiane", 2)
+    _quick_visits(open_ctx, clock, marie, domain.MIN_SERVICES, 30)
+    wait = _twenty_ninth_ahead(open_ctx)
+    assert wait.as_list() == [40, 45]
+    line = i18n.wait_text({"known": wait.known, "low": wait.low, "high": wait.high,
+                           "past_closing": wait.past_closing})
+    assert line == "Attente : 40 à 45 minutes"

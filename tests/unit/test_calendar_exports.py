@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from kiosk.core.views import Passage
 from kiosk.exports import calendar as cal
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-STAMP = dt.datetime(2026, 12, 1, 9, 0)
+STAMP = dt.datetime(2026, 12, 1, 9, 0)  # the bus's wall time
+ZONE = "America/Martinique"
 CONTACT = "Bus PLUS – Espace Sud · tél. 05 96 00 00 00 · calendrier en mairie"
 
 
@@ -36,7 +38,7 @@ def passages() -> list[Passage]:
 
 
 def test_ics_is_read_back_by_an_icalendar_parser_with_stable_uids(tmp_path):
-    out = cal.write_ics(passages(), tmp_path / "bus.ics", CONTACT, STAMP)
+    out = cal.write_ics(passages(), tmp_path / "bus.ics", CONTACT, STAMP, timezone=ZONE)
     assert out.stat().st_mode & 0o777 == 0o600
     parsed = Calendar.from_ical(out.read_bytes())
     assert parsed["VERSION"] == "2.0" and parsed.get("PRODID")
@@ -57,14 +59,45 @@ def test_ics_is_read_back_by_an_icalendar_parser_with_stable_uids(tmp_path):
     for event in events:  # what RFC 5545 requires of every VEVENT
         assert all(event.get(k) for k in ("UID", "DTSTAMP", "DTSTART", "SUMMARY"))
     # re-exported later (another stamp, a passage fewer): the same UIDs, nothing duplicated
-    again = Calendar.from_ical(cal.ics_bytes(passages()[1:], CONTACT, STAMP + dt.timedelta(days=9)))
+    again = Calendar.from_ical(cal.ics_bytes(passages()[1:], CONTACT, STAMP + dt.timedelta(days=9),
+                                               timezone=ZONE))
     assert {str(e["UID"]) for e in again.walk("VEVENT")} < {str(e["UID"]) for e in events}
     # a single passage for a QR code: one VEVENT a phone camera offers to add
-    single = cal.event_ics(passages()[3], CONTACT, STAMP)
+    single = cal.event_ics(passages()[3], CONTACT, STAMP, timezone=ZONE)
     assert single.count("BEGIN:VEVENT") == 1 and len(single.encode()) < 2000
     validator = shutil.which("icalendar")  # the package's own command validates when present
     if validator:
         subprocess.run([validator, str(out)], check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def pc_in_tokyo(monkeypatch):
+    """The process's own zone set far from the bus's (UTC+9): what the PC's zone would change."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_calendar_times_are_the_bus_zone_s_whatever_the_pc_s_zone(pc_in_tokyo):
+    """The stamp is the bus's wall time (9:00 in Martinique is 13:00 UTC), and so are the
+    hours of a passage: a PC in another zone changes neither (issue #18)."""
+    assert time.localtime(0).tm_gmtoff == 9 * 3600  # the fixture did move the PC
+    parsed = Calendar.from_ical(cal.ics_bytes(passages()[:1], CONTACT, STAMP, timezone=ZONE))
+    event = parsed.walk("VEVENT")[0]
+    assert event.decoded("DTSTAMP") == dt.datetime(2026, 12, 1, 13, 0, tzinfo=dt.UTC)
+    assert event.decoded("DTSTART").astimezone(dt.UTC) == \
+        dt.datetime(2027, 2, 1, 12, 0, tzinfo=dt.UTC)
+    qr = Calendar.from_ical(cal.event_qr_text(passages()[0], STAMP, timezone=ZONE))
+    event = qr.walk("VEVENT")[0]
+    assert event.decoded("DTSTAMP") == dt.datetime(2026, 12, 1, 13, 0, tzinfo=dt.UTC)
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+        dt.datetime(2027, 2, 1, 12, 0, tzinfo=dt.UTC), dt.datetime(2027, 2, 1, 17, 0, tzinfo=dt.UTC))
+    # another zone of the setting: Réunion's 8:00 is 04:00 UTC
+    reunion = Calendar.from_ical(cal.event_qr_text(passages()[0], STAMP, timezone="Indian/Reunion"))
+    assert reunion.walk("VEVENT")[0].decoded("DTSTART") == \
+        dt.datetime(2027, 2, 1, 4, 0, tzinfo=dt.UTC)
 
 
 def _pdftotext(path: Path, page: int) -> str:

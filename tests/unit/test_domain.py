@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from kiosk import domain
+from kiosk.content import i18n
 from kiosk.domain import State
 
 
@@ -72,6 +74,58 @@ def test_wait_range_is_never_a_single_number():
     assert wait.high > wait.low
 
 
-def test_typical_time_is_the_median_once_there_are_three_services():
+def test_typical_time_is_the_median_once_there_are_five_services():
     assert domain.typical_minutes([600, 600], 25) == 25
-    assert domain.typical_minutes([600, 600, 3600], 25) == 10
+    assert domain.typical_minutes([600, 600, 3600, 3600], 25) == 25
+    assert domain.typical_minutes([600, 600, 600, 3600, 3600], 25) == 10
+
+
+def test_a_few_quick_visits_do_not_make_the_typical_time():
+    """Issue #18, item 6: three or four visits finished within a minute made the median."""
+    assert domain.typical_minutes([20, 40, 30, 25], 20) == 20
+
+
+def test_twenty_nine_people_ahead_of_two_desks_never_read_zero_to_five_minutes():
+    """The issue's kiosk: quick visits made each person ahead worth half a minute."""
+    wait = domain.wait_range([0.5] * 29, 2)
+    assert wait.as_list() == [40, 45]  # 29 x 3 minutes / 2 desks = 43.5: from 40 at least
+    assert i18n.wait_text({"known": True, "low": wait.low, "high": wait.high}) == \
+        "Attente : 40 à 45 minutes"
+    # the real kiosk's 38 ahead, whatever the desks, never "moins de 5 minutes"
+    for desks in range(0, 5):
+        assert domain.wait_range([0.0] * 38, desks).low >= 25
+
+
+def test_the_lower_bound_grows_with_the_people_ahead_and_falls_with_the_desks():
+    for typical in (0.0, 0.5, 3.0, 20.0):
+        for desks in (1, 2, 3, 4):
+            lows = [domain.wait_range([typical] * ahead, desks).low for ahead in range(60)]
+            assert lows == sorted(lows), (typical, desks)
+            for ahead, low in enumerate(lows):
+                floor = ahead * domain.MIN_MINUTES_PER_VISIT / desks
+                assert low >= floor - domain.ROUNDING_MINUTES, (typical, desks, ahead, low)
+        for ahead in range(60):
+            by_desks = [domain.wait_range([typical] * ahead, d).low for d in (1, 2, 3, 4)]
+            assert by_desks == sorted(by_desks, reverse=True), (typical, ahead)
+
+
+@pytest.mark.parametrize("language", ["fr", "gcf"])
+def test_every_range_reads_as_a_correct_sentence(language):
+    """The kiosk's wait line for every range the estimate can give: "moins de N" from zero,
+    "N à M" otherwise, plural minutes, never "0 à" nor a single number."""
+    short = {"fr": r"Attente : moins de (\d+) minutes", "gcf": r"Tann : mwens ki (\d+) minit"}
+    span = {"fr": r"Attente : (\d+) à (\d+) minutes", "gcf": r"Tann : (\d+) a (\d+) minit"}
+    for typical in (0.0, 0.5, 2.0, 7.0, 20.0, 45.0):
+        for desks in (1, 2, 4):
+            for ahead in range(0, 40):
+                wait = domain.wait_range([typical] * ahead, desks)
+                text = i18n.wait_text({"known": True, "low": wait.low, "high": wait.high},
+                                      language)
+                if wait.low == 0:
+                    found = re.fullmatch(short[language], text)
+                    assert found and int(found[1]) == wait.high >= 5, text
+                else:
+                    found = re.fullmatch(span[language], text)
+                    assert found, text
+                    low, high = int(found[1]), int(found[2])
+                    assert 0 < low < high and low % 5 == high % 5 == 0, text

@@ -86,6 +86,15 @@ def test_config_file_is_read_and_environment_wins(tmp_path):
     assert settings.data_dir == tmp_path.resolve()
 
 
+def test_the_bus_zone_is_martinique_unless_the_settings_file_names_another(tmp_path):
+    assert load_settings({"KIOSK_DATA_DIR": str(tmp_path)}).timezone == "America/Martinique"
+    config = tmp_path / "kiosk.yaml"
+    config.write_text("timezone: America/Guadeloupe\n", "utf-8")
+    assert load_settings({"KIOSK_CONFIG": str(config)}).timezone == "America/Guadeloupe"
+    config.write_text("timezone: UTC\n", "utf-8")
+    assert load_settings({"KIOSK_CONFIG": str(config)}).timezone == "UTC"
+
+
 def test_default_database_is_a_file_in_the_data_dir(tmp_path):
     settings = load_settings({"KIOSK_DATA_DIR": str(tmp_path)})
     assert settings.effective_database_url == f"sqlite:///{tmp_path.resolve()}/kiosk.sqlite3"
@@ -98,6 +107,15 @@ def test_default_database_is_a_file_in_the_data_dir(tmp_path):
     ("ticket_seconds: 10\n", r"« ticket_seconds » : entre 30 et 900"),
     ("printer: laser\n", r"« printer » : « file » ou « cups »"),
     ("desks: [1\n", r"YAML invalide"),
+    ("desks: 2\ntimezone: Amerique/Martinique\n",
+     r"kiosk\.yaml, ligne 2 : « timezone » : fuseau horaire inconnu « Amerique/Martinique » "
+     r"\(par exemple America/Martinique\)$"),
+    # the PC's own zone under another name, a folder of zones, a data file, a path: none is a zone
+    ("timezone: localtime\n", r"ligne 1 : « timezone » : fuseau horaire inconnu « localtime »"),
+    ("timezone: America\n", r"« timezone » : fuseau horaire inconnu « America »"),
+    ("timezone: zone.tab\n", r"« timezone » : fuseau horaire inconnu"),
+    ("timezone: ../../etc/passwd\n", r"« timezone » : fuseau horaire inconnu"),
+    ("timezone: -4\n", r"« timezone » : valeur de type invalide"),
 ])
 def test_a_bad_config_file_names_the_key(tmp_path, text, expected):
     config = tmp_path / "kiosk.yaml"

@@ -53,7 +53,8 @@ RECENT_SERVICES = 20
 
 def _typical_minutes_by_procedure(session: Session, ctx: Context,
                                   procedure_ids: set[str]) -> dict[str, float]:
-    """Median of the 20 latest services of each procedure, else the catalogue's estimate.
+    """Median of the 20 latest services of each procedure; the catalogue's estimate while fewer
+    than domain.MIN_SERVICES of them are finished (a few quick visits are no median).
     One query per procedure, each an index range scan (ix_tickets_recent_service) read from
     the newest end: it costs the same with a week or with ten years of history."""
     result = {}
