@@ -38,7 +38,8 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             path = Path(parsed.database)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # owner-only, as `kiosk init` makes the data dir (the umask would leave it 0755)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not path.exists():
                 # Visitor data never leaves the owner's account: create the file owner-only.
                 fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)

@@ -15,6 +15,7 @@ from db.models import QueueRevision
 from kiosk.content.catalogue import Catalogue, cached_catalogue, catalogue_problem
 from kiosk.system.clock import wall_clock
 from kiosk.system.config import Settings, load_settings
+from kiosk.system.files import tighten_data_dir
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Context:
 def open_context(settings: Settings | None = None, migrate: bool = True) -> Context:
     """Connect to the configured database, bringing its schema up to date first."""
     settings = settings or load_settings()
+    tighten_data_dir(settings.data_dir)  # before anything is written in it
     engine = make_engine(settings.effective_database_url)
     if migrate:
         upgrade(engine)

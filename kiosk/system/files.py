@@ -8,7 +8,9 @@ the final name (an older file of that name stays as it was).
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from kiosk.errors import KioskError
+
+log = logging.getLogger("borne-plus")
 
 
 def unused_name(folder: Path, stem: str, extension: str) -> Path:
@@ -103,3 +107,28 @@ def write_private(out: Path, data: bytes) -> Path:
     with private_output(out, "wb") as handle:
         handle.write(data)
     return out
+
+
+def tighten_data_dir(folder: Path) -> bool:
+    """Make the data dir owner-only (0700) when others may read or enter it; True if it did.
+
+    It holds the record of every visit, its backups, exports and printed checklists. One made
+    by `kiosk init` is 0700 already; one made by hand, by an older version or by a copy (0755
+    under the usual umask) is tightened here, once, at start, and the log says so. A folder of
+    another account is left as it is: not ours to change (and chmod would fail)."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return False  # not made yet (a server database), or not ours to look at
+    mode = stat.S_IMODE(info.st_mode)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or not mode & 0o077:
+        return False
+    try:
+        os.chmod(folder, mode & 0o700)
+    except OSError as error:  # a read-only file system
+        log.warning("dossier de données %s : ouvert aux autres comptes (%04o), impossible de le "
+                    "réserver à son propriétaire (%s)", folder, mode, error.strerror)
+        return False
+    log.warning("dossier de données %s : ouvert aux autres comptes (%04o), désormais réservé à "
+                "son propriétaire (%04o)", folder, mode, mode & 0o700)
+    return True

@@ -3,6 +3,8 @@ on stderr, never a traceback, and nothing is written."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 
@@ -78,3 +80,15 @@ def test_finishing_a_finished_ticket_says_so(kiosk):
     kiosk("finish", "1", "--outcome", "solved")
     err = one_line(kiosk("finish", "1", "--outcome", "solved", expect=2))
     assert "n° 1" in err and "Pas de ticket" not in err, err
+
+
+def test_an_open_data_dir_is_made_owner_only_and_the_first_command_says_so(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chmod(data, 0o755)  # as `mkdir` leaves it under the usual umask
+    kiosk = Kiosk(make_env(tmp_path, None))
+    first = kiosk("init")
+    assert first.stderr == (f"dossier de données {data} : ouvert aux autres comptes (0755), "
+                            "désormais réservé à son propriétaire (0700)\n")
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert kiosk("queue").stderr == ""  # said once

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
 from kiosk.content.itinerary import load_itinerary
+from kiosk.core.context import open_context
 from kiosk.errors import DataFileError
-from kiosk.system.config import ASSETS_DIR, load_settings
+from kiosk.system.config import ASSETS_DIR, Settings, load_settings
 
 ESPACE_SUD = {
     "97202": "Les Anses-d'Arlet", "97206": "Le Diamant", "97207": "Ducos",
@@ -128,3 +132,44 @@ def test_a_bad_config_file_names_the_key(tmp_path, text, expected):
 def test_a_missing_config_file_is_named(tmp_path):
     with pytest.raises(DataFileError, match="introuvable"):
         load_settings({"KIOSK_CONFIG": str(tmp_path / "nope.yaml")})
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_an_open_data_dir_is_made_owner_only_at_start_and_the_log_says_so_once(
+        tmp_path, database_url, caplog):
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chmod(data, 0o755)  # made by hand, or by a version that left it to the umask
+    settings = Settings(data_dir=data, database_url=database_url)
+    with caplog.at_level(logging.WARNING, logger="borne-plus"):
+        open_context(settings).dispose()
+        open_context(settings).dispose()  # the next start: nothing left to say
+    assert mode_of(data) == 0o700
+    said = [r.getMessage() for r in caplog.records if "dossier de données" in r.getMessage()]
+    assert said == [f"dossier de données {data} : ouvert aux autres comptes (0755), désormais "
+                    "réservé à son propriétaire (0700)"]
+
+
+def test_an_owner_only_data_dir_is_left_as_it_is_and_nothing_is_said(tmp_path, database_url,
+                                                                     caplog):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    os.chmod(data, 0o500)  # read-only for its owner too: tightened means no wider, never wider
+    try:
+        with caplog.at_level(logging.WARNING, logger="borne-plus"):
+            open_context(Settings(data_dir=data, database_url=database_url)).dispose()
+        assert mode_of(data) == 0o500
+        assert not [r for r in caplog.records if "dossier de données" in r.getMessage()]
+    finally:
+        os.chmod(data, 0o700)
+
+
+def test_the_folder_made_for_a_new_sqlite_file_is_owner_only(tmp_path):
+    folder = tmp_path / "elsewhere" / "bus"
+    ctx = open_context(Settings(data_dir=tmp_path / "data",
+                                database_url=f"sqlite:///{folder / 'kiosk.sqlite3'}"))
+    ctx.dispose()
+    assert mode_of(folder) == 0o700 and mode_of(folder / "kiosk.sqlite3") == 0o600
