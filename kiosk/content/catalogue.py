@@ -18,7 +18,14 @@ from typing import Any
 from kiosk import french
 from kiosk.errors import DataFileError, KioskError, readable
 from kiosk.system.config import ASSETS_DIR
-from kiosk.system.yamlfile import LINE_KEY, hidden_character, line_of, load_yaml
+from kiosk.system.yamlfile import (
+    LINE_KEY,
+    hidden_character,
+    line_of,
+    load_yaml,
+    present,
+    regular_file,
+)
 from kiosk.system.yamlfile import _read as read_data_file  # the same hardened read (size, FIFO, UTF-8)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -369,6 +376,9 @@ def load_catalogue(location: Path) -> Catalogue:
             raise DataFileError(str(location), "aucun fichier .yaml de catalogue dans ce dossier")
     elif location.is_file():
         files = [location]
+    elif present(location):
+        regular_file(location)  # says what it is: a FIFO, a link in a loop or broken
+        raise DataFileError(str(location), "ni un fichier ni un dossier")
     else:
         raise DataFileError(str(location), "fichier ou dossier introuvable")
     partners = _partners_of(location if location.is_dir() else location.parent)

@@ -17,7 +17,7 @@ from typing import Any
 
 from kiosk.errors import DataFileError, readable
 from kiosk.system.clock import DEFAULT_TIMEZONE, known_zone
-from kiosk.system.yamlfile import hidden_character, key_line, load_yaml
+from kiosk.system.yamlfile import hidden_character, key_line, load_yaml, present
 
 ASSETS_DIR = Path(str(resources.files("assets")))
 
@@ -186,9 +186,11 @@ def _load_settings(env: Any) -> Settings:
     config_path: Path | None = None
     if env.get("KIOSK_CONFIG"):
         config_path = Path(env["KIOSK_CONFIG"]).expanduser()
-        if not config_path.is_file():
+        if not present(config_path):
             raise DataFileError(str(config_path), "fichier de configuration introuvable (KIOSK_CONFIG)")
-    elif (settings.data_dir / "config.yaml").is_file():
+    elif present(settings.data_dir / "config.yaml"):
+        # a folder, a FIFO or a broken link of that name is refused (load_yaml says what it
+        # is), never skipped: the settings the coordinator meant would be ignored in silence
         config_path = settings.data_dir / "config.yaml"
     if config_path is not None:
         values = _from_file(config_path)

@@ -113,16 +113,40 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def _read(path: Path) -> str:
+def present(path: Path) -> bool:
+    """True when something is at `path`, whatever it is: a file, a folder, a FIFO, a symbolic
+    link even broken or in a loop (`Path.exists` says False for the last two, and a caller
+    that skips what does not exist would ignore them without a word). A name the system cannot
+    even look at (over 255 bytes) raises its OSError, as `Path.exists` does."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return True
+
+
+def regular_file(path: Path) -> os.stat_result:
+    """The status of `path` when it is a regular file (through its symbolic links), else one
+    DataFileError saying what it is instead. A stat, never an open: a FIFO is not waited on."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise DataFileError(str(path), "fichier introuvable") from None
+        detail = "lien symbolique cassé" if os.path.islink(path) else "fichier introuvable"
+        raise DataFileError(str(path), detail) from None
     except OSError as exc:
-        reason = "lien symbolique en boucle" if exc.errno == errno.ELOOP else exc.strerror
-        raise DataFileError(str(path), f"illisible ({reason})") from None
+        detail = ("lien symbolique en boucle" if exc.errno == errno.ELOOP
+                  else f"illisible ({exc.strerror})")
+        raise DataFileError(str(path), detail) from None
     if not stat.S_ISREG(info.st_mode):
-        raise DataFileError(str(path), "ce n'est pas un fichier ordinaire")
+        kind = ("un dossier" if stat.S_ISDIR(info.st_mode)
+                else "un tube FIFO" if stat.S_ISFIFO(info.st_mode)
+                else "un fichier spécial")
+        raise DataFileError(str(path), f"ce n'est pas un fichier ordinaire ({kind})")
+    return info
+
+
+def _read(path: Path) -> str:
+    info = regular_file(path)
     if info.st_size > MAX_BYTES:
         raise DataFileError(str(path), f"fichier trop gros ({info.st_size // 1000} ko ; "
                                        f"{MAX_BYTES // 1000} ko au plus)")
