@@ -195,7 +195,7 @@ def _parse(path: Path, text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise DataFileError(str(path), f"YAML invalide : {readable(str(exc.problem))}",
+        raise DataFileError(str(path), f"YAML invalide : {yaml_problem(exc, text)}",
                             line) from None
     except yaml.reader.ReaderError as exc:
         # libyaml counts the position in UTF-8 bytes, the pure-Python reader in characters
@@ -205,11 +205,54 @@ def _parse(path: Path, text: str) -> Any:
             line = text.count("\n", 0, exc.position) + 1
         raise DataFileError(str(path), "caractère de contrôle interdit "
                                        f"(code {exc.character})", line) from None
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataFileError(str(path), f"YAML invalide : {readable(first)}") from None
+    except yaml.YAMLError:
+        raise DataFileError(str(path), f"YAML invalide : {SYNTAX}") from None
     except RecursionError:  # thousands of nested brackets
         raise DataFileError(str(path), "YAML trop imbriqué") from None
+
+
+SYNTAX = "syntaxe incorrecte"
+# The YAML parsers' problems in the words of the person who edits the file, by a piece of the
+# English text (libyaml's and the pure-Python parser's, which differ); the first that matches.
+_PROBLEMS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("tab character",), "tabulation interdite (utilisez des espaces)"),
+    (("mapping values are not allowed",),
+     "deux-points mal placé : mettez le texte entre guillemets, ou alignez la ligne sur la "
+     "précédente"),
+    (("could not find expected ':'",), "il manque « : » après le nom"),
+    (("end of stream",), "guillemet ouvert jamais fermé"),
+    (("',' or ']'",), "crochet « [ » jamais fermé, ou virgule manquante"),
+    (("',' or '}'",), "accolade « { » jamais fermée, ou virgule manquante"),
+    (("expected key", "<block end>", "'-' indicator"),
+     "décalage incorrect : alignez la ligne sur celles de même niveau"),
+    (("unknown escape character",),
+     "« \\ » inconnu entre guillemets doubles (utilisez des guillemets simples)"),
+    (("constructor for the tag",), "les étiquettes YAML (!nom) ne sont pas acceptées"),
+    (("unhashable key",), "une liste ou un bloc ne peut pas servir de nom"),
+    (("document start",), "texte en trop à la fin (un crochet ou une accolade de trop ?)"),
+    (("another document",), "un seul document par fichier (retirez le second « --- »)"),
+)
+
+
+def yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """What the parser found wrong, in one plain French line (the caller gives the line):
+    « found character '\\t' that cannot start any token » reads « tabulation interdite… »."""
+    problem = str(exc.problem or exc.context or "")
+    if "cannot start any token" in problem:
+        mark = exc.problem_mark
+        lines = text.splitlines()
+        found = ""
+        if mark is not None and mark.line < len(lines) and mark.column < len(lines[mark.line]):
+            found = lines[mark.line][mark.column]  # libyaml does not say which character
+        if found == "\t" or "'\\t'" in problem:
+            return "tabulation interdite (utilisez des espaces)"
+        if found:
+            return (f"« {readable(found)} » ne peut pas commencer une valeur : mettez le texte "
+                    "entre guillemets")
+    for pieces, words in _PROBLEMS:
+        if any(piece in problem for piece in pieces):
+            return words
+    return SYNTAX
 
 
 def hidden_character(text: str, spaces: bool = False) -> str | None:

@@ -115,3 +115,46 @@ def test_a_config_yaml_that_is_not_a_file_is_refused_in_one_line_not_ignored(tmp
                 load_settings(environ)
             assert caught.value.message == f"{path} : {words}", (kind, environ)
             assert time.thread_time() - start < 0.5  # looked at, never opened: no FIFO waited on
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("a:\n\tb: 1\n", 2, "tabulation interdite (utilisez des espaces)"),
+    ("key: value\n\tother: 2\n", 2, "tabulation interdite (utilisez des espaces)"),
+    ("titre: Aide: logement\n", 1, "deux-points mal placé : mettez le texte entre guillemets"),
+    ("a: 1\nb\n", 3, "il manque « : » après le nom"),
+    ("a: 'abc\n", 2, "guillemet ouvert jamais fermé"),
+    ("a: [1, 2\n", 2, "crochet « [ » jamais fermé, ou virgule manquante"),
+    ("a:\n  - 1\n - 2\n", 3, "décalage incorrect"),
+    ("a: @x\n", 1, "« @ » ne peut pas commencer une valeur : mettez le texte entre guillemets"),
+    ("a: !python/object 1\n", 1, "les étiquettes YAML (!nom) ne sont pas acceptées"),
+    ("--- a\n--- b\n", 2, "un seul document par fichier"),
+])
+def test_the_parsers_english_is_said_in_plain_french_at_its_line(tmp_path, text, line, words):
+    path = tmp_path / "caf.yaml"
+    path.write_text(text, "utf-8")
+    message = refused(path)
+    assert message.startswith(f"{path}, ligne {line} : YAML invalide : {words}"), message
+    for english in ("found", "expected", "character", "mapping", "token", "stream"):
+        assert english not in message, message
+
+
+@pytest.mark.parametrize("line, words", [
+    ("print_timeout_seconds: .nan", "print_timeout_seconds"),
+    ("print_timeout_seconds: -5", "print_timeout_seconds"),
+    ("staff_exit_pin: 'abc'", "staff_exit_pin"),
+    ("staff_exit_pin: '12'", "staff_exit_pin"),
+])
+def test_settings_that_would_break_the_kiosk_are_refused_at_their_line(tmp_path, line, words):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"# settings\ndesks: 3\n{line}\n", "utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_settings({"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path)})
+    assert words in caught.value.message and "ligne 3" in caught.value.message
+
+
+def test_control_and_bidirectional_characters_are_shown_not_echoed(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text('"evil\\u202eyek": 1\n', "utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_settings({"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path)})
+    assert "\u202e" not in caught.value.message and "\\u202e" in caught.value.message
