@@ -36,7 +36,7 @@ from kiosk.apps.desk_view import PROBLEM_WORDS, desk_view, visitor_text
 from kiosk.apps.ports import ConsolePort
 from kiosk.core.staff import COORDINATOR
 from kiosk.errors import DeskNotYours, KioskError, NoTicketWaiting, StaffDisabled
-from kiosk.system.dbtrouble import DISK_FULL
+from kiosk.system.dbtrouble import DISK_FULL, FULL, full_stop
 from screens import theme
 from screens.base_app import BoardApp
 from screens.worker import Worker
@@ -170,8 +170,8 @@ class StaffApp(BoardApp):
             elif isinstance(exc, KioskError):
                 self.say(exc.message, error=True)
             else:
-                log.exception("console: %r", exc)
-                self.say(f"Problème de base de données : {exc}", error=True)
+                log.error("console: %s failed", getattr(fn, "__name__", fn), exc_info=exc)
+                self.say(self.trouble_line(exc), error=True)
 
         self.busy = True
         self.worker.submit(fn, *args, on_done=done, on_error=failed)
@@ -179,6 +179,17 @@ class StaffApp(BoardApp):
     def say(self, text: str, error: bool = False) -> None:
         self.message = text
         self.message_is_error = error
+
+    def trouble_line(self, exc: BaseException) -> str:
+        """A failure of the database (or of anything the core did not refuse by name) in one
+        French sentence: « La base de données a refusé l'écriture (…) » for a write refused,
+        « Base de données inaccessible : connexion refusée… », never the driver's English,
+        which stays in the log."""
+        trouble = self.service.trouble(exc)
+        if not trouble.known:
+            return "Problème de base de données : l'action n'est pas enregistrée (détails dans " \
+                   "le journal)."
+        return trouble.line()
 
     # ------------------------------------------------------------ login
 
@@ -282,8 +293,11 @@ class StaffApp(BoardApp):
         if self._db_down_since is None:
             self._db_down_since = self.service.now()  # the bus's clock, not the PC's
         since = f"(depuis {french.time_of_day(self._db_down_since)})"
-        if self.service.disk_full(exc):
+        trouble = self.service.trouble(exc)
+        if trouble.kind == FULL:
             self.db_problem = f"Base de données : {DISK_FULL} {since}."
+        elif trouble.known:  # why, in French: « connexion refusée par le serveur… »
+            self.db_problem = full_stop(f"{PROBLEM_WORDS['database']} {since} : {trouble.words}")
         else:
             self.db_problem = f"{PROBLEM_WORDS['database']} {since}."
 

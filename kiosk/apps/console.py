@@ -24,6 +24,7 @@ from kiosk.system.files import unused_name
 if TYPE_CHECKING:
     from kiosk.output.printing import Printer, PrintOutcome
     from kiosk.reports.periods import Period
+    from kiosk.system.dbtrouble import Trouble
 
 
 @dataclass(frozen=True)
@@ -128,13 +129,13 @@ class StaffService:
     def board(self) -> StaffBoard:
         return views.staff_board(self.ctx)
 
-    def disk_full(self, exc: BaseException) -> bool:
-        """The database failed because the disk is full (the console then says what to do)."""
-        from kiosk.system.dbtrouble import database_folder, is_disk_full
+    def trouble(self, exc: BaseException) -> Trouble:
+        """A database failure in words: the disk full, the write refused (a trigger, a
+        read-only file) or the database out of reach, with libpq's reason in French."""
+        from kiosk.system.dbtrouble import database_folder, trouble
 
         settings = self.ctx.settings
-        return is_disk_full(exc, database_folder(settings.effective_database_url,
-                                                 settings.data_dir))
+        return trouble(exc, database_folder(settings.effective_database_url, settings.data_dir))
 
     def catalogue_problem(self) -> str | None:
         """One line when the catalogue files on disk cannot be read and the apps run on the

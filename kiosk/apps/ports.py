@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kiosk.output.printing import PrintOutcome
     from kiosk.reports.periods import Period
     from kiosk.system import usbkeys
+    from kiosk.system.dbtrouble import Trouble
 
 
 class KioskPort(Protocol):
@@ -102,7 +103,7 @@ class ConsolePort(Protocol):
     def board(self) -> StaffBoard:
         ...
 
-    def disk_full(self, exc: BaseException) -> bool:
+    def trouble(self, exc: BaseException) -> Trouble:
         ...
 
     def catalogue_problem(self) -> str | None:

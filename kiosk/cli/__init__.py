@@ -61,12 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            from kiosk.system.dbtrouble import database_folder, trouble_words
+            from kiosk.system.dbtrouble import database_folder, trouble
 
             folder = (database_folder(settings.effective_database_url, settings.data_dir)
                       if settings is not None else None)
-            reason = trouble_words(exc, folder)  # a full disk says so, not "disk I/O error"
-            print(f"{PROG}: base de données inaccessible : {reason}", file=sys.stderr)
+            # a full disk says so, not "disk I/O error"; a write refused by the database (a
+            # trigger, a read-only file) is not "inaccessible"; libpq's words in French
+            print(f"{PROG}: {readable(trouble(exc, folder).sentence(), 380)}", file=sys.stderr)
             return 1
         raise
 

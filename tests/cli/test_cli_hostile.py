@@ -82,6 +82,26 @@ def test_finishing_a_finished_ticket_says_so(kiosk):
     assert "n° 1" in err and "Pas de ticket" not in err, err
 
 
+def test_a_write_refused_by_a_trigger_is_not_called_an_unreachable_database(kiosk):
+    from tests.unit.test_dbtrouble import add_refusing_trigger
+
+    add_refusing_trigger(kiosk.env["KIOSK_DATABASE_URL"])
+    before = kiosk.json("queue")
+    assert one_line(kiosk("ticket", "take", "caf-rsa", expect=1)) == (
+        "kiosk: la base de données a refusé l'écriture (pas de ticket le dimanche)")
+    assert kiosk.json("queue") == before
+
+
+def test_a_server_out_of_reach_is_said_in_french_not_in_libpqs_english(tmp_path):
+    from tests.unit.test_dbtrouble import closed_port
+
+    port = closed_port()
+    kiosk = Kiosk(make_env(tmp_path, f"postgresql://kiosk@127.0.0.1:{port}/kiosk"))
+    assert one_line(kiosk("queue", expect=1)) == (
+        f"kiosk: base de données inaccessible : connexion refusée par le serveur 127.0.0.1, "
+        f"port {port} : PostgreSQL est-il démarré ?")
+
+
 def test_an_open_data_dir_is_made_owner_only_and_the_first_command_says_so(tmp_path):
     data = tmp_path / "data"
     data.mkdir()

@@ -263,3 +263,18 @@ def test_problems_are_shown_in_words(console, staff_ctx):
     # from the kiosk's process, and nothing else changes: the problem alone refreshes the console
     services.record_device_problem(staff_ctx, "printer", "L'imprimante ne répond pas.", 4)
     k.wait(lambda: "Imprimante" in k.app.status_text, what="printer problem shown")
+
+
+def test_a_call_the_database_refuses_is_said_as_a_refusal_in_french(console, staff_ctx):
+    k = console
+    services.take_ticket(staff_ctx, "caf-rsa")
+    log_in(k)
+    k.wait(lambda: k.screen == "console" and len(k.app.queue_rows) == 1, what="the ticket")
+    # a trigger left in the database (a foreign tool, a hand): every ticket change is refused
+    with staff_ctx.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TRIGGER no_call BEFORE UPDATE ON tickets "
+                                   "BEGIN SELECT RAISE(ABORT, 'appels suspendus'); END")
+    k.tap("call_next")
+    k.wait(lambda: k.app.message_is_error and not k.app.busy, what="the refusal said")
+    assert k.app.message == "La base de données a refusé l'écriture (appels suspendus)."
+    assert states(staff_ctx) == {1: "waiting"} and not k.app.current
