@@ -107,6 +107,7 @@ class BoardApp(App):
         self.board_unreachable(exc)
 
     def _on_revision(self, revision: int) -> None:
+        self.board_reachable()
         if revision == self._revision:
             self._polling = False
             return
@@ -122,3 +123,6 @@ class BoardApp(App):
 
     def board_unreachable(self, exc: BaseException) -> None:
         """The database did not answer; the next poll tries again."""
+
+    def board_reachable(self) -> None:
+        """A poll got its answer: the database is there (again)."""

@@ -301,6 +301,12 @@ class StaffApp(BoardApp):
         else:
             self.db_problem = f"{PROBLEM_WORDS['database']} {since}."
 
+    def board_reachable(self) -> None:
+        # the first poll that gets an answer clears the line, even when nothing changed
+        # meanwhile (the board is fetched again only on a new revision)
+        self.db_problem = ""
+        self._db_down_since = None
+
     def _on_backup_note(self, note: str | None) -> None:
         self.backup_note = note or ""
         if self.board is not None:

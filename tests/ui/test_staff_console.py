@@ -278,3 +278,24 @@ def test_a_call_the_database_refuses_is_said_as_a_refusal_in_french(console, sta
     k.wait(lambda: k.app.message_is_error and not k.app.busy, what="the refusal said")
     assert k.app.message == "La base de données a refusé l'écriture (appels suspendus)."
     assert states(staff_ctx) == {1: "waiting"} and not k.app.current
+
+
+def test_the_database_line_goes_at_the_first_poll_that_gets_an_answer(console, staff_ctx):
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console", what="console")
+    k.wait(lambda: k.app._revision == views.queue_revision(staff_ctx), what="an up-to-date board")
+    polls = k.count_polls()
+    # the polls fail for real: the table they read is gone, then back (nothing else changes,
+    # so the revision after is the one before: no new board comes to clear the line)
+    with staff_ctx.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE queue_revision RENAME TO queue_revision_away")
+    k.wait(lambda: k.app.db_problem, what="the database line")
+    assert k.app.db_problem.startswith("Base de données : la console ne la joint plus (depuis ")
+    k.shot("160-console-base-injoignable")
+    with staff_ctx.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE queue_revision_away RENAME TO queue_revision")
+    back = len(polls)
+    k.wait(lambda: not k.app.db_problem, what="the database line gone")
+    # one poll may have begun before the table was back (and failed); the next one clears it
+    assert len(polls) - back <= 2, f"the line went only after {len(polls) - back} polls"
