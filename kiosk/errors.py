@@ -197,6 +197,18 @@ class StaffAlreadyExists(KioskError):
         )
 
 
+class StaffNameTooClose(KioskError):
+    """A new name that differs from one of the team only by case, accents or look-alike
+    letters: two buttons the login screen could not tell apart."""
+
+    def __init__(self, name: str, existing: str) -> None:
+        super().__init__(
+            f"« {readable(name, 80)} » ressemble trop à « {readable(existing, 80)} », déjà dans "
+            "l'équipe : ajoutez une initiale pour les distinguer."
+        )
+        self.existing = existing
+
+
 class UnknownStaff(KioskError):
     def __init__(self, who: str | int) -> None:
         if isinstance(who, int):

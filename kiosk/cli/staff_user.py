@@ -88,13 +88,11 @@ def _authorised(args: argparse.Namespace, ctx: Context,
 
 def cmd_staff_user_add(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.core import staff
-    from kiosk.errors import StaffAlreadyExists
 
     name = staff.clean_name(args.name)  # refuse before asking for the PIN
     staff.validate_role(args.role)
     ctx = open_database(settings)
-    if any(m.name.casefold() == name.casefold() for m in staff.list_staff(ctx, True)):
-        raise StaffAlreadyExists(name)  # before any PIN is asked or tried
+    staff.check_new_name(ctx, name)  # taken or too close: before any PIN is asked or tried
     by, pin = _authorised(args, ctx, new_pin=True)
     member = staff.add_staff(ctx, name, args.role, pin, by=by)
     emit(args, member.as_json(),

@@ -40,6 +40,7 @@ from kiosk.errors import (
     KioskError,
     StaffAlreadyExists,
     StaffLocked,
+    StaffNameTooClose,
     UnknownDesk,
     UnknownStaff,
     WrongPin,
@@ -162,6 +163,41 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
+def name_key(name: str) -> str:
+    """What two names must not share to be told apart on the login screen: compatibility forms
+    folded (NFKC: "ﬁ", full-width letters), case folded, accents and dots dropped (the Turkish
+    "İ" folds to "i" with a combining dot, "ı" has none). "MARİE", "Marie" and "Marié" share
+    "marie"."""
+    folded = unicodedata.normalize("NFKC", name).casefold().replace("ı", "i")
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", folded)
+                   if not unicodedata.combining(ch))
+    return " ".join(unicodedata.normalize("NFKC", bare).split())
+
+
+def _near_duplicate(session: Session, name: str) -> str | None:
+    """The name of an account, disabled or not, that `name` could be mistaken for."""
+    wanted = name_key(name)
+    return next((n for (n,) in session.execute(select(Staff.name).order_by(Staff.id)).all()
+                 if name_key(n) == wanted), None)
+
+
+def check_new_name(ctx: Context, name: str) -> str:
+    """`name` cleaned, when no account has it or a name that looks the same (StaffAlreadyExists,
+    StaffNameTooClose): the command line asks this before asking for any PIN."""
+    name = clean_name(name)
+    with ctx.read() as session:
+        _refuse_taken(session, name)
+    return name
+
+
+def _refuse_taken(session: Session, name: str) -> None:
+    if _find_by_name(session, name) is not None:
+        raise StaffAlreadyExists(name)
+    close = _near_duplicate(session, name)
+    if close is not None:
+        raise StaffNameTooClose(name, close)
+
+
 def validate_role(role: str) -> str:
     if role not in ROLES:
         raise InvalidRole(role)
@@ -255,7 +291,9 @@ def _authorised(session: Session, by: StaffMember | None) -> Staff | None:
 
 def add_staff(ctx: Context, name: str, role: str, pin: str,
               by: StaffMember | None = None) -> StaffMember:
-    """Create an account. Names are unique regardless of case. `by`: the coordinator who does it
+    """Create an account. Names are unique regardless of case, and a name that would look the
+    same on the login screen ("MARİE" beside "Marie", "Marié" beside "Marie") is refused too
+    (name_key); the names already there stay as they are. `by`: the coordinator who does it
     (needed once a coordinator exists)."""
     name = clean_name(name)
     validate_role(role)
@@ -265,8 +303,7 @@ def add_staff(ctx: Context, name: str, role: str, pin: str,
         # created at the same moment cannot both pass the check
         with ctx.write() as session:
             actor = _authorised(session, by)
-            if _find_by_name(session, name) is not None:
-                raise StaffAlreadyExists(name)
+            _refuse_taken(session, name)
             row = Staff(name=name, role=role, pin_hash=pin_hash, active=True, failed_attempts=0)
             session.add(row)
             session.flush()

@@ -109,6 +109,9 @@ def test_duplicate_blank_and_unknown_names_are_refused(kiosk):
     kiosk("staff-user", "add", "Nadia", "--role", "animatrice", "--pin-stdin", stdin=f"{PIN}\n")
     one_line_error(kiosk("staff-user", "add", "nadia", "--role", "coordinator", "--pin-stdin",
                          stdin=f"{PIN}\n", expect=2), "« nadia » existe déjà")
+    # a name that would look the same on the login screen: refused before the PIN is read
+    one_line_error(kiosk("staff-user", "add", "NADİA", "--role", "animatrice", "--pin-stdin",
+                         stdin="", expect=2), "« NADİA » ressemble trop à « Nadia »")
     one_line_error(kiosk("staff-user", "add", "  ", "--role", "animatrice", "--pin-stdin",
                          stdin=f"{PIN}\n", expect=2), "Nom invalide : le nom est vide.")
     one_line_error(kiosk("staff-user", "disable", "Personne", expect=2),

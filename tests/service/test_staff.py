@@ -17,6 +17,7 @@ from kiosk.errors import (
     InvalidStaffName,
     StaffAlreadyExists,
     StaffLocked,
+    StaffNameTooClose,
     UnknownDesk,
     UnknownStaff,
     WrongPin,
@@ -449,3 +450,35 @@ def test_still_seated_says_why_a_console_must_leave(ctx):
     staff.disable_staff(ctx, "Marie", by=coord)
     assert staff.still_seated(ctx, marie.id, 2) == "Votre compte a été désactivé."
     assert staff.still_seated(ctx, coord.id, None) is None
+
+
+@pytest.mark.parametrize("look_alike", ["MARİE", "Marıe", "Marié", "ＭＡＲＩＥ", "  marie\u0301  "])
+def test_a_name_that_would_look_the_same_on_the_login_screen_is_refused(ctx, look_alike):
+    """Case folded, NFKC, accents and the Turkish dotted and dotless i set aside: "MARİE"
+    beside "Marie" would be two buttons nobody can tell apart."""
+    marie = staff.add_staff(ctx, "Marie", "animatrice", PIN)
+    with pytest.raises(StaffNameTooClose) as refused:
+        staff.add_staff(ctx, look_alike, "animatrice", OTHER_PIN)
+    assert refused.value.message == (
+        f"« {staff.clean_name(look_alike)} » ressemble trop à « Marie », déjà dans l'équipe : "
+        "ajoutez une initiale pour les distinguer.")
+    with pytest.raises(StaffNameTooClose):
+        staff.check_new_name(ctx, look_alike)  # what the command line asks before any PIN
+    assert staff.list_staff(ctx, include_disabled=True) == (marie,)
+    assert len(events(ctx, "staff_added")) == 1
+    assert staff.add_staff(ctx, "Marie L.", "animatrice", OTHER_PIN).name == "Marie L."
+
+
+def test_names_already_there_stay_as_they_are_even_when_close(ctx):
+    """Accounts made before the rule (both rows written as an older version did) keep their
+    names, logins and lookups; only a new one is checked."""
+    with ctx.write() as session:
+        session.add_all([Staff(name=n, role="animatrice", pin_hash=staff.hash_pin(PIN),
+                               active=True, failed_attempts=0) for n in ("Marie", "MARİE")])
+    assert [m.name for m in staff.list_staff(ctx)] == ["Marie", "MARİE"]
+    assert staff.find_staff(ctx, "MARİE").name == "MARİE"
+    assert staff.find_staff(ctx, "marie").name == "Marie"
+    with pytest.raises(StaffAlreadyExists):
+        staff.add_staff(ctx, "marie", "animatrice", PIN)
+    with pytest.raises(StaffNameTooClose):
+        staff.add_staff(ctx, "Marié", "animatrice", PIN)
