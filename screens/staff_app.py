@@ -47,6 +47,9 @@ HERE = Path(__file__).parent
 QUIET_AFTER_CALL = 0.5  # seconds: a second tap of a double tap on "Appeler" must do nothing
 # a file edit changes no queue revision: the catalogue files are looked at on their own clock
 CATALOGUE_CHECK_SECONDS = 2.0
+# nor does a new account: the login screen's names are asked again this often while it shows
+# (an account made from the command line or another console appears without a restart)
+MEMBERS_CHECK_SECONDS = 5.0
 
 
 class StaffApp(BoardApp):
@@ -97,6 +100,7 @@ class StaffApp(BoardApp):
         self._undo: tuple[Callable[..., Any], int] | None = None
         self._called_at = 0.0  # time.monotonic() of the latest tap on a call button
         self._db_down_since: Any = None
+        self._members_asked = False  # the login screen's check of the names is on its way
 
     # ------------------------------------------------------------ building
 
@@ -117,6 +121,7 @@ class StaffApp(BoardApp):
         self.manager.add_widget(ConsoleScreen(name="console"))
         self.start_polling()
         Clock.schedule_interval(self._check_catalogue, CATALOGUE_CHECK_SECONDS)
+        Clock.schedule_interval(self._check_members, MEMBERS_CHECK_SECONDS)
         self.load_members()
         self.run_job(self.service.communes, on_done=lambda c: setattr(self, "communes", list(c)))
         self.run_job(self.service.stale_procedures, on_done=self._on_stale)
@@ -125,6 +130,7 @@ class StaffApp(BoardApp):
     def on_stop(self) -> None:
         self.stop_polling()
         Clock.unschedule(self._check_catalogue)
+        Clock.unschedule(self._check_members)
         Window.unbind(size=self._rescale)
         self.worker.stop()
         if self.manager is not None and self.manager.has_screen("statistics"):
@@ -197,7 +203,26 @@ class StaffApp(BoardApp):
         self.run_job(self.service.members, on_done=self._on_members)
 
     def _on_members(self, members: Any) -> None:
-        self.members = [{"id": m.id, "name": m.name, "role": m.role} for m in members]
+        listed = [{"id": m.id, "name": m.name, "role": m.role} for m in members]
+        if listed != list(self.members):  # the same names: the buttons stay as they are
+            self.members = listed
+
+    def _check_members(self, _dt: float) -> None:
+        """While the login screen shows, the names again (quietly: no busy state, no message;
+        a database out of reach is said by the board's poll)."""
+        if (self.staff_id or self.manager is None or self.manager.current != "login"
+                or self._members_asked):
+            return
+        self._members_asked = True
+
+        def answered(members: Any) -> None:
+            self._members_asked = False
+            self._on_members(members)
+
+        def failed(_exc: BaseException) -> None:
+            self._members_asked = False
+
+        self.poll_worker.submit(self.service.members, on_done=answered, on_error=failed)
 
     def login(self, staff_id: int, pin: str, desk: int) -> None:
         self.run_job(self.service.login, staff_id, pin, desk, on_done=self._logged_in)

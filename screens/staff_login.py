@@ -50,6 +50,10 @@ class LoginScreen(Screen):
 
     def fill(self) -> None:
         app = App.get_running_app()
+        if self.chosen and all(m["id"] != self.chosen for m in app.members):
+            self.chosen = 0  # disabled meanwhile: her name is gone, so is the choice
+            self.chosen_name = ""
+            self.pin = ""
         if len(app.members) == 1 and not self.chosen:  # one account: nothing to choose
             self.chosen = app.members[0]["id"]
             self.chosen_name = app.members[0]["name"]

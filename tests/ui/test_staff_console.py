@@ -3,6 +3,8 @@ kiosk's side is played by the services, as another process would."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from db.models import Demande, Desk, Ticket
@@ -299,3 +301,42 @@ def test_the_database_line_goes_at_the_first_poll_that_gets_an_answer(console, s
     k.wait(lambda: not k.app.db_problem, what="the database line gone")
     # one poll may have begun before the table was back (and failed); the next one clears it
     assert len(polls) - back <= 2, f"the line went only after {len(polls) - back} polls"
+
+
+def test_an_account_made_elsewhere_shows_on_the_login_screen_without_a_restart(console,
+                                                                             staff_ctx):
+    from screens.staff_app import MEMBERS_CHECK_SECONDS
+
+    k = console
+    k.wait(lambda: k.app.worker.pending == 0, what="the console's answers in")
+    asked: list[float] = []
+    members = k.app.service.members
+
+    def counted():  # the real call, counted
+        asked.append(time.monotonic())
+        return members()
+
+    k.app.service.members = counted
+    began = time.monotonic()
+    # as `kiosk staff-user add` does it, from another process, while the login screen shows
+    josiane = staff.authorise_coordinator(staff_ctx, "Josiane", "2468")
+    staff.add_staff(staff_ctx, "Nadia", "animatrice", "4321", by=josiane)
+    k.wait(lambda: k.has("staff:Nadia"), what="her name on the login screen")
+    assert k.screen == "login"
+    # a slow check, not one per frame: at most one per MEMBERS_CHECK_SECONDS of the time
+    # that passed (a loaded machine makes it fewer, never more)
+    assert len(asked) <= 1 + (time.monotonic() - began) / MEMBERS_CHECK_SECONDS, len(asked)
+
+    log_in(k, "Nadia", "4321")
+    k.wait(lambda: k.screen == "console", what="console")
+    k.wait(lambda: k.app.worker.pending == 0, what="her login's answers in")
+    staff.add_staff(staff_ctx, "Léa", "animatrice", "8765", by=josiane)
+    asked.clear()
+    polls = k.count_polls()
+    # 14 polls of the board are 6.5 s at least: a check of the names would have come by now
+    k.wait(lambda: len(polls) >= 14, what="fourteen polls")
+    k.wait(lambda: k.app.worker.pending == 0, what="the polls' answers in")
+    assert asked == [], "the names are asked while nobody is on the login screen"
+    k.tap("logout")
+    k.wait(lambda: k.screen == "login", what="back to the login screen")
+    k.wait(lambda: k.has("staff:Léa"), what="her name, as the screen shows again")
