@@ -115,13 +115,16 @@ def tighten_data_dir(folder: Path) -> bool:
     It holds the record of every visit, its backups, exports and printed checklists. One made
     by `kiosk init` is 0700 already; one made by hand, by an older version or by a copy (0755
     under the usual umask) is tightened here, once, at start, and the log says so. A folder of
-    another account is left as it is: not ours to change (and chmod would fail)."""
+    another account is left as it is: not ours to change (and chmod would fail). So is a shared
+    folder (the sticky bit: /tmp, a TMPDIR), open to all by design: as root, a data dir set to
+    /tmp would otherwise close /tmp to every other account of the PC."""
     try:
         info = os.stat(folder)
     except OSError:
         return False  # not made yet (a server database), or not ours to look at
     mode = stat.S_IMODE(info.st_mode)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or not mode & 0o077:
+    if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or not mode & 0o077
+            or mode & stat.S_ISVTX):
         return False
     try:
         os.chmod(folder, mode & 0o700)

@@ -153,15 +153,18 @@ def test_an_open_data_dir_is_made_owner_only_at_start_and_the_log_says_so_once(
                     "réservé à son propriétaire (0700)"]
 
 
-def test_an_owner_only_data_dir_is_left_as_it_is_and_nothing_is_said(tmp_path, database_url,
-                                                                     caplog):
+@pytest.mark.parametrize("mode", [0o500, 0o1777])
+def test_an_owner_only_or_a_shared_data_dir_is_left_as_it_is_and_nothing_is_said(
+        tmp_path, database_url, caplog, mode):
+    """0500: owner-only already (tightening never widens). 1777: a shared folder like /tmp or
+    the tests' TMPDIR (a worker's data dir): closing it would lock every other account out."""
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
-    os.chmod(data, 0o500)  # read-only for its owner too: tightened means no wider, never wider
+    os.chmod(data, mode)
     try:
         with caplog.at_level(logging.WARNING, logger="borne-plus"):
             open_context(Settings(data_dir=data, database_url=database_url)).dispose()
-        assert mode_of(data) == 0o500
+        assert mode_of(data) == mode
         assert not [r for r in caplog.records if "dossier de données" in r.getMessage()]
     finally:
         os.chmod(data, 0o700)
