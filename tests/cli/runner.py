@@ -28,6 +28,8 @@ an `Outcome` (`returncode`/`code`, `stdout`, `stderr`).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import glob
 import io
 import json
 import logging
@@ -40,7 +42,8 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +52,10 @@ from sqlalchemy import Engine, event
 
 from kiosk.cli import main
 from kiosk.content import catalogue, panels
+from kiosk.core import context
+from kiosk.system.clock import DEFAULT_TIMEZONE
 from kiosk.system.config import ASSETS_DIR
+from tests.conftest import DEFAULT_NOW
 
 PROCESS_TIMEOUT = 120  # seconds: a real process that takes longer is hung
 # the signals whose handlers a command could change; a process would take them away on exit
@@ -174,6 +180,17 @@ def _like_a_process(env: Mapping[str, str] | None, cwd: str | os.PathLike[str] |
                 time.tzset()
 
 
+# In this process the commands read the suite's Thursday morning (tests/conftest.py DEFAULT_NOW),
+# running on with the monotonic clock, never the machine's day: a stopover opened by one call is
+# the same half-day in the next whatever the hour the suite runs at (one opened at 23:59 was
+# left open at the next call). A real process reads the same clock (suite_time_env).
+_CLOCK_START = time.monotonic()
+
+
+def suite_clock(_timezone: str) -> Callable[[], dt.datetime]:
+    return lambda: DEFAULT_NOW + dt.timedelta(seconds=int(time.monotonic() - _CLOCK_START))
+
+
 def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None = None,
             cwd: str | os.PathLike[str] | None = None) -> Outcome:
     """`kiosk ARGV` in this process, with ENV as the whole environment (None: the current one)
@@ -184,7 +201,7 @@ def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None 
     start, cpu = time.perf_counter(), time.process_time()
     try:
         with _like_a_process(env, cwd, stdin), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
+                contextlib.redirect_stderr(err), _suite_time():
             try:
                 code = main(list(argv))
             except SystemExit as exit_:  # argparse: usage errors and --help
@@ -198,15 +215,56 @@ def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None 
     return Outcome(tuple(argv), code, _text(out), _text(err), seconds, cpu, growth)
 
 
+@contextlib.contextmanager
+def _suite_time() -> Iterator[None]:
+    saved = context.wall_clock
+    context.wall_clock = suite_clock
+    try:
+        yield
+    finally:
+        context.wall_clock = saved
+
+
 # ------------------------------------------------------------------ as a real process
+
+
+# A real process reads the same Thursday as the calls made in this process, through libfaketime
+# (.ci/install-system installs it): a stopover opened by one and used by the other is the same
+# half-day, whatever the day the suite runs on (under `faketime DATE make test` too).
+LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+                               + glob.glob("/usr/lib/faketime/libfaketime.so.1"))), None)
+FAKETIME_SHIM = Path(__file__).resolve().parents[1] / "faketime"  # its sitecustomize.py says why
+
+
+def suite_time_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """ENV (None: this process's) for a child that reads the suite's clock (suite_clock)."""
+    child = dict(env) if env is not None else dict(os.environ)
+    assert LIBFAKETIME, "libfaketime is missing: .ci/install-system installs the faketime package"
+    wall = suite_clock("")()
+    # libfaketime reads "@DATE TIME" in the child's own zone (its TZ, else the machine's)
+    zone = zoneinfo.ZoneInfo(child["TZ"]) if child.get("TZ") else None
+    instant = wall.replace(tzinfo=zoneinfo.ZoneInfo(DEFAULT_TIMEZONE))
+    local = instant.astimezone(zone) if zone else instant.astimezone()
+    preload = [p for p in child.get("LD_PRELOAD", "").split(":") if p and "faketime" not in p]
+    child.pop("FAKETIME_TIMESTAMP_FILE", None)
+    child.update({
+        "LD_PRELOAD": ":".join([LIBFAKETIME, *preload]),
+        "FAKETIME": f"@{local:%Y-%m-%d %H:%M:%S}",
+        "DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "PYTHONPATH": os.pathsep.join(
+            [str(FAKETIME_SHIM)] + [p for p in child.get("PYTHONPATH", "").split(os.pathsep)
+                                    if p and p != str(FAKETIME_SHIM)]),
+    })
+    return child
 
 
 def run_process(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None = None,
                 cwd: str | os.PathLike[str] | None = None) -> Outcome:
-    """`python -m kiosk ARGV` in a child process, stdin a pipe holding STDIN."""
+    """`python -m kiosk ARGV` in a child process, stdin a pipe holding STDIN, on the suite's
+    clock (suite_time_env)."""
     start, children = time.perf_counter(), _children_cpu()
     done = _subprocess.run([sys.executable, "-m", "kiosk", *argv], input=stdin.encode(),
-                           env=dict(env) if env is not None else None, cwd=cwd,
+                           env=suite_time_env(env), cwd=cwd,
                            capture_output=True, timeout=PROCESS_TIMEOUT)
     return Outcome(tuple(argv), done.returncode,
                    done.stdout.decode("utf-8", "backslashreplace"),
