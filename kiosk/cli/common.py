@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from kiosk.core.context import Context, open_context
 from kiosk.domain import HALF_LABELS, Half
 from kiosk.errors import KioskError, readable
+from kiosk.reports.periods import BadDate, Period, parse_day
 from kiosk.system.config import Settings
 
 PROG = "kiosk"
@@ -67,9 +69,32 @@ def path_type(what: str) -> Any:
     return parse
 
 
+T = TypeVar("T")
+
+
+def calendar_type(what: str, parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type for a date, month, quarter or year of the command line, read by the
+    core's own parser (kiosk/reports/periods.py: both spellings of a day, the bus's calendar,
+    2000 to 2100): refused in one line naming the option before any file or database is
+    touched."""
+
+    def parse_text(text: str) -> T:
+        try:
+            return parse(text)
+        except BadDate as bad:
+            raise argparse.ArgumentTypeError(f"« {readable(text, 30)} » : {bad.detail}") from None
+
+    parse_text.__name__ = what
+    return parse_text
+
+
 FILE_PATH = path_type("chemin")
 TICKET_NUMBER = number_type("numéro de ticket")
 DESK_NUMBER = number_type("numéro de poste")
+DATE = calendar_type("date", parse_day)
+MONTH = calendar_type("mois", Period.month)
+QUARTER = calendar_type("trimestre", Period.quarter)
+YEAR = calendar_type("année", Period.year)
 
 
 def json_flag(p: argparse.ArgumentParser) -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import FILE_PATH, emit, half_label, json_flag, open_database
+from kiosk.cli.common import DATE, FILE_PATH, emit, half_label, json_flag, open_database
 from kiosk.content import planning
 from kiosk.content.itinerary import load_itinerary
 from kiosk.core import views
 from kiosk.core.context import local_now
 from kiosk.errors import KioskError
-from kiosk.reports.periods import Period, parse_day
+from kiosk.reports.periods import DATE_HELP, Period
 from kiosk.reports.statistics import stopover_rows
 from kiosk.reports.stop_review import UNSERVED_OVER, stop_review
 from kiosk.system.config import ASSETS_DIR, Settings
@@ -24,19 +24,12 @@ from kiosk.system.config import ASSETS_DIR, Settings
 HISTORY_YEARS = 3  # expected attendance reads this much history
 
 
-def _day(text: str, option: str) -> dt.date:
-    """A date of the bus's calendar: the years a holiday list and a history make sense for."""
-    day = parse_day(text, option)
-    if not 2000 <= day.year <= 2100:
-        raise KioskError(f"{option} {text} : année hors du calendrier du bus (2000 à 2100).")
-    return day
-
-
 def _period(args: argparse.Namespace) -> tuple[dt.date, dt.date]:
-    start = _day(args.start, "--from")
-    end = _day(args.to, "--to")
+    start: dt.date = args.start
+    end: dt.date = args.to
     if start > end:
-        raise KioskError(f"--from {args.start} est après --to {args.to} : la période est vide.")
+        raise KioskError(f"--from {start:%Y-%m-%d} est après --to {end:%Y-%m-%d} : "
+                         "la période est vide.")
     return start, end
 
 
@@ -197,12 +190,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out = check_target(Path(args.out))
     today = local_now().date()
     if args.format == "png":
-        start = _day(args.start, "--from") if args.start else _first_of_next_month(today)
+        start = args.start or _first_of_next_month(today)
         start = start.replace(day=1)
         end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     else:
-        start = _day(args.start, "--from") if args.start else today
-        end = _day(args.to, "--to") if args.to else start + dt.timedelta(days=366)
+        start = args.start or today
+        end = args.to or start + dt.timedelta(days=366)
     if start > end:
         raise KioskError(f"--from {start:%Y-%m-%d} est après --to {end:%Y-%m-%d} : "
                          "la période est vide.")
@@ -295,8 +288,10 @@ def _threshold(text: str) -> float:
 def register_actions(it: Any) -> None:
     """The planning commands, under the existing `kiosk itinerary` group."""
     p = it.add_parser("plan", help="planifier les demi-journées du bus sur une période")
-    p.add_argument("--from", dest="start", required=True, metavar="DATE")
-    p.add_argument("--to", required=True, metavar="DATE")
+    p.add_argument("--from", dest="start", type=DATE, required=True, metavar="DATE",
+                   help=f"premier jour ({DATE_HELP})")
+    p.add_argument("--to", type=DATE, required=True, metavar="DATE",
+                   help="dernier jour inclus")
     p.add_argument("--out", type=FILE_PATH, metavar="FILE",
                    help="fichier schedule.yaml à écrire (sinon : aperçu seulement)")
     p.add_argument("--days", default="lundi,mardi,mercredi,jeudi", metavar="JOURS",
@@ -309,8 +304,11 @@ def register_actions(it: Any) -> None:
     p.add_argument("--format", required=True, choices=["ics", "pdf", "png"])
     p.add_argument("--out", required=True, type=FILE_PATH, metavar="FILE")
     p.add_argument("--commune", metavar="INSEE", help="une seule commune (code INSEE)")
-    p.add_argument("--from", dest="start", metavar="DATE")
-    p.add_argument("--to", metavar="DATE")
+    p.add_argument("--from", dest="start", type=DATE, metavar="DATE",
+                   help=f"premier jour ({DATE_HELP} ; défaut : aujourd'hui, ou le mois "
+                        "prochain pour l'image)")
+    p.add_argument("--to", type=DATE, metavar="DATE",
+                   help="dernier jour inclus (défaut : un an après --from)")
     p.add_argument("--paper", default="a4", choices=["a4", "a3"], help="PDF : A4 ou A3")
     p.add_argument("--staff", action="store_true",
                    help="PDF : copie de l'équipe, avec la fréquentation attendue")
@@ -318,8 +316,10 @@ def register_actions(it: Any) -> None:
     p.set_defaults(run=cmd_export)
 
     p = it.add_parser("review", help="fréquentation de chaque arrêt, pour ajuster le planning")
-    p.add_argument("--from", dest="start", required=True, metavar="DATE")
-    p.add_argument("--to", required=True, metavar="DATE")
+    p.add_argument("--from", dest="start", type=DATE, required=True, metavar="DATE",
+                   help=f"premier jour ({DATE_HELP})")
+    p.add_argument("--to", type=DATE, required=True, metavar="DATE",
+                   help="dernier jour inclus")
     p.add_argument("--under", type=_threshold, metavar="N",
                    help="repère « sous » : moins de N visiteurs par demi-journée "
                         "(défaut : la moitié de l'arrêt médian)")

@@ -78,3 +78,36 @@ def test_finishing_a_finished_ticket_says_so(kiosk):
     kiosk("finish", "1", "--outcome", "solved")
     err = one_line(kiosk("finish", "1", "--outcome", "solved", expect=2))
     assert "n° 1" in err and "Pas de ticket" not in err, err
+
+
+# every date option of the command line, each with a date outside the bus's calendar
+OUT_OF_CALENDAR = [
+    (("stats", "--year", "0001"), "--year"),
+    (("stats", "--month", "0001-01"), "--month"),
+    (("stats", "--quarter", "2101-T1"), "--quarter"),
+    (("stats", "--from", "0001-01-01", "--to", "0001-02-01"), "--from"),
+    (("stats", "--from", "2026-01-01", "--to", "9999-12-31"), "--to"),
+    (("feedback", "--year", "1999"), "--year"),
+    (("export", "--year", "0001", "--format", "csv", "--out", "{out}/r.csv"), "--year"),
+    (("export", "--from", "01/01/0001", "--format", "pdf", "--out", "{out}/r.pdf"), "--from"),
+    (("seed-history", "--visits", "10", "--from", "0001-01-03", "--to", "0001-01-31"), "--from"),
+    (("seed-history", "--visits", "10", "--to", "2101-01-01"), "--to"),
+    (("itinerary", "plan", "--from", "0001-01-01", "--to", "2026-01-31", "--out",
+      "{out}/schedule.yaml"), "--from"),
+    (("itinerary", "export", "--format", "ics", "--from", "2101-01-01", "--out", "{out}/b.ics"),
+     "--from"),
+    (("itinerary", "review", "--from", "2026-01-01", "--to", "2101-01-01"), "--to"),
+    (("panels", "check", "--day", "0001-01-01"), "--day"),
+]
+
+
+@pytest.mark.parametrize(("args", "option"), OUT_OF_CALENDAR)
+def test_dates_outside_the_bus_calendar_are_refused_naming_the_option(kiosk, tmp_path, args,
+                                                                      option):
+    out = tmp_path / "out"
+    out.mkdir()
+    before = kiosk.json("queue")["revision"]
+    err = one_line(kiosk(*(a.format(out=out) for a in args), expect=2))
+    assert f"argument {option}: «" in err, err
+    assert err.endswith("année hors du calendrier du bus (2000 à 2100)"), err
+    assert list(out.iterdir()) == [] and kiosk.json("queue")["revision"] == before

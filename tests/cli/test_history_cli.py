@@ -81,13 +81,14 @@ def test_a_progress_line_on_a_terminal(tmp_path, database_url):
 
 @pytest.mark.parametrize("args, words", [
     (("--visits", "100", "--from", "2026-02-30"), "--from"),
-    (("--visits", "100", "--to", "30/09/2026"), "--to"),
+    (("--visits", "100", "--to", "31/09/2026"), "--to"),
+    (("--visits", "10", "--from", "0001-01-03", "--to", "0001-01-31"), "hors du calendrier"),
     (("--visits", "cent"), "--visits"),
     (("--visits", "0"), "--visits"),
     (("--visits", "5000001"), "--visits"),
     (("--visits", "100", "--seed", "x"), "--seed"),
     (("--visits", "100", "--from", "2026-09-01", "--to", "2026-08-01"), "début"),
-    (("--visits", "100", "--from", "2026-09-01", "--to", "2999-01-01"), "pas passée"),
+    (("--visits", "100", "--from", "2026-09-01", "--to", "2099-01-01"), "pas passée"),
     (("--from", "2026-09-01"), "--visits"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(kiosk, database_url, args, words):
