@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import DATE, FILE_PATH, emit, half_label, json_flag, open_database
+from kiosk.cli.common import (
+    DATE,
+    emit,
+    half_label,
+    json_flag,
+    open_database,
+    out_arguments,
+    out_file,
+)
 from kiosk.content import planning
 from kiosk.content.itinerary import load_itinerary
 from kiosk.core import views
@@ -108,12 +116,12 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
                   "Each entry: day (YYYY-MM-DD), half (morning|afternoon), stop (id from "
                   "communes.yaml).\nNo passage on Martinique's public holidays, the carnival "
                   "days, nor the closures of\n<data dir>/closures.yaml.")
-        from kiosk.system.files import check_target, write_private
+        from kiosk.system.files import write_private
 
         own = settings.data_dir / "itinerary"
         if out.parent.resolve() == own.resolve() and not own.exists() and settings.data_dir.is_dir():
             own.mkdir(mode=0o700)  # the coordinator's itinerary folder, which `kiosk init` reads
-        check_target(out)
+        out_file(args, "yaml")
         target_communes = out.parent / "communes.yaml"
         copy_communes = not target_communes.exists()
         if not copy_communes and target_communes.resolve() != (folder / "communes.yaml").resolve():
@@ -125,7 +133,8 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
             if unknown:
                 raise KioskError(f"{target_communes} ne connaît pas les arrêts "
                                  f"{', '.join(unknown[:5])} : écrivez le planning ailleurs.")
-        write_private(out, planning.schedule_yaml(entries, header).encode("utf-8"))
+        write_private(out, planning.schedule_yaml(entries, header).encode("utf-8"),
+                      replace=args.force)
         if copy_communes:
             # `kiosk init` reads a folder: the stops the plan names go beside it
             write_private(target_communes, (folder / "communes.yaml").read_bytes())
@@ -185,9 +194,8 @@ def _first_of_next_month(today: dt.date) -> dt.date:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.exports import calendar as cal
-    from kiosk.system.files import check_target
 
-    out = check_target(Path(args.out))
+    out = out_file(args, args.format)
     today = local_now().date()
     if args.format == "png":
         start = args.start or _first_of_next_month(today)
@@ -223,15 +231,17 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                         + (f", {helpers} animatrice(s)" if helpers else ""))
         if args.format == "ics":
             cal.write_ics(passages, out, cal.contact_line(settings), local_now(),
-                          f"{cal.TITLE} – {commune[1]}" if commune else cal.TITLE)
+                          f"{cal.TITLE} – {commune[1]}" if commune else cal.TITLE,
+                          replace=args.force)
         elif args.format == "png":
             cal.write_png(passages, out, start, cal.contact_line(settings),
-                          commune[1] if commune else "tout l'Espace Sud")
+                          commune[1] if commune else "tout l'Espace Sud", replace=args.force)
         else:
             off = planning.days_off(start, end, planning.load_closures(
                 planning.closures_path(settings.data_dir)))
             cal.write_pdf(passages, out, start, end, cal.contact_line(settings), args.paper, commune,
-                          staff_note, {d: o.reason for d, o in off.items()})
+                          staff_note, {d: o.reason for d, o in off.items()},
+                          replace=args.force)
     finally:
         ctx.dispose()
     emit(args, {"out": str(out), "format": args.format, "passages": len(passages),
@@ -292,8 +302,8 @@ def register_actions(it: Any) -> None:
                    help=f"premier jour ({DATE_HELP})")
     p.add_argument("--to", type=DATE, required=True, metavar="DATE",
                    help="dernier jour inclus")
-    p.add_argument("--out", type=FILE_PATH, metavar="FILE",
-                   help="fichier schedule.yaml à écrire (sinon : aperçu seulement)")
+    out_arguments(p, "fichier schedule.yaml à écrire (sinon : aperçu seulement)",
+                  required=False)
     p.add_argument("--days", default="lundi,mardi,mercredi,jeudi", metavar="JOURS",
                    help="jours de service, séparés par des virgules")
     p.add_argument("--half", default="morning", choices=["morning", "afternoon", "both"])
@@ -302,7 +312,7 @@ def register_actions(it: Any) -> None:
 
     p = it.add_parser("export", help="calendrier des passages : ICS, affiches PDF, image PNG")
     p.add_argument("--format", required=True, choices=["ics", "pdf", "png"])
-    p.add_argument("--out", required=True, type=FILE_PATH, metavar="FILE")
+    out_arguments(p, "fichier à écrire (.ics, .pdf ou .png selon le format)")
     p.add_argument("--commune", metavar="INSEE", help="une seule commune (code INSEE)")
     p.add_argument("--from", dest="start", type=DATE, metavar="DATE",
                    help=f"premier jour ({DATE_HELP} ; défaut : aujourd'hui, ou le mois "

@@ -3,12 +3,14 @@ on stderr, never a traceback, and nothing is written."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 
 import pytest
 
-from tests.cli.runner import Kiosk, make_env, one_line
+from tests.cli.runner import Kiosk, folder_state, make_env, one_line
 
 HUGE = "99999999999999999999"
 
@@ -111,3 +113,69 @@ def test_dates_outside_the_bus_calendar_are_refused_naming_the_option(kiosk, tmp
     assert f"argument {option}: «" in err, err
     assert err.endswith("année hors du calendrier du bus (2000 à 2100)"), err
     assert list(out.iterdir()) == [] and kiosk.json("queue")["revision"] == before
+
+
+# every command that writes the file named by --out: its arguments, the extension of its format
+# and one that contradicts it
+OUT_COMMANDS = {
+    "export": (("export", "--year", "2026", "--format", "csv"), "csv", "pdf"),
+    "checklist": (("checklist", "caf-rsa", "--format", "a4"), "pdf", "png"),
+    "itinerary export": (("itinerary", "export", "--format", "ics", "--from", "2027-01-01"),
+                         "ics", "pdf"),
+    "itinerary plan": (("itinerary", "plan", "--from", "2027-01-04", "--to", "2027-01-31"),
+                       "yaml", "csv"),
+}
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_a_file_already_there_is_replaced_only_with_force(kiosk, tmp_path, command):
+    args, extension, _other = OUT_COMMANDS[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / f"tableau.{extension}"
+    target.write_bytes(b"the coordinator's spreadsheet")
+    before = folder_state(out)
+    err = one_line(kiosk(*args, "--out", str(target), expect=2))
+    assert err == f"kiosk: {target} existe déjà : ajoutez --force pour le remplacer", err
+    assert folder_state(out) == before
+    # with --force: a new file under the name (renamed into place, owner-only), no temporary
+    kiosk(*args, "--out", str(target), "--force")
+    info = target.lstat()
+    assert stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600
+    assert target.read_bytes() != b"the coordinator's spreadsheet"
+    assert info.st_ino != before[target.name][1]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_force_never_writes_over_anything_but_a_regular_file(kiosk, tmp_path, command):
+    args, extension, _other = OUT_COMMANDS[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "vrai.txt").write_bytes(b"kept")
+    os.mkfifo(out / f"tube.{extension}")
+    (out / f"lien.{extension}").symlink_to(out / "vrai.txt")
+    (out / f"perdu.{extension}").symlink_to(out / "absent.txt")  # a link pointing nowhere
+    (out / f"dossier.{extension}").mkdir()
+    before = folder_state(out)
+    for name, words in ((f"tube.{extension}", "ce n'est pas un fichier ordinaire"),
+                        (f"lien.{extension}", "c'est un lien symbolique"),
+                        (f"perdu.{extension}", "c'est un lien symbolique"),
+                        (f"dossier.{extension}", "c'est un dossier")):
+        for force in ((), ("--force",)):
+            err = one_line(kiosk(*args, "--out", str(out / name), *force, expect=2))
+            assert err.startswith(f"kiosk: {out / name} : {words}"), (name, force, err)
+    assert folder_state(out) == before
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_an_extension_that_contradicts_the_format_is_refused(kiosk, tmp_path, command):
+    args, extension, other = OUT_COMMANDS[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / f"rapport.{other.upper()}"
+    err = one_line(kiosk(*args, "--out", str(target), expect=2))
+    assert err == (f"kiosk: --out {target} : l'extension .{other.upper()} ne convient pas à un "
+                   f"fichier {extension.upper()} (attendu : .{extension}"
+                   + (" ou .yml)" if extension == "yaml" else ")")), err
+    assert list(out.iterdir()) == []
