@@ -168,7 +168,8 @@ def backup(ctx: Context, out_dir: Path) -> BackupReport:
     match the source: integrity check failed, or fewer rows than the source had."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
-        raise BackupError(f"{readable(str(out_dir), 200)} : ce dossier n'existe pas")
+        what = "ce n'est pas un dossier" if os.path.lexists(out_dir) else "ce dossier n'existe pas"
+        raise BackupError(f"{readable(str(out_dir), 200)} : {what}")
     started = time.monotonic()
     now = ctx.now()
     backend = ctx.engine.dialect.name
@@ -368,8 +369,8 @@ def _record_removable(settings: Settings, now: dt.datetime, path: Path) -> None:
     record = {"at": now.isoformat(timespec="seconds"), "path": str(path.resolve())}
     try:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_private(settings.data_dir / REMOVABLE_RECORD,
-                      json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        write_private(settings.data_dir / REMOVABLE_RECORD,  # the last one: replaced each time
+                      json.dumps(record, ensure_ascii=False).encode("utf-8"), replace=True)
     except (OSError, KioskError) as error:
         # the copy itself is written and checked: at worst the reminder comes too early
         log.warning("could not record the removable backup: %s", error)

@@ -116,8 +116,9 @@ def event_ics(passage: Passage, contact: str, stamp: dt.datetime, *, timezone: s
 
 
 def write_ics(passages: Sequence[Passage], out: Path, contact: str, stamp: dt.datetime,
-              name: str = TITLE, *, timezone: str) -> Path:
-    return write_private(out, ics_bytes(passages, contact, stamp, name, timezone=timezone))
+              name: str = TITLE, *, timezone: str, replace: bool = False) -> Path:
+    return write_private(out, ics_bytes(passages, contact, stamp, name, timezone=timezone),
+                         replace=replace)
 
 
 # ---------------------------------------------------------------- months
@@ -290,7 +291,7 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
 def write_pdf(passages: Sequence[Passage], out: Path, start: dt.date, end: dt.date,
               contact: str, paper: str = "a4", commune: tuple[str, str] | None = None,
               staff_note: StaffNote | None = None,
-              off: Mapping[dt.date, str] | None = None) -> Path:
+              off: Mapping[dt.date, str] | None = None, *, replace: bool = False) -> Path:
     """Monthly posters: for each month, the whole territory then one page per commune (only
     that commune's page when `commune` is given). A3 is the same page enlarged."""
     from reportlab.lib.pagesizes import A3, A4
@@ -323,7 +324,7 @@ def write_pdf(passages: Sequence[Passage], out: Path, start: dt.date, end: dt.da
             c.restoreState()
             c.showPage()
     c.save()
-    return write_private(out, buffer.getvalue())
+    return write_private(out, buffer.getvalue(), replace=replace)
 
 
 # ---------------------------------------------------------------- PNG for social networks
@@ -398,8 +399,8 @@ def png_bytes(passages: Sequence[Passage], month: dt.date, contact: str,
 
 
 def write_png(passages: Sequence[Passage], out: Path, month: dt.date, contact: str,
-              heading: str = "tout l'Espace Sud") -> Path:
-    return write_private(out, png_bytes(passages, month, contact, heading))
+              heading: str = "tout l'Espace Sud", *, replace: bool = False) -> Path:
+    return write_private(out, png_bytes(passages, month, contact, heading), replace=replace)
 
 
 # ---------------------------------------------------------------- the kiosk: "Quand revient le bus ?"

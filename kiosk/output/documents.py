@@ -580,17 +580,19 @@ def _title(procedure: Procedure, slip: Slip) -> str:
     return f"{procedure.title}{number}"
 
 
-def receipt_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
-    """The checklist on one 80 mm wide page exactly as tall as its content (owner-only file)."""
-    return printed_receipt(procedure, operator, slip, out)[0]
+def receipt_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path, *,
+                replace: bool = False) -> Path:
+    """The checklist on one 80 mm wide page exactly as tall as its content (owner-only file;
+    a file already there is replaced only with `replace`)."""
+    return printed_receipt(procedure, operator, slip, out, replace=replace)[0]
 
 
 def printed_receipt(procedure: Procedure, operator: Operator, slip: Slip,
-                    out: Path) -> tuple[Path, float]:
+                    out: Path, *, replace: bool = False) -> tuple[Path, float]:
     """receipt_pdf(), with the page height in millimetres that the drawing measured: what the
     receipt printer must feed (nothing to read back from the file)."""
     data, height = _draw(_build(procedure, operator, slip, RECEIPT), _title(procedure, slip))
-    return write_private(out, data), height / MM
+    return write_private(out, data, replace=replace), height / MM
 
 
 def a4_layout(procedure: Procedure, operator: Operator, slip: Slip) -> _Layout:
@@ -603,11 +605,12 @@ def a4_layout(procedure: Procedure, operator: Operator, slip: Slip) -> _Layout:
     return layout
 
 
-def a4_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
+def a4_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path, *,
+           replace: bool = False) -> Path:
     """The same checklist on one A4 sheet: larger type, tighter when the guide is long (never
     under 11 pt for the papers); over pages only for a list no catalogue entry reaches."""
     data, _height = _draw(a4_layout(procedure, operator, slip), _title(procedure, slip))
-    return write_private(out, data)
+    return write_private(out, data, replace=replace)
 
 
 _MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")

@@ -36,6 +36,7 @@ import logging
 import os
 import resource
 import signal
+import stat
 import subprocess as _subprocess
 import sys
 import threading
@@ -309,6 +310,23 @@ class Kiosk:
 
     def json(self, *args: str, expect: int | None = 0, stdin: str = "") -> Any:
         return json.loads(self(*args, "--json", expect=expect, stdin=stdin).stdout)
+
+
+def folder_state(folder: Path) -> dict[str, tuple[Any, ...]]:
+    """What a refusal must leave as it was: each entry of FOLDER, links not followed, with its
+    kind, inode, size, modification time and bytes (a link: where it points; a FIFO: nothing,
+    reading it would wait for a writer)."""
+    state: dict[str, tuple[Any, ...]] = {}
+    for path in sorted(folder.iterdir()):
+        info = path.lstat()
+        content: bytes | str | None = None
+        if stat.S_ISLNK(info.st_mode):
+            content = os.readlink(path)
+        elif stat.S_ISREG(info.st_mode):
+            content = path.read_bytes()
+        state[path.name] = (stat.S_IFMT(info.st_mode), info.st_ino, info.st_size,
+                            info.st_mtime_ns, content)
+    return state
 
 
 def one_line(result: Outcome) -> str:

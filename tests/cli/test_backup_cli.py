@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.runner import Kiosk, make_env, one_line
+from tests.cli.runner import Kiosk, folder_state, make_env, one_line
 
 
 def waiting(kiosk: Kiosk) -> list[int]:
@@ -100,6 +100,26 @@ def test_a_failed_automatic_backup_still_closes_and_says_so(kiosk, tmp_path):
     assert "Escale fermée" in result.stdout
     assert result.stderr.count("\n") == 1 and "sauvegarde automatique impossible" in result.stderr
     assert kiosk.json("queue")["stopover"] is None
+
+
+def test_a_backup_into_a_folder_never_replaces_what_is_there(kiosk, usb):
+    # --out names a folder: each copy takes a new name there (-2, -3 within the same minute),
+    # so there is nothing to --force; a file, a FIFO or a link at --out is no folder
+    first = Path(kiosk.json("backup", "--out", str(usb))["path"])
+    before = folder_state(usb)
+    second = Path(kiosk.json("backup", "--out", str(usb))["path"])
+    assert second != first and second.parent == usb
+    assert {name: folder_state(usb)[name] for name in before} == before
+    (usb / "note.txt").write_bytes(b"x")
+    os.mkfifo(usb / "tube")
+    (usb / "lien").symlink_to(usb / "note.txt")
+    before = folder_state(usb)
+    for name in ("note.txt", "tube", "lien"):
+        line = one_line(kiosk("backup", "--out", str(usb / name), expect=2))
+        assert line == f"kiosk: {usb / name} : ce n'est pas un dossier", line
+    assert one_line(kiosk("backup", "--out", str(usb), "--force", expect=2)).endswith(
+        "unrecognized arguments: --force")
+    assert folder_state(usb) == before
 
 
 @pytest.mark.parametrize("args, message", [

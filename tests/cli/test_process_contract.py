@@ -104,7 +104,7 @@ def stats_group(process: Kiosk, kiosk: Kiosk, tmp_path: Path) -> None:
     kiosk("init")
     assert json.loads(done(process("stats", "--month", "2026-10", "--json")))["visits"] == 0
     assert refused(process("stats", "--quarter", "2026-T5", expect=2), kiosk) == \
-        "kiosk: --quarter 2026-T5 : trimestre invalide (AAAA-T1 à AAAA-T4)."
+        "kiosk stats: argument --quarter: « 2026-T5 » : trimestre invalide (AAAA-T1 à AAAA-T4)"
 
 
 def export_group(process: Kiosk, kiosk: Kiosk, tmp_path: Path) -> None:

@@ -64,6 +64,24 @@ def test_panels_check_says_what_shows_today_and_names_each_wrong_file(tmp_path):
     kiosk("panels", "check", str(tmp_path / "nowhere"), expect=2)
 
 
+def test_panels_check_refuses_a_giant_picture_in_one_line(tmp_path):
+    from tests.unit.test_panels import giant_png
+
+    kiosk = Kiosk(make_env(tmp_path, None))
+    folder = tmp_path / "cle"
+    folder.mkdir()
+    (folder / "01-dechets.yaml").write_text(PANEL.format(
+        title="Ramassage des déchets", start="2026-01-01", end="2027-12-31"), "utf-8")
+    (folder / "geant.png").write_bytes(giant_png(60000, 60000))
+    (folder / "02-geant.yaml").write_text(PANEL.format(
+        title="Géant", start="2026-01-01", end="2027-12-31") + "image: geant.png\n", "utf-8")
+    refused = kiosk("panels", "check", str(folder), "--day", "2026-12-01", expect=2)
+    assert refused.stderr == (f"kiosk: {folder / '02-geant.yaml'}, ligne 7 : panneau, champ "
+                              "« image » : « geant.png » trop grande (60000×60000 pixels ; 1920 "
+                              "pixels de côté au plus)\n")
+    assert f"{folder} : 1 panneau(x) valide(s), 1 montré(s)" in refused.stdout
+
+
 def test_feedback_gives_the_answers_per_commune_and_stop(tmp_path, database_url):
     ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
     try:

@@ -141,10 +141,12 @@ def test_staff_copy_shows_the_expected_attendance(tmp_path):
 
 def test_square_png_of_a_month_for_social_networks(tmp_path):
     SHOTS.mkdir(exist_ok=True)
-    whole = cal.write_png(passages(), SHOTS / "calendar-month.png", dt.date(2027, 2, 1), CONTACT)
+    # the screenshots of the last run are replaced, as `--force` would
+    whole = cal.write_png(passages(), SHOTS / "calendar-month.png", dt.date(2027, 2, 1), CONTACT,
+                          replace=True)
     one = cal.write_png([p for p in passages() if p.commune_insee == "97210"],
                         SHOTS / "calendar-month-francois.png", dt.date(2027, 2, 1), CONTACT,
-                        "Le François")
+                        "Le François", replace=True)
     for path in (whole, one):
         with Image.open(path) as image:
             assert image.size == (1080, 1080)
