@@ -53,7 +53,7 @@ from sqlalchemy import Engine, event
 
 from kiosk.cli import main
 from kiosk.content import catalogue, panels
-from kiosk.core import context
+from kiosk.system import clock
 from kiosk.system.clock import DEFAULT_TIMEZONE
 from kiosk.system.config import ASSETS_DIR
 from tests.conftest import DEFAULT_NOW
@@ -218,12 +218,13 @@ def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None 
 
 @contextlib.contextmanager
 def _suite_time() -> Iterator[None]:
-    saved = context.wall_clock
-    context.wall_clock = suite_clock
+    saved = clock.system_instant
+    clock.system_instant = lambda: suite_clock("")().replace(
+        tzinfo=zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)).astimezone(dt.UTC)
     try:
         yield
     finally:
-        context.wall_clock = saved
+        clock.system_instant = saved
 
 
 # ------------------------------------------------------------------ as a real process

@@ -7,9 +7,9 @@ import datetime as dt
 
 from kiosk.core import services
 from kiosk.core.context import open_context
-from kiosk.system.clock import DEFAULT_TIMEZONE, local_now
 from kiosk.system.config import Settings
 from tests.cli.runner import Kiosk, make_env
+from tests.conftest import DEFAULT_NOW, Clock
 
 PANEL = """\
 title: {title}
@@ -23,7 +23,7 @@ end: {end}
 
 def test_panels_check_says_what_shows_today_and_names_each_wrong_file(tmp_path):
     kiosk = Kiosk(make_env(tmp_path, None))  # no database needed, none is made
-    today = local_now(DEFAULT_TIMEZONE).date()
+    today = DEFAULT_NOW.date()  # the suite's Thursday, which the CLI reads (tests/cli/runner.py)
     # the shipped examples, while the data dir has no panels folder
     shipped = kiosk.json("panels", "check")
     assert shipped["folder"].endswith("assets/panels") and shipped["errors"] == []
@@ -84,6 +84,7 @@ def test_panels_check_refuses_a_giant_picture_in_one_line(tmp_path):
 
 def test_feedback_gives_the_answers_per_commune_and_stop(tmp_path, database_url):
     ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    ctx.clock = Clock()  # the suite's Thursday, as the CLI reads it
     try:
         services.open_stopover(ctx, "ducos-bourg")
         assert services.record_feedback(ctx, "content")
@@ -91,7 +92,7 @@ def test_feedback_gives_the_answers_per_commune_and_stop(tmp_path, database_url)
     finally:
         ctx.dispose()
     kiosk = Kiosk(make_env(tmp_path, database_url))
-    today = local_now(DEFAULT_TIMEZONE).date().isoformat()
+    today = DEFAULT_NOW.date().isoformat()  # the suite's Thursday (tests/cli/runner.py)
     data = kiosk.json("feedback", "--from", today)
     assert data["period"]["from"] == today
     assert (data["content"], data["moyen"], data["pas_content"], data["answers"]) == (1, 0, 0, 1)
