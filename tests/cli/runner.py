@@ -193,16 +193,17 @@ def suite_clock(_timezone: str) -> Callable[[], dt.datetime]:
 
 
 def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None = None,
-            cwd: str | os.PathLike[str] | None = None) -> Outcome:
+            cwd: str | os.PathLike[str] | None = None, at: dt.datetime | None = None) -> Outcome:
     """`kiosk ARGV` in this process, with ENV as the whole environment (None: the current one)
-    and CWD as the working directory for the call. Any exception but SystemExit escaping main()
+    and CWD as the working directory for the call, at the bus's wall time AT (None: the suite's
+    clock). Any exception but SystemExit escaping main()
     is a traceback the user would have seen: the test fails with it."""
     out, err = _stream("strict"), _stream("backslashreplace")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
     try:
         with _like_a_process(env, cwd, stdin), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err), _suite_time():
+                contextlib.redirect_stderr(err), _suite_time(at):
             try:
                 code = main(list(argv))
             except SystemExit as exit_:  # argparse: usage errors and --help
@@ -217,9 +218,10 @@ def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None 
 
 
 @contextlib.contextmanager
-def _suite_time() -> Iterator[None]:
+def _suite_time(at: dt.datetime | None = None) -> Iterator[None]:
     saved = clock.system_instant
-    clock.system_instant = lambda: suite_clock("")().replace(
+    wall = suite_clock("") if at is None else (lambda: at)
+    clock.system_instant = lambda: wall().replace(
         tzinfo=zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)).astimezone(dt.UTC)
     try:
         yield
