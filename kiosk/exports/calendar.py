@@ -20,7 +20,8 @@ from kiosk import french
 from kiosk.content.i18n import at_commune
 from kiosk.content.planning import hours, hours_text
 from kiosk.core.views import Passage
-from kiosk.output.documents import wrap_text
+from kiosk.french import NBSP
+from kiosk.output.documents import lines_receipt, wrap_text
 from kiosk.output.pdf_layout import (
     AUTHOR,
     CREATOR,
@@ -411,14 +412,11 @@ def event_qr_text(passage: Passage, stamp: dt.datetime, *, timezone: str) -> str
 def passages_receipt(passages: Sequence[Passage], commune_name: str, contact: str,
                      out: Path, width_mm: float) -> tuple[Path, float]:
     """The next passages in a commune on the 80 mm receipt printer: (file, page height in mm)."""
-    from reportlab.pdfgen.canvas import Canvas
-
     register_fonts()
-    margin = 4 * MM
-    width = width_mm * MM
-    inner = width - 2 * margin
-    lines: list[tuple[str, str, float]] = [(FONT_BOLD, TITLE, 12),
-                                           (FONT_BOLD, f"Le bus revient {at_commune(commune_name)}", 14),
+    inner = (width_mm - 8) * MM  # the receipt's 4 mm margins
+    # "Le bus revient aux Anses-d'Arlet" is 91 mm at 14 pt: it wraps, never inside "aux Anses"
+    heading = f"Le bus revient {at_commune(commune_name).replace(' ', NBSP)}"
+    lines: list[tuple[str, str, float]] = [(FONT_BOLD, TITLE, 12), (FONT_BOLD, heading, 14),
                                            ("", "", 6)]
     for p in passages:
         lines.append((FONT_BOLD, french.day_and_date(p.day).capitalize(), 13))
@@ -429,17 +427,5 @@ def passages_receipt(passages: Sequence[Passage], commune_name: str, contact: st
         lines.append((FONT, "Pas de passage prévu pour le moment.", 12))
     lines.append((FONT, "Sans rendez-vous, de 8 h à 13 h.", 11))
     lines += [(FONT, line, 10) for line in wrap_text(contact, FONT, 10, inner, 3)]
-    height = sum(size * 1.35 for _, _, size in lines) + 2 * margin
-    buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=(width, height), invariant=True)
-    c.setAuthor(AUTHOR)
-    c.setCreator(CREATOR)
-    y = height - margin
-    for font, text, size in lines:
-        y -= size * 1.35
-        if text:
-            c.setFont(font, size)
-            c.drawString(margin, y + size * 0.3, text)
-    c.showPage()
-    c.save()
-    return write_private(out, buffer.getvalue()), height / MM
+    data, height_mm = lines_receipt(lines, heading.replace(NBSP, " "), width_mm)
+    return write_private(out, data), height_mm

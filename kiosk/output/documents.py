@@ -9,16 +9,17 @@ kiosk/output/qr.py, French dates in kiosk/french.py, the owner-only file writer 
 One text path (issue 17): every house PDF — the receipt, the A4 checklist, the return slip, the
 half-day summary (kiosk/core/halfday.py), the calendar posters and passages receipt
 (kiosk/exports/calendar.py) — cuts its lines with this module's wrap_text(), the small engine
-below. Measured against an equivalent Platypus flow (tests/perf/receipt_bench.py, three real
-checklists, December 2026, loaded 2-core machine): 19-48 ms a receipt here, 15-43 ms with
-Platypus, the same within the noise; this engine's height, known before drawing, is the drawn page
-to 0.01 mm (300.73, 387.10, 450.25 mm), while a Platypus page cut at the sum of its wrapOn()
-heights spilled onto a second page for all three (its frame pads 6 pt on each side) and holds only
-once those paddings are allowed for. A receipt printer feeds exactly the height it is told, and
-the checkboxes, the QR beside or under its link, French no-break spaces and numbers kept whole are
-already here: the engine stays. The partners' report (kiosk/exports/pdf_report.py) stays on
-Platypus: a multi-page report with tables, headers and page breaks is what Platypus is for, and
-its height matters to no printer.
+below; the passages receipt is laid out and measured by it too (lines_receipt). The half-day
+summary's two columns (a label, its figure on the right) are still drawn by halfday.py. Measured
+against an equivalent Platypus flow (tests/perf/receipt_bench.py, three real checklists, December
+2026, loaded 2-core machine): 19-48 ms a receipt here, 15-43 ms with Platypus, the same within the
+noise; this engine's height, known before drawing, is the drawn page to 0.01 mm (300.73, 387.10,
+450.25 mm), while a Platypus page cut at the sum of its wrapOn() heights spilled onto a second page
+for all three (its frame pads 6 pt on each side) and holds only once those paddings are allowed
+for. A receipt printer feeds exactly the height it is told, and the checkboxes, the QR beside or
+under its link, French no-break spaces and numbers kept whole are already here: the engine stays.
+The partners' report (kiosk/exports/pdf_report.py) stays on Platypus: a multi-page report with
+tables, headers and page breaks is what Platypus is for, and its height matters to no printer.
 """
 
 from __future__ import annotations
@@ -579,6 +580,22 @@ def _draw(layout: _Layout, title: str) -> tuple[bytes, float]:
         canvas.showPage()
     canvas.save()
     return buffer.getvalue(), page_height
+
+
+def lines_receipt(lines: Sequence[tuple[str, str, float]], title: str,
+                  width_mm: float) -> tuple[bytes, float]:
+    """A receipt of plain lines, (font, text, size) each, a text that does not fit wrapped on
+    the next lines and an empty text a space of that size: the PDF and its page height in
+    millimetres, measured by the engine that draws it (what the printer must feed)."""
+    register_fonts()
+    layout = _Layout(dataclasses.replace(RECEIPT, page_width=width_mm * MM))
+    for font, text, size in lines:
+        if text:
+            layout.lines([(font, text)], size)
+        else:
+            layout.space(size * RECEIPT.leading)
+    data, height = _draw(layout, title)
+    return data, height / MM
 
 
 def _draw_qr(canvas: Any, qr: _Qr, top_y: float) -> None:
