@@ -74,14 +74,19 @@ def test_a_backup_taken_during_a_busy_queue_restores_every_committed_ticket(
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    try:
-        while len(printed) < 40:
+    def until(count: int) -> None:  # the worker's numbers, or its death said at once
+        while len(printed) < count:
+            if proc.poll() is not None:
+                raise AssertionError(f"the taking process ended ({proc.returncode}) after "
+                                     f"{len(printed)} tickets")
             time.sleep(0.01)
+
+    try:
+        until(40)
         before = list(printed)  # committed before the backup began (printed after the commit)
         report = backup.backup(open_ctx, usb)
         during = len(printed) - len(before)
-        while len(printed) < len(before) + during + 20:  # the queue goes on after the copy
-            time.sleep(0.01)
+        until(len(before) + during + 20)  # the queue goes on after the copy
     finally:
         proc.terminate()
         proc.wait(timeout=30)
