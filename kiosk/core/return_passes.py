@@ -33,7 +33,7 @@ from kiosk.core import services, views
 from kiosk.core.context import Context
 from kiosk.domain import State
 from kiosk.errors import KioskError, ReturnCodeRefused, readable
-from kiosk.output.documents import Slip, Visit
+from kiosk.output.documents import Slip, Visit, return_validity
 from kiosk.output.printing import Printer, PrintOutcome
 from kiosk.vocabulary import RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
@@ -55,6 +55,11 @@ class ReturnPassInfo:
     issued_at: dt.datetime
     used_at: dt.datetime | None
     valid_until: dt.date  # the last day the code gives a ticket
+
+    @property
+    def validity(self) -> str:
+        """"Valable à Ducos jusqu'au jeudi 21 janvier 2027": as the slip says it."""
+        return return_validity(self.stopover.commune_name, self.valid_until)
 
     def as_json(self) -> dict[str, object]:
         passage = self.next_passage
@@ -312,11 +317,14 @@ def return_slip(ctx: Context, given: ReturnPassInfo) -> tuple[Procedure, Operato
     place = given.stopover
     ahead = views.next_passages(ctx, place.commune_insee, after=place.day, limit=3)
     visits = tuple(Visit(p.day, p.half, p.stop_name, p.commune_name, p.confirmed) for p in ahead)
+    back = given.next_passage
     slip = Slip(number=None, printed_at=ctx.now(), stop_name=place.stop_name,
                 commune_name=place.commune_name, next_passages=visits,
                 bus_phone=ctx.settings.bus_phone, calendar=ctx.settings.bus_calendar,
-                return_code=given.code, return_visit=visits[0] if visits else None,
-                language=given.language)
+                return_code=given.code,
+                return_visit=None if back is None else Visit(back.day, back.half, back.stop_name,
+                                                             back.commune_name, back.confirmed),
+                return_valid_until=given.valid_until, language=given.language)
     return procedure, operator, slip
 
 
@@ -343,4 +351,5 @@ def print_return_passes(ctx: Context, printer: Printer, stopover_id: int) -> Pri
             return PrintOutcome(False, f"{done} ticket(s) imprimé(s) sur {len(passes)} : "
                                        f"{outcome.message}")
     return PrintOutcome(True, f"{len(passes)} ticket(s) « Prioritaire au prochain passage » "
-                              "imprimé(s) : donnez-les aux personnes qui attendaient.")
+                              "imprimé(s) : donnez-les aux personnes qui attendaient. "
+                              f"{min(passes, key=lambda p: p.valid_until).validity}.")

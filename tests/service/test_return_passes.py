@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import subprocess
 
 import pytest
 from sqlalchemy import select
@@ -22,9 +23,11 @@ from kiosk.core.return_passes import (
     ALPHABET,
     CODE_LENGTH,
     issue_return_passes,
+    return_slip,
     use_return_pass,
 )
 from kiosk.errors import KioskError, ReturnCodeRefused
+from kiosk.output.documents import receipt_pdf
 from kiosk.reports.periods import Period
 from kiosk.reports.statistics import ReturnTally, compute
 from tests.service.eventlog import events
@@ -110,6 +113,7 @@ def test_a_code_serves_only_in_the_commune_where_it_was_given(open_ctx, clock):
     (given,) = _left_unserved(ctx, "caf-rsa")
     assert given.valid_until == dt.date(2027, 1, 21), "8 weeks later (return_pass_weeks)"
     assert given.as_json()["valid_until"] == "2027-01-21"
+    assert given.validity == "Valable à Ducos jusqu'au jeudi 21 janvier 2027"
 
     _open_on(ctx, clock, dt.date(2026, 11, 30), "marin-bourg")  # Monday, at Le Marin
     refused = _refused(ctx, given.code)
@@ -140,6 +144,24 @@ def test_a_code_expires_after_the_weeks_set_its_last_day_included(open_ctx, cloc
         "expired", "Ce code a expiré : il était valable jusqu'au jeudi 3 décembre 2026.")
     assert _refused(ctx, first.code).reason == "used", "a used code says so, expired or not"
     assert views.queue_snapshot(ctx).waiting == ()
+
+
+def test_the_slip_says_where_and_until_when_the_code_serves(ctx, clock, tmp_path):
+    """At Le Marin the next passage (Tuesday 8 December) is past a one-week code: the slip
+    does not send her there, it says until when the code serves, and where."""
+    ctx.settings = dataclasses.replace(ctx.settings, return_pass_weeks=1)
+    services.open_stopover(ctx, "marin-bourg")
+    (given,) = _left_unserved(ctx, "caf-rsa")
+    assert given.valid_until == dt.date(2026, 12, 3) and given.next_passage is None
+    procedure, operator, slip = return_slip(ctx, given)
+    assert slip.next_passages[0].day == dt.date(2026, 12, 8), "the calendar still lists it"
+    pdf = receipt_pdf(procedure, operator, slip, tmp_path / "retour.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    words = " ".join(text.replace("\u00a0", " ").split())
+    assert "Valable au Marin jusqu'au jeudi 3 décembre 2026." in words, words
+    assert "Revenez au prochain passage du bus dans votre commune" in words
+    assert "Revenez le" not in words
 
 
 def test_wrong_codes_in_a_row_slow_every_console_until_a_right_one(open_ctx, clock, settings):
