@@ -272,3 +272,16 @@ class DeskNotYours(KioskError):
         super().__init__(f"Le poste {desk} n'est plus à votre nom : reconnectez-vous à votre "
                          "poste.")
         self.desk = desk
+
+
+class ReturnCodeRefused(KioskError):
+    """A return code that gives no ticket at the open stopover: unknown, already used, expired,
+    valid in another commune, or typed while the slow-down runs. Unlike other refusals, the try
+    itself was recorded (the count of codes refused in a row, the event log) before this is
+    raised. `reason` names it for the event log; `wait_seconds`: how long the next try must
+    wait (0: it may come at once)."""
+
+    def __init__(self, message: str, reason: str, wait_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.wait_seconds = wait_seconds

@@ -86,9 +86,11 @@ class Slip:
     bus_phone: str = ""
     calendar: str = DEFAULT_CALENDAR
     # "Prioritaire au prochain passage" (kiosk/core/return_passes.py): the code she shows when she
-    # comes back, and that next passage (None: not planned yet)
+    # comes back, that next passage (None: none planned while the code serves), and the last day
+    # the code serves, in this slip's commune only
     return_code: str = ""
     return_visit: Visit | None = None
+    return_valid_until: dt.date | None = None
     # The visitor's language: in Créole ("gcf") the headings and a line on how to use the list
     # are Créole; the papers and steps stay in French, the words of the operators' counters.
     language: str = "fr"
@@ -498,7 +500,17 @@ def _return_block(lay: _Layout, slip: Slip) -> None:
     # on one line: two halves of three, large, never cut
     lay.lines([(FONT_BOLD, spaced_code(slip.return_code).replace(" ", NBSP))], s.title * 1.8,
               center=True)
+    if slip.return_valid_until is not None and slip.commune_name:
+        lay.lines([(FONT_BOLD, keep_numbers(return_validity(slip.commune_name,
+                                                            slip.return_valid_until)) + ".")],
+                  s.body, center=True)
     lay.rule()
+
+
+def return_validity(commune_name: str, valid_until: dt.date) -> str:
+    """"Valable à Ducos jusqu'au jeudi 21 janvier 2027": where and until when a return code
+    gives a ticket (kiosk/core/return_passes.py), on the slip and on the console."""
+    return f"Valable {at_commune(commune_name)} jusqu'au {french.day_and_date(valid_until)}"
 
 
 def _paginate(layout: _Layout) -> list[list[tuple[float, _Block]]]:

@@ -138,6 +138,44 @@ def test_0003_completes_existing_visits_from_the_event_log(database_factory):
     ]
 
 
+def test_0008_gives_the_codes_already_given_eight_weeks_from_their_day(database_factory):
+    """Return codes given before codes expired serve 8 weeks from the day they were given (the
+    setting's default then), and every stopover starts with no wrong code counted."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from db.engine import alembic_config as config_of
+
+    engine = make_engine(database_factory())
+    _empty(engine)
+    command.upgrade(config_of(engine), "0007")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO communes (insee, name) VALUES ('97207', 'Ducos')"))
+        conn.execute(text("INSERT INTO stops (id, commune_insee, name, active) "
+                          "VALUES ('ducos-bourg', '97207', 'Bourg', true)"))
+        conn.execute(text("INSERT INTO stopovers (id, stop_id, day, half, opened_at, closed_at, "
+                          "last_number) VALUES (1, 'ducos-bourg', '2026-11-26', 'morning', "
+                          "'2026-11-26 08:00', '2026-11-26 12:40', 1)"))
+        conn.execute(text("INSERT INTO tickets (id, stopover_id, number, procedure_id, "
+                          "operator_id, priority, language, state, taken_at, recall_count) "
+                          "VALUES (1, 1, 1, 'autre', 'autre', false, 'fr', 'unserved', "
+                          "'2026-11-26 08:05', 0)"))
+        conn.execute(text("INSERT INTO return_passes (code, ticket_id, issued_at) "
+                          "VALUES ('ACD479', 1, '2026-11-26 12:41')"))
+    upgrade(engine)
+    command.check(config_of(engine))
+    with engine.connect() as conn:
+        valid_until = conn.execute(text("SELECT valid_until FROM return_passes")).scalar_one()
+        counted = conn.execute(text("SELECT return_code_misses, return_code_wait_until "
+                                    "FROM stopovers")).one()
+    engine.dispose()
+    if isinstance(valid_until, str):  # SQLite hands a date back as its text
+        valid_until = dt.date.fromisoformat(valid_until)
+    assert valid_until == dt.date(2027, 1, 21)
+    assert tuple(counted) == (0, None)
+
+
 def test_a_command_that_reads_does_not_wait_for_a_writer(sqlite_url, tmp_path):
     """Checking the schema at start takes no write lock: `kiosk queue` answers at once while
     another process holds SQLite's write lock (it used to wait 30 s, then fail)."""
