@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from kiosk.cli.common import FILE_PATH, emit, json_flag, open_database
-from kiosk.core import backup
+from kiosk.core import backup, restore
 from kiosk.errors import KioskError
 from kiosk.system.config import Settings
 
@@ -25,7 +25,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ask(check: backup.RestoreCheck) -> bool:
+def _ask(check: restore.RestoreCheck) -> bool:
     counts = check.counts
     print(f"{check.source.name} : {counts['stopovers']} escales, {counts['tickets']} tickets, "
           f"{counts['demandes']} demandes (schéma {check.revision}).", file=sys.stderr)
@@ -34,7 +34,7 @@ def _ask(check: backup.RestoreCheck) -> bool:
     return answer.strip().lower() in ("o", "oui", "y", "yes")
 
 
-def _unattended(_check: backup.RestoreCheck) -> bool:
+def _unattended(_check: restore.RestoreCheck) -> bool:
     # a script must say so: nobody is there to answer the question
     raise KioskError("Restauration non confirmée : ajoutez --yes pour remplacer la base "
                      "actuelle (elle sera gardée à part).")
@@ -42,7 +42,7 @@ def _unattended(_check: backup.RestoreCheck) -> bool:
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     confirm = None if args.yes else _ask if sys.stdin.isatty() else _unattended
-    report = backup.restore(settings, args.file, confirm=confirm)
+    report = restore.restore(settings, args.file, confirm=confirm)
     counts = report.counts
     aside = f" ; l'ancienne base est gardée dans {report.kept_aside}" if report.kept_aside else ""
     upgraded = f", schéma {report.revision} mis à jour" if report.upgraded else ""

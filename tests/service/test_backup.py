@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from db import engine as db_engine
 from db.engine import alembic_config, make_engine
-from kiosk.core import backup, services, views
+from kiosk.core import backup, restore, services, views
 from kiosk.core.context import Context, open_context
 from kiosk.errors import KioskError
 from kiosk.system.config import Settings
@@ -90,7 +90,7 @@ def test_a_backup_taken_during_a_busy_queue_restores_every_committed_ticket(
     assert report.counts["tickets"] >= len(before)
     assert taken_total > report.counts["tickets"]  # the writer really ran around the copy
 
-    restored = backup.restore(settings, report.path)
+    restored = restore.restore(settings, report.path)
     found, last = numbers(open_ctx)
     assert set(before) <= set(found)
     assert found == list(range(1, len(found) + 1)) and last == found[-1]
@@ -162,7 +162,7 @@ def test_a_damaged_file_is_refused_and_the_database_untouched(open_ctx, settings
     take(open_ctx, 1)
     before = numbers(open_ctx)
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, report.path)
+        restore.restore(settings, report.path)
     assert refused.value.exit_code == 2 and "\n" not in refused.value.message
     assert numbers(open_ctx) == before
     assert not list(settings.data_dir.glob("*before-restore*"))
@@ -193,7 +193,7 @@ def test_a_file_of_a_newer_schema_is_refused(open_ctx, settings, usb, database_f
     newer = _make_backup_at_revision(database_factory, tmp_path, usb, revision="9999")
     before = numbers(open_ctx)
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, newer)
+        restore.restore(settings, newer)
     assert "version plus récente" in refused.value.message
     assert refused.value.exit_code == 2 and "\n" not in refused.value.message
     assert numbers(open_ctx) == before
@@ -203,7 +203,7 @@ def test_a_file_of_a_newer_schema_is_refused(open_ctx, settings, usb, database_f
 def test_a_file_of_an_older_schema_is_upgraded_after_restore(open_ctx, settings, usb,
                                                             database_factory, tmp_path):
     older = _make_backup_at_revision(database_factory, tmp_path, usb, downgrade="0003")
-    report = backup.restore(settings, older)
+    report = restore.restore(settings, older)
     assert report.revision == "0003" and report.upgraded
     with open_ctx.read() as session:
         assert db_engine.at_head(session.get_bind())
@@ -221,7 +221,7 @@ def test_the_replaced_database_is_kept_aside_and_the_copy_put_in_place(open_ctx,
     take(open_ctx, 5)  # taken after the copy: found in the database kept aside
     clock.advance(minutes=30)
     seen = []
-    restored = backup.restore(settings, report.path, confirm=lambda c: seen.append(c) or True,
+    restored = restore.restore(settings, report.path, confirm=lambda c: seen.append(c) or True,
                               now=clock())
     assert seen[0].counts["tickets"] == 2
     assert restored.counts["tickets"] == 2 and numbers(open_ctx) == ([1, 2], 2)
@@ -235,8 +235,8 @@ def test_the_replaced_database_is_kept_aside_and_the_copy_put_in_place(open_ctx,
             assert raw.execute("SELECT count(*) FROM tickets").fetchone() == (7,)
     else:
         assert ".before-restore-2026-11-26-09h30" in kept.name and kept.suffix == ".dump"
-        conninfo, env = backup._libpq(open_ctx.engine.url)
-        assert backup._dump_counts(kept, env)["tickets"] == 7
+        conninfo, env = backup.libpq(open_ctx.engine.url)
+        assert backup.dump_counts(kept, env)["tickets"] == 7
 
 
 def test_a_restore_the_user_declines_changes_nothing(open_ctx, settings, usb):
@@ -244,7 +244,7 @@ def test_a_restore_the_user_declines_changes_nothing(open_ctx, settings, usb):
     report = backup.backup(open_ctx, usb)
     take(open_ctx, 1)
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, report.path, confirm=lambda c: False)
+        restore.restore(settings, report.path, confirm=lambda c: False)
     assert "annulée" in refused.value.message
     assert numbers(open_ctx) == ([1, 2, 3], 3)
     assert not list(settings.data_dir.glob("*before-restore*"))
@@ -256,7 +256,7 @@ def test_a_backup_of_the_other_backend_is_refused(open_ctx, settings, tmp_path):
                         if open_ctx.engine.dialect.name == "sqlite"
                         else b"SQLite format 3\x00" + os.urandom(200))
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, foreign)
+        restore.restore(settings, foreign)
     assert "mais la base configurée est" in refused.value.message
 
 
