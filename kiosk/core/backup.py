@@ -215,11 +215,18 @@ def libpq(url: URL) -> tuple[str, dict[str, str]]:
 
 
 def run_tool(args: list[str], env: dict[str, str], what: str,
-         error: type[KioskError] = BackupError) -> subprocess.CompletedProcess[bytes]:
-    result = subprocess.run(args, env=env, capture_output=True, check=False)
+             error: type[KioskError] = BackupError,
+             timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run a PostgreSQL tool; a failure is `error` with the tool's own reason (its first line
+    that says "error", pg_restore's first lines say where it was), a time-out too."""
+    try:
+        result = subprocess.run(args, env=env, capture_output=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise error(f"{what} : arrêté au bout de {timeout:g} s") from None
     if result.returncode != 0:
         lines = result.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"]
-        raise error(f"{what} : {readable(lines[0], 200)}")
+        reason = next((line for line in lines if "error" in line.lower()), lines[0])
+        raise error(f"{what} : {readable(reason, 200)}")
     return result
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.runner import Kiosk, make_env, one_line
+from tests.service.crafted import HOSTILE, alter
 
 
 def waiting(kiosk: Kiosk) -> list[int]:
@@ -58,7 +59,8 @@ def test_backup_then_restore_puts_the_copy_back_and_keeps_the_replaced_base(kios
     else:  # a dump of the replaced database in the data dir
         assert kept.parent == tmp_path / "data" and ".before-restore-" in kept.name
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
-    assert kiosk.json("ticket", "take", "autre")["number"] == 4  # numbering goes on
+    # ticket 4 was handed out before the restore: the numbering goes on after it
+    assert kiosk.json("ticket", "take", "autre")["number"] == 5
 
 
 @pytest.mark.parametrize("how", ["truncated", "random"])
@@ -84,6 +86,18 @@ def test_a_newer_schema_is_refused_in_one_line(kiosk, usb, database_url):
     line = one_line(kiosk("restore", str(path), "--yes", expect=2))
     assert "version plus récente de Borne PLUS (schéma 0099)" in line
     assert waiting(kiosk) == [1, 2, 3, 4]
+
+
+def test_a_copy_carrying_a_trigger_is_refused_in_one_line(kiosk, usb):
+    path = Path(kiosk.json("backup", "--out", str(usb))["path"])
+    sqlite_change, pg_change, _ = HOSTILE["a trigger that aborts every ticket taken"]
+    alter(path, sqlite_change, pg_change)
+    line = one_line(kiosk("restore", str(path), "--yes", expect=2))
+    assert line == (f"kiosk: {path.name} : pas le schéma de Borne PLUS (déclencheur en trop : "
+                    "no_ticket (sur tickets)) : rien n'a changé")
+    assert kiosk.json("ticket", "take", "autre")["number"] == 4  # tickets are still taken
+    # staged beside the SQLite file, or in the data dir on PostgreSQL: none left either way
+    assert not list(usb.parent.rglob(".restore-*"))
 
 
 def test_closing_a_stopover_leaves_a_backup_in_the_data_dir(kiosk, tmp_path):
