@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.cli.common import half_label
 from tests.cli.runner import Kiosk, folder_state, make_env, one_line
+from tests.service.crafted import HOSTILE, alter
 
 
 def waiting(kiosk: Kiosk) -> list[int]:
@@ -46,11 +48,16 @@ def test_backup_then_restore_puts_the_copy_back_and_keeps_the_replaced_base(kios
     assert len(waiting(kiosk)) == 4
 
     refused = kiosk("restore", str(path), expect=2)  # no terminal, no --yes: nothing done
-    assert "--yes" in one_line(refused)
+    assert one_line(refused) == (
+        "kiosk: Restauration non confirmée (elle retirerait ce que la sauvegarde n'a pas : "
+        "1 ticket). Ajoutez --yes pour remplacer la base actuelle (elle sera gardée à part).")
     assert len(waiting(kiosk)) == 4
 
     restored = kiosk.json("restore", str(path), "--yes")
     assert restored["counts"]["tickets"] == 3 and len(waiting(kiosk)) == 3
+    assert restored["dropped"] == {"stopovers": 0, "tickets": 1, "demandes": 0}
+    [kept] = restored["numbering_kept"]
+    assert (kept["stop"], kept["last_number"], kept["restored"]) == ("ducos-bourg", 4, 3)
     kept = Path(restored["kept_aside"])
     if database_url.startswith("sqlite:///"):  # beside the database file
         live = Path(database_url.removeprefix("sqlite:///"))
@@ -58,7 +65,8 @@ def test_backup_then_restore_puts_the_copy_back_and_keeps_the_replaced_base(kios
     else:  # a dump of the replaced database in the data dir
         assert kept.parent == tmp_path / "data" and ".before-restore-" in kept.name
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
-    assert kiosk.json("ticket", "take", "autre")["number"] == 4  # numbering goes on
+    # ticket 4 was handed out before the restore: the numbering goes on after it
+    assert kiosk.json("ticket", "take", "autre")["number"] == 5
 
 
 @pytest.mark.parametrize("how", ["truncated", "random"])
@@ -84,6 +92,32 @@ def test_a_newer_schema_is_refused_in_one_line(kiosk, usb, database_url):
     line = one_line(kiosk("restore", str(path), "--yes", expect=2))
     assert "version plus récente de Borne PLUS (schéma 0099)" in line
     assert waiting(kiosk) == [1, 2, 3, 4]
+
+
+def test_the_restore_says_what_it_dropped_and_where_the_numbering_goes_on(kiosk, usb):
+    path = kiosk.json("backup", "--out", str(usb))["path"]
+    kiosk("ticket", "take", "autre")
+    kiosk("ticket", "take", "autre")
+    stopover = kiosk.json("queue")["stopover"]  # today's, whatever the day the test runs
+    said = kiosk("restore", path, "--yes").stdout
+    assert said.startswith(
+        f"Base restaurée depuis {Path(path).name} : 1 escale, 3 tickets, 0 demande ; ce que la "
+        f"sauvegarde n'avait pas est retiré : 2 tickets ; ducos-bourg {stopover['day']} "
+        f"{half_label(stopover['half'])} : prochain ticket n° 6 ; l'ancienne base est gardée "
+        "dans ")
+    assert kiosk.json("ticket", "take", "autre")["number"] == 6
+
+
+def test_a_copy_carrying_a_trigger_is_refused_in_one_line(kiosk, usb):
+    path = Path(kiosk.json("backup", "--out", str(usb))["path"])
+    sqlite_change, pg_change, _ = HOSTILE["a trigger that aborts every ticket taken"]
+    alter(path, sqlite_change, pg_change)
+    line = one_line(kiosk("restore", str(path), "--yes", expect=2))
+    assert line == (f"kiosk: {path.name} : pas le schéma de Borne PLUS (déclencheur en trop : "
+                    "no_ticket (sur tickets)) : rien n'a changé")
+    assert kiosk.json("ticket", "take", "autre")["number"] == 4  # tickets are still taken
+    # staged beside the SQLite file, or in the data dir on PostgreSQL: none left either way
+    assert not list(usb.parent.rglob(".restore-*"))
 
 
 def test_closing_a_stopover_leaves_a_backup_in_the_data_dir(kiosk, tmp_path):
