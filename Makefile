@@ -38,13 +38,13 @@ demo: system venv
 
 # The whole suite, once, against SQLite and PostgreSQL; fails if either backend ran no test.
 # Three workers on the 2-core machine (a UI test waits for sounds, idle delays and frames: a
-# third worker fills those waits), tests handed out one at a time, the long ones first
-# (tests/conftest.py). Measured here, quiet: 2 workers by file 9 min 54 s, 3 by file-less
-# work stealing 7 min 22 s.
+# third worker fills those waits), stealing work from each other, the long tests dealt to the
+# head of each (tests/conftest.py). Measured here, quiet: 2 workers by file 9 min 54 s, 3
+# stealing work 7 min 22 s.
 JOBS ?= 3
 test: system venv
 	.ci/with-services env KIOSK_REQUIRE_BACKENDS=sqlite,postgresql \
-		$(BIN)/python -m pytest -n $(JOBS) --dist load -p no:cacheprovider $(PYTEST_ARGS) tests
+		$(BIN)/python -m pytest -n $(JOBS) --dist worksteal -p no:cacheprovider $(PYTEST_ARGS) tests
 
 # The fuzz tests (tests/fuzz) alone, with random examples and ten times as many (minutes, not in
 # `make test`). A failure prints the example and a @reproduce_failure(...) line to replay it:

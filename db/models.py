@@ -116,6 +116,10 @@ class Stopover(Base):
     # indexed: every queue action looks for the open stopover (closed_at IS NULL)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Return codes refused in a row at this stopover, and until when the next try waits
+    # (kiosk/core/return_passes.py): in the database, so two consoles and the CLI share them.
+    return_code_misses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    return_code_wait_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     stop: Mapped[Stop] = relationship()
 
@@ -275,6 +279,8 @@ class ReturnPass(Base):
     next_day: Mapped[dt.date | None] = mapped_column(Date)
     next_half: Mapped[str | None] = mapped_column(String(10))
     next_stop_id: Mapped[str | None] = mapped_column(ForeignKey("stops.id"))
+    # The last day it gives a ticket, in the commune where it was given (return_pass_weeks).
+    valid_until: Mapped[dt.date] = mapped_column(Date)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     used_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), unique=True)
 

@@ -23,11 +23,17 @@ class ConfigError(KioskError):
     """A configuration, catalogue or itinerary file is wrong; the message names file and field."""
 
 
+# The spaces French typography puts inside numbers and before « % » (french.number, percent):
+# Python does not call them printable, yet they show as spaces and hide nothing. Escaped, a
+# refusal read "entre 1 et 5\u202f000\u202f000 visites".
+FRENCH_SPACES = frozenset("\u00a0\u202f")
+
+
 def readable(text: str, limit: int = 120) -> str:
     """A value quoted in a one-line message: control and bidirectional characters made visible
     (they could hide or reorder the message on a terminal), cut to `limit` characters."""
     shown = "".join(
-        ch if ch.isprintable() and not 0x202A <= ord(ch) <= 0x202E
+        ch if (ch.isprintable() or ch in FRENCH_SPACES) and not 0x202A <= ord(ch) <= 0x202E
         and not 0x2066 <= ord(ch) <= 0x2069 else f"\\u{ord(ch):04x}"
         for ch in text
     )
@@ -278,3 +284,16 @@ class DeskNotYours(KioskError):
         super().__init__(f"Le poste {desk} n'est plus à votre nom : reconnectez-vous à votre "
                          "poste.")
         self.desk = desk
+
+
+class ReturnCodeRefused(KioskError):
+    """A return code that gives no ticket at the open stopover: unknown, already used, expired,
+    valid in another commune, or typed while the slow-down runs. Unlike other refusals, the try
+    itself was recorded (the count of codes refused in a row, the event log) before this is
+    raised. `reason` names it for the event log; `wait_seconds`: how long the next try must
+    wait (0: it may come at once)."""
+
+    def __init__(self, message: str, reason: str, wait_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.wait_seconds = wait_seconds

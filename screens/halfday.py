@@ -142,6 +142,9 @@ class OpenDialog(ModalView):
         App.get_running_app().open_stopover(self.stop, self.half)
 
 
+NBSP = "\u00a0"  # "13 h 00" stays on one line
+
+
 class CloseDialog(ModalView):
     """Asked before closing: who still waits, or which visit must be finished first."""
 
@@ -172,7 +175,8 @@ class CloseDialog(ModalView):
         late = getattr(check, "left_open_until", None)
         if s and late is not None and not check.in_service:
             self.text = (f"Cette escale n'a pas été fermée le {french.day_and_month(s.day)}. "
-                         f"Elle sera close à {french.time_of_day(late)}, sa fin réelle. "
+                         f"Elle sera close à {french.time_of_day(late).replace(' ', NBSP)}, "
+                         "sa fin réelle. "
                          + self.text)
         return self
 

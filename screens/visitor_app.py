@@ -35,6 +35,7 @@ from kivy.properties import (
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
+from kiosk.apps import reading
 from kiosk.apps.ports import KioskPort
 from kiosk.apps.presence import Idle, Presence
 from kiosk.content import i18n
@@ -541,14 +542,7 @@ class VisitorApp(BoardApp):
             self._sound_failed()
 
     def reading_voice(self) -> tuple[str, str | None]:
-        """(language of the text read, espeak-ng voice; None: the French default). In Créole,
-        the setting `creole_voice` chooses: the Créole text in the Haitian Creole voice ("ht"),
-        or the French text in the French voice ("fr")."""
-        if self.language == i18n.DEFAULT_LANGUAGE:
-            return i18n.DEFAULT_LANGUAGE, None
-        if self.options.creole_voice == "fr":
-            return i18n.DEFAULT_LANGUAGE, None
-        return self.language, self.options.creole_voice
+        return reading.voice(self.language, self.options.creole_voice)
 
     def _sound_failed(self) -> None:
         if self.sound_note is None:
@@ -564,45 +558,21 @@ class VisitorApp(BoardApp):
             self.sound_note.shown = False
 
     def spoken_screen(self, language: str | None = None) -> str:
-        """The current screen in words for the ear (no "N°", no "/"), in `language` (the
+        """The current screen in words for the ear (kiosk/apps/reading.py), in `language` (the
         screen's by default)."""
         lang = language or self.language
-
-        def t(key: str, **values: Any) -> str:
-            return i18n.t(key, lang, **values)
-
         screen = self.manager.current if self.manager is not None else "accueil"
-        if screen == "organisme":
-            names = ", ".join(i18n.operator_label(o, lang)
-                              for o in self.catalogue.operators if o.id != "autre")
-            return t("read.organisme", names=names)
-        if screen == "demarche":
-            operator = self.catalogue.operator(self.operator_id)
-            assert self.manager is not None
-            names = ", ".join(self.manager.get_screen("demarche").shown_titles(lang))
-            return t("read.demarche", names=names,
-                     operator=i18n.operator_label(operator, lang) if operator else "")
-        if screen == "ticket" and self.ticket:
-            return t("read.ticket", number=self.ticket["number"],
-                     ahead=i18n.ahead_text(self.ticket.get("ahead", 0), lang),
-                     wait=i18n.wait_text(self.ticket, lang).rstrip("."))
-        if screen == "qr":
-            return t("read.qr_parts", count=len(self.qr_codes)) if len(self.qr_codes) > 1 \
-                else t("read.qr")
         shown = self.manager.current_screen if self.manager is not None else None
-        if screen.startswith("bus_") and shown is not None:  # "Quand revient le bus ?"
-            return str(shown.spoken(lang))
         board = self._board
-        where = i18n.stop_text(board.stop_name if board else None,
-                               board.commune_name if board else None, lang)
-        parts = [t("accueil.welcome") + ".", where + "."]
-        parts.append(t("read.accueil") if self.is_open else t("read.closed"))
-        if self.is_open:
-            parts.append(t("avis.read"))  # the faces of "Votre avis"; the calls stay last
-        if self._spoken_calls:
-            parts.append(t("read.calls", calls=", ".join(
-                t("read.call", number=number, desk=desk) for number, desk in self._spoken_calls)))
-        return " ".join(parts)
+        return reading.spoken(reading.Shown(
+            screen=screen, operator_id=self.operator_id,
+            procedure_titles=(tuple(shown.shown_titles(lang))
+                              if screen == "demarche" and shown is not None else ()),
+            ticket=self.ticket or None, qr_count=len(self.qr_codes),
+            bus_words=str(shown.spoken(lang)) if screen.startswith("bus_") and shown else "",
+            stop_name=board.stop_name if board else None,
+            commune_name=board.commune_name if board else None,
+            is_open=self.is_open, calls=tuple(self._spoken_calls)), self.catalogue, lang)
 
     def print_list(self) -> None:
         if self.busy or not self.ticket:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 import os
 import re
 import shutil
@@ -190,20 +191,32 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 # ------------------------------------------------------------ the order tests are handed out
 
-# `make test` hands tests out one at a time to whichever worker is free (--dist load): the long
-# ones (marked `long`, then the real windows and the kiosk's screens) go first, one to each
-# worker, and the quick ones fill the end. In file order a one-minute test came last and one
-# worker ran it alone while the others had finished. Within a rank the files keep their order.
+# `make test` runs the suite on workers that steal work (--dist worksteal): each starts with an
+# equal run of the list, in order, and a worker that is done takes half of the longest queue
+# left. So the long tests (marked `long`) are dealt one by one to the head of each worker's run,
+# then come the real windows and the kiosk's screens, the quick tests last: the work that can
+# be shared is at the end. In file order a one-minute test came last and one worker ran it alone
+# while the others had finished. Every worker computes the same order (xdist requires it).
 _FOLDERS_FIRST = ("e2e", "ui", "fuzz", "service", "cli", "unit")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> tuple[bool, int]:
-        folder = item.path.parent.name
-        return (item.get_closest_marker("long") is None,
-                _FOLDERS_FIRST.index(folder) if folder in _FOLDERS_FIRST else len(_FOLDERS_FIRST))
+    def folder(item: pytest.Item) -> int:
+        name = item.path.parent.name
+        return _FOLDERS_FIRST.index(name) if name in _FOLDERS_FIRST else len(_FOLDERS_FIRST)
 
-    items.sort(key=rank)
+    long = [item for item in items if item.get_closest_marker("long") is not None]
+    rest = sorted((item for item in items if item.get_closest_marker("long") is None),
+                  key=folder)
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    runs: list[list[pytest.Item]] = [long[w::workers] for w in range(workers)]
+    size = -(-len(items) // workers)  # each worker's first run, as work stealing cuts it
+    ordered: list[pytest.Item] = []
+    others = iter(rest)
+    for run in runs:
+        ordered += run + list(itertools.islice(others, max(0, size - len(run))))
+    ordered += list(others)
+    items[:] = ordered
 
 
 # ------------------------------------------------------------ backend bookkeeping

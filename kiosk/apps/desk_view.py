@@ -73,9 +73,8 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
     left_open = stopover is not None and stopover.left_open(board.now)
     if stopover is None:
         stopover_text = "Escale fermée"
-    elif left_open:
-        stopover_text = (f"Escale du {french.day_and_month(stopover.day)} "
-                         f"({i18n.half_label(stopover.half)}) restée ouverte : fermez-la")
+    elif left_open:  # short in the header; the whole sentence with the problems
+        stopover_text = f"Escale du {french.short_date(stopover.day)[:5]} non fermée"
     else:
         stopover_text = (f"{stopover.commune_name} – {stopover.stop_name}, "
                          f"{i18n.half_label(stopover.half)}")
@@ -112,6 +111,10 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
         for d in board.desks)
     problems = tuple(f"{PROBLEM_WORDS.get(p.device, p.device)} "
                      f"(depuis {french.time_of_day(p.at)})." for p in board.problems)
+    if stopover is not None and left_open:
+        problems = (f"L'escale du {french.day_and_month(stopover.day)} "
+                    f"({i18n.half_label(stopover.half)}) est restée ouverte : touchez « Fermer "
+                    "l'escale », elle sera close à sa fin réelle.",) + problems
     return DeskView(stopover is not None, stopover_text, counts_text, rows, selected,
                     mine.status if mine else "closed", held, number, state, text, desks_text,
                     problems + tuple(notes), serving=stopover is not None and not left_open)

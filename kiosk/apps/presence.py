@@ -34,6 +34,7 @@ class Presence:
     warn_seconds: float
     last_touch: float = 0.0
     returns: int = 0  # screens left without a touch for too long (the log, the tests)
+    forgets: int = 0  # large text or Kréyòl undone on Accueil after a visitor went away
     last_ticket: dict[str, Any] = field(default_factory=dict)
     last_ticket_until: float = 0.0
 
@@ -54,6 +55,7 @@ class Presence:
         idle = now - self.last_touch
         if screen == "accueil":
             if chose and idle >= self.idle_seconds:
+                self.forgets += 1
                 return Idle.FORGET_CHOICES  # asked for large text or Créole, then went away
             return Idle.STAY
         if busy:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from kiosk.core.context import Context, open_context
 from kiosk.domain import HALF_LABELS, Half
 from kiosk.errors import KioskError, readable
+from kiosk.reports.periods import BadDate, Period, parse_day
 from kiosk.system.config import Settings
 
 PROG = "kiosk"
@@ -67,9 +69,63 @@ def path_type(what: str) -> Any:
     return parse
 
 
+T = TypeVar("T")
+
+
+def calendar_type(what: str, parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type for a date, month, quarter or year of the command line, read by the
+    core's own parser (kiosk/reports/periods.py: both spellings of a day, the bus's calendar,
+    2000 to 2100): refused in one line naming the option before any file or database is
+    touched."""
+
+    def parse_text(text: str) -> T:
+        try:
+            return parse(text)
+        except BadDate as bad:
+            raise argparse.ArgumentTypeError(f"« {readable(text, 30)} » : {bad.detail}") from None
+
+    parse_text.__name__ = what
+    return parse_text
+
+
 FILE_PATH = path_type("chemin")
 TICKET_NUMBER = number_type("numéro de ticket")
 DESK_NUMBER = number_type("numéro de poste")
+DATE = calendar_type("date", parse_day)
+MONTH = calendar_type("mois", Period.month)
+QUARTER = calendar_type("trimestre", Period.quarter)
+YEAR = calendar_type("année", Period.year)
+
+
+# The extensions of the files the commands write, by format. A name with one of them that is not
+# the format's (`--format pdf --out rapport.csv`) is a slip: a PDF that opens in no spreadsheet.
+# Other names (no extension, .txt, .dat) are the user's choice.
+EXTENSIONS = {"csv": (".csv",), "xlsx": (".xlsx",), "pdf": (".pdf",), "png": (".png",),
+              "ics": (".ics",), "yaml": (".yaml", ".yml")}
+
+
+def out_arguments(p: argparse.ArgumentParser, what: str, required: bool = True) -> None:
+    """--out FICHIER and --force, the same for every command that writes a file."""
+    p.add_argument("--out", required=required, type=FILE_PATH, metavar="FICHIER", help=what)
+    p.add_argument("--force", action="store_true",
+                   help="remplacer le fichier --out s'il existe déjà (un fichier ordinaire "
+                        "seulement : jamais un dossier, un lien ou un périphérique)")
+
+
+def out_file(args: argparse.Namespace, kind: str) -> Path:
+    """The one check of every --out, before anything is computed or written: its folder exists;
+    a file already there is refused without --force; with it, only a regular file may be
+    replaced (kiosk/system/files.py says why, and checks again when it writes); the name's
+    extension does not contradict the format `kind` (a key of EXTENSIONS)."""
+    from kiosk.system.files import check_target
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    known = {s for extensions in EXTENSIONS.values() for s in extensions}
+    if suffix in known and suffix not in EXTENSIONS[kind]:
+        raise KioskError(f"--out {out} : l'extension {out.suffix} ne convient pas à un fichier "
+                         f"{kind.upper()} (attendu : {' ou '.join(EXTENSIONS[kind])})")
+    return check_target(out, replace=args.force)
 
 
 def json_flag(p: argparse.ArgumentParser) -> None:

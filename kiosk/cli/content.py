@@ -7,7 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import FILE_PATH, TICKET_NUMBER, Parser, emit, half_label, json_flag, open_database
+from kiosk.cli.common import (
+    FILE_PATH,
+    TICKET_NUMBER,
+    Parser,
+    emit,
+    half_label,
+    json_flag,
+    open_database,
+    out_arguments,
+    out_file,
+)
 from kiosk.cli.itinerary import register_actions
 from kiosk.content.catalogue import cached_catalogue, load_catalogue
 from kiosk.core import services, views
@@ -71,9 +81,8 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
     operator = catalogue.operator(procedure.operator_id) if procedure else None
     if procedure is None or operator is None:
         raise UnknownProcedure(args.procedure)
-    from kiosk.system.files import check_target
-
-    out = check_target(Path(args.out))  # a folder or a missing folder: one line, exit 2
+    # a file already there, a folder, a device, a missing folder: one line, exit 2
+    out = out_file(args, "png" if args.format == "qr" else "pdf")
     # where the bus is and when it comes back, if there is a database to ask
     stopover: services.StopoverInfo | None = None
     passages: tuple[views.Passage, ...] = ()
@@ -95,11 +104,11 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> int:
         bus_phone=settings.bus_phone, calendar=settings.bus_calendar,
     )
     if args.format == "receipt":
-        documents.receipt_pdf(procedure, operator, slip, out)
+        documents.receipt_pdf(procedure, operator, slip, out, replace=args.force)
     elif args.format == "a4":
-        documents.a4_pdf(procedure, operator, slip, out)
+        documents.a4_pdf(procedure, operator, slip, out, replace=args.force)
     else:
-        qr.codes_png(phone.codes(procedure, operator, slip), out)
+        qr.codes_png(phone.codes(procedure, operator, slip), out, replace=args.force)
     print(out)
     return 0
 
@@ -128,7 +137,6 @@ def register(sub: Any) -> None:
     p.add_argument("--format", default="receipt", choices=["receipt", "a4", "qr"],
                    help="receipt : PDF 80 mm ; a4 : PDF A4 ; qr : image PNG du ou des QR codes "
                         "pour le téléphone")
-    p.add_argument("--out", required=True, type=FILE_PATH, metavar="FILE",
-                   help="fichier à écrire")
+    out_arguments(p, "fichier à écrire (.pdf, ou .png pour le QR code)")
     p.add_argument("--number", type=TICKET_NUMBER, metavar="N", help="numéro du ticket à imprimer")
     p.set_defaults(run=cmd_checklist)

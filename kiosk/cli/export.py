@@ -6,15 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import FILE_PATH, open_database
+from kiosk.cli.common import open_database, out_arguments, out_file
 from kiosk.cli.stats import add_period_arguments, period_of
 from kiosk.exports import FORMATS
 from kiosk.system.config import Settings
-from kiosk.system.files import check_target
 
 
 class ProgressBar:
@@ -49,11 +47,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.exports import export
 
     period = period_of(args, settings)
-    out = check_target(Path(args.out))
+    out = out_file(args, args.format)
     bar = ProgressBar() if sys.stderr.isatty() else None
     ctx = open_database(settings)
     try:
-        written = export(ctx, period, args.format, out, commune=args.commune, progress=bar)
+        written = export(ctx, period, args.format, out, commune=args.commune, progress=bar,
+                         replace=args.force)
     finally:
         if bar is not None:
             bar.close()
@@ -66,6 +65,5 @@ def register(sub: Any) -> None:
     p = sub.add_parser("export", help="exporter une période : csv (lignes anonymes), xlsx, pdf (rapport)")
     add_period_arguments(p)
     p.add_argument("--format", required=True, choices=FORMATS, help="csv, xlsx ou pdf")
-    p.add_argument("--out", required=True, type=FILE_PATH, metavar="FICHIER",
-                   help="fichier à écrire")
+    out_arguments(p, "fichier à écrire (extension .csv, .xlsx ou .pdf selon le format)")
     p.set_defaults(run=cmd_export)

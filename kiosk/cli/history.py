@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import emit, json_flag, open_database
+from kiosk.cli.common import DATE, emit, json_flag, open_database
 from kiosk.reports.history import MAX_VISITS, seed_history
 from kiosk.system.config import Settings
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"date invalide « {value} » (AAAA-MM-JJ, un jour qui existe)") from None
 
 
 def _visits(value: str) -> int:
@@ -68,10 +59,10 @@ def register(sub: Any) -> None:
                        help="créer un historique de visites fictif mais réaliste (statistiques)")
     p.add_argument("--visits", type=_visits, required=True, metavar="N",
                    help="nombre de visites à créer")
-    p.add_argument("--from", dest="start", type=_date, metavar="AAAA-MM-JJ",
+    p.add_argument("--from", dest="start", type=DATE, metavar="DATE",
                    help="premier jour (défaut : assez tôt pour une cinquantaine de visites par "
                         "matinée)")
-    p.add_argument("--to", dest="end", type=_date, metavar="AAAA-MM-JJ",
+    p.add_argument("--to", dest="end", type=DATE, metavar="DATE",
                    help="dernier jour (défaut : hier)")
     p.add_argument("--seed", type=_seed, default=0, metavar="S",
                    help="graine : mêmes arguments et même graine, même historique (défaut : 0)")

@@ -10,12 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import FILE_PATH, emit, half_label, json_flag, open_database
+from kiosk.cli.common import (
+    DATE,
+    emit,
+    half_label,
+    json_flag,
+    open_database,
+    out_arguments,
+    out_file,
+)
 from kiosk.content import planning
 from kiosk.content.itinerary import load_itinerary
 from kiosk.core import views
 from kiosk.errors import KioskError
-from kiosk.reports.periods import Period, parse_day
+from kiosk.reports.periods import DATE_HELP, Period
 from kiosk.reports.statistics import stopover_rows
 from kiosk.reports.stop_review import UNSERVED_OVER, stop_review
 from kiosk.system.clock import local_now
@@ -24,19 +32,12 @@ from kiosk.system.config import ASSETS_DIR, Settings
 HISTORY_YEARS = 3  # expected attendance reads this much history
 
 
-def _day(text: str, option: str) -> dt.date:
-    """A date of the bus's calendar: the years a holiday list and a history make sense for."""
-    day = parse_day(text, option)
-    if not 2000 <= day.year <= 2100:
-        raise KioskError(f"{option} {text} : année hors du calendrier du bus (2000 à 2100).")
-    return day
-
-
 def _period(args: argparse.Namespace) -> tuple[dt.date, dt.date]:
-    start = _day(args.start, "--from")
-    end = _day(args.to, "--to")
+    start: dt.date = args.start
+    end: dt.date = args.to
     if start > end:
-        raise KioskError(f"--from {args.start} est après --to {args.to} : la période est vide.")
+        raise KioskError(f"--from {start:%Y-%m-%d} est après --to {end:%Y-%m-%d} : "
+                         "la période est vide.")
     return start, end
 
 
@@ -115,12 +116,12 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
                   "Each entry: day (YYYY-MM-DD), half (morning|afternoon), stop (id from "
                   "communes.yaml).\nNo passage on Martinique's public holidays, the carnival "
                   "days, nor the closures of\n<data dir>/closures.yaml.")
-        from kiosk.system.files import check_target, write_private
+        from kiosk.system.files import write_private
 
         own = settings.data_dir / "itinerary"
         if out.parent.resolve() == own.resolve() and not own.exists() and settings.data_dir.is_dir():
             own.mkdir(mode=0o700)  # the coordinator's itinerary folder, which `kiosk init` reads
-        check_target(out)
+        out_file(args, "yaml")
         target_communes = out.parent / "communes.yaml"
         copy_communes = not target_communes.exists()
         if not copy_communes and target_communes.resolve() != (folder / "communes.yaml").resolve():
@@ -132,7 +133,8 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
             if unknown:
                 raise KioskError(f"{target_communes} ne connaît pas les arrêts "
                                  f"{', '.join(unknown[:5])} : écrivez le planning ailleurs.")
-        write_private(out, planning.schedule_yaml(entries, header).encode("utf-8"))
+        write_private(out, planning.schedule_yaml(entries, header).encode("utf-8"),
+                      replace=args.force)
         if copy_communes:
             # `kiosk init` reads a folder: the stops the plan names go beside it
             write_private(target_communes, (folder / "communes.yaml").read_bytes())
@@ -192,17 +194,16 @@ def _first_of_next_month(today: dt.date) -> dt.date:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.exports import calendar as cal
-    from kiosk.system.files import check_target
 
-    out = check_target(Path(args.out))
+    out = out_file(args, args.format)
     today = local_now(settings.timezone).date()
     if args.format == "png":
-        start = _day(args.start, "--from") if args.start else _first_of_next_month(today)
+        start = args.start or _first_of_next_month(today)
         start = start.replace(day=1)
         end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     else:
-        start = _day(args.start, "--from") if args.start else today
-        end = _day(args.to, "--to") if args.to else start + dt.timedelta(days=366)
+        start = args.start or today
+        end = args.to or start + dt.timedelta(days=366)
     if start > end:
         raise KioskError(f"--from {start:%Y-%m-%d} est après --to {end:%Y-%m-%d} : "
                          "la période est vide.")
@@ -231,15 +232,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         if args.format == "ics":
             cal.write_ics(passages, out, cal.contact_line(settings), local_now(settings.timezone),
                           f"{cal.TITLE} – {commune[1]}" if commune else cal.TITLE,
-                          timezone=settings.timezone)
+                          timezone=settings.timezone, replace=args.force)
         elif args.format == "png":
             cal.write_png(passages, out, start, cal.contact_line(settings),
-                          commune[1] if commune else "tout l'Espace Sud")
+                          commune[1] if commune else "tout l'Espace Sud", replace=args.force)
         else:
             off = planning.days_off(start, end, planning.load_closures(
                 planning.closures_path(settings.data_dir)))
             cal.write_pdf(passages, out, start, end, cal.contact_line(settings), args.paper, commune,
-                          staff_note, {d: o.reason for d, o in off.items()})
+                          staff_note, {d: o.reason for d, o in off.items()},
+                          replace=args.force)
     finally:
         ctx.dispose()
     emit(args, {"out": str(out), "format": args.format, "passages": len(passages),
@@ -296,10 +298,12 @@ def _threshold(text: str) -> float:
 def register_actions(it: Any) -> None:
     """The planning commands, under the existing `kiosk itinerary` group."""
     p = it.add_parser("plan", help="planifier les demi-journées du bus sur une période")
-    p.add_argument("--from", dest="start", required=True, metavar="DATE")
-    p.add_argument("--to", required=True, metavar="DATE")
-    p.add_argument("--out", type=FILE_PATH, metavar="FILE",
-                   help="fichier schedule.yaml à écrire (sinon : aperçu seulement)")
+    p.add_argument("--from", dest="start", type=DATE, required=True, metavar="DATE",
+                   help=f"premier jour ({DATE_HELP})")
+    p.add_argument("--to", type=DATE, required=True, metavar="DATE",
+                   help="dernier jour inclus")
+    out_arguments(p, "fichier schedule.yaml à écrire (sinon : aperçu seulement)",
+                  required=False)
     p.add_argument("--days", default="lundi,mardi,mercredi,jeudi", metavar="JOURS",
                    help="jours de service, séparés par des virgules")
     p.add_argument("--half", default="morning", choices=["morning", "afternoon", "both"])
@@ -308,10 +312,13 @@ def register_actions(it: Any) -> None:
 
     p = it.add_parser("export", help="calendrier des passages : ICS, affiches PDF, image PNG")
     p.add_argument("--format", required=True, choices=["ics", "pdf", "png"])
-    p.add_argument("--out", required=True, type=FILE_PATH, metavar="FILE")
+    out_arguments(p, "fichier à écrire (.ics, .pdf ou .png selon le format)")
     p.add_argument("--commune", metavar="INSEE", help="une seule commune (code INSEE)")
-    p.add_argument("--from", dest="start", metavar="DATE")
-    p.add_argument("--to", metavar="DATE")
+    p.add_argument("--from", dest="start", type=DATE, metavar="DATE",
+                   help=f"premier jour ({DATE_HELP} ; défaut : aujourd'hui, ou le mois "
+                        "prochain pour l'image)")
+    p.add_argument("--to", type=DATE, metavar="DATE",
+                   help="dernier jour inclus (défaut : un an après --from)")
     p.add_argument("--paper", default="a4", choices=["a4", "a3"], help="PDF : A4 ou A3")
     p.add_argument("--staff", action="store_true",
                    help="PDF : copie de l'équipe, avec la fréquentation attendue")
@@ -319,8 +326,10 @@ def register_actions(it: Any) -> None:
     p.set_defaults(run=cmd_export)
 
     p = it.add_parser("review", help="fréquentation de chaque arrêt, pour ajuster le planning")
-    p.add_argument("--from", dest="start", required=True, metavar="DATE")
-    p.add_argument("--to", required=True, metavar="DATE")
+    p.add_argument("--from", dest="start", type=DATE, required=True, metavar="DATE",
+                   help=f"premier jour ({DATE_HELP})")
+    p.add_argument("--to", type=DATE, required=True, metavar="DATE",
+                   help="dernier jour inclus")
     p.add_argument("--under", type=_threshold, metavar="N",
                    help="repère « sous » : moins de N visiteurs par demi-journée "
                         "(défaut : la moitié de l'arrêt médian)")

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import FILE_PATH, Parser, emit, json_flag
+from kiosk.cli.common import DATE, FILE_PATH, Parser, emit, json_flag
 from kiosk.content.itinerary import ESPACE_SUD
 from kiosk.content.panels import Panel, load_panels, panel_json, panels_folder
 from kiosk.errors import KioskError, readable
-from kiosk.reports.periods import DATE_HELP, parse_day
+from kiosk.reports.periods import DATE_HELP
 from kiosk.system.clock import local_now
 from kiosk.system.config import Settings
 
@@ -31,7 +31,7 @@ def cmd_panels_check(args: argparse.Namespace, settings: Settings) -> int:
     folder = Path(args.path) if args.path else panels_folder(settings)
     if args.path and not folder.is_dir():
         raise KioskError(f"{readable(str(folder), 200)} : dossier introuvable.")
-    day = parse_day(args.day, "--day") if args.day else local_now(settings.timezone).date()
+    day = args.day or local_now(settings.timezone).date()
     if args.commune is not None and args.commune not in ESPACE_SUD:
         raise KioskError(f"--commune {readable(args.commune, 20)} : code INSEE inconnu "
                          "(par exemple 97207 pour Ducos).")
@@ -68,7 +68,7 @@ def register(sub: Any) -> None:
     p = pa.add_parser("check", help="vérifier les panneaux et dire ceux montrés aujourd'hui")
     p.add_argument("path", nargs="?", type=FILE_PATH, metavar="DOSSIER",
                    help="dossier des panneaux (par défaut : celui de la borne)")
-    p.add_argument("--day", metavar="DATE", help=f"un autre jour que aujourd'hui ({DATE_HELP})")
+    p.add_argument("--day", type=DATE, metavar="DATE", help=f"un autre jour que aujourd'hui ({DATE_HELP})")
     p.add_argument("--commune", metavar="INSEE",
                    help="la commune où est le bus (panneaux réservés à une commune)")
     json_flag(p)

@@ -102,16 +102,18 @@ def cmd_return_pass_issue(args: argparse.Namespace, settings: Settings) -> int:
     passes = issue_return_passes(ctx, args.stopover)
     lines = []
     for p in passes:
-        lines.append(f"  n° {p.number} ({p.procedure_id}) : code {p.code}"
-                     + (" (déjà revenu)" if p.used_at else ""))
+        lines.append(f"  n° {p.number} ({p.procedure_id}) : code {p.code}, "
+                     + ("déjà revenu" if p.used_at
+                        else f"valable jusqu'au {french.day_and_date(p.valid_until)}"))
     if not passes:
         text = "Personne n'est resté sans être reçu : aucun ticket de retour."
     else:
         nxt = passes[0].next_passage
         when = (french.passage(nxt.day, nxt.half, nxt.stop_name) if nxt
-                else "pas encore de passage prévu")
+                else "pas de passage prévu pendant sa validité")
         text = (f"{len(passes)} ticket(s) de retour, prioritaires au prochain passage à "
-                f"{passes[0].stopover.commune_name} ({when}) :\n" + "\n".join(lines))
+                f"{passes[0].stopover.commune_name} ({when}), et valables dans cette commune "
+                "seulement :\n" + "\n".join(lines))
     emit(args, {"passes": [p.as_json() for p in passes]}, text)
     return 0
 
@@ -237,7 +239,8 @@ def register(sub: Any) -> None:
     p.add_argument("--stopover", type=number_type("numéro de demi-journée"), metavar="ID")
     json_flag(p)
     p.set_defaults(run=cmd_return_pass_issue)
-    p = rp.add_parser("use", help="la personne revient avec son code : ticket prioritaire")
+    p = rp.add_parser("use", help="la personne revient avec son code : ticket prioritaire "
+                                  "(dans la commune du code, tant qu'il est valable)")
     p.add_argument("code", metavar="CODE")
     json_flag(p)
     p.set_defaults(run=cmd_return_pass_use)

@@ -9,7 +9,7 @@ import argparse
 from typing import Any
 
 from kiosk import french
-from kiosk.cli.common import json_flag, open_database
+from kiosk.cli.common import DATE, MONTH, QUARTER, YEAR, json_flag, open_database
 from kiosk.exports.figures import HEADLINE, headline_value
 from kiosk.reports.periods import Period, period_from_options
 from kiosk.reports.statistics import compute
@@ -21,19 +21,20 @@ TOP = 5
 
 def add_period_arguments(p: argparse.ArgumentParser) -> None:
     """--from/--to, --month, --quarter, --year (exactly one way) and --commune."""
-    p.add_argument("--from", dest="start", metavar="DATE",
+    p.add_argument("--from", dest="start", type=DATE, metavar="DATE",
                    help="premier jour (AAAA-MM-JJ ou jj/mm/aaaa)")
-    p.add_argument("--to", dest="end", metavar="DATE",
+    p.add_argument("--to", dest="end", type=DATE, metavar="DATE",
                    help="dernier jour inclus (par défaut : aujourd'hui)")
-    p.add_argument("--month", metavar="AAAA-MM", help="un mois, par exemple 2026-10")
-    p.add_argument("--quarter", metavar="AAAA-Tn", help="un trimestre, par exemple 2026-T3")
-    p.add_argument("--year", metavar="AAAA", help="une année, par exemple 2026")
+    p.add_argument("--month", type=MONTH, metavar="AAAA-MM", help="un mois, par exemple 2026-10")
+    p.add_argument("--quarter", type=QUARTER, metavar="AAAA-Tn",
+                   help="un trimestre, par exemple 2026-T3")
+    p.add_argument("--year", type=YEAR, metavar="AAAA", help="une année, par exemple 2026")
     p.add_argument("--commune", metavar="INSEE", help="une seule commune (code INSEE)")
 
 
 def period_of(args: argparse.Namespace, settings: Settings) -> Period:
-    """The period the options give ("today" in the bus's zone); a bad or ambiguous one is a
-    one-line KioskError."""
+    """The period the options give (each already read by its argparse type; "today" in the
+    bus's zone); an ambiguous one is a one-line KioskError."""
     return period_from_options(month=args.month, quarter=args.quarter, year=args.year,
                                start=args.start, end=args.end,
                                today=local_now(settings.timezone).date())

@@ -24,6 +24,7 @@ outside its dates is not shown, and neither is one for other communes than today
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ from kiosk.errors import DataFileError, KioskError, readable
 from kiosk.system.config import ASSETS_DIR, Settings
 from kiosk.system.yamlfile import key_line, load_yaml
 
+log = logging.getLogger(__name__)
+
 PANELS_FOLDER = "panels"
 # short, for the room beside the calls: a longer text would lose its last lines at 1280x800
 TITLE_MAX = 40
@@ -46,6 +49,13 @@ LINE_MAX = 60
 IMAGE_MAX_BYTES = 2_000_000
 IMAGE_MAX_PIXELS = 1920
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+# How a PNG and a JPEG file begin. Each is read by its own Pillow class, not by Image.open:
+# Image.open guards against "decompression bombs" before anyone looks at the size (a warning
+# from 89 million pixels, DecompressionBombError from 179 million), so a PNG whose header
+# claimed 60000×60000 raised at every reading of the folder: a traceback for `kiosk panels
+# check`, and the kiosk's window stuck on its panel as long as the file stayed. Read this way,
+# the header gives the size and IMAGE_MAX_PIXELS refuses it long before.
+IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"))
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 PANEL_FIELDS = {"title", "lines", "image", "start", "end", "communes", "gcf"}
 CREOLE_FIELDS = {"title", "lines"}
@@ -116,18 +126,22 @@ def _image(f: _PanelFields, path: Path) -> Path | None:
     if size > IMAGE_MAX_BYTES:
         raise f.fail("image", f"« {name} » trop lourde ({size / 1e6:.1f} Mo ; "
                               f"{IMAGE_MAX_BYTES // 1_000_000} Mo au plus)")
-    from PIL import Image, UnidentifiedImageError
+    from PIL import JpegImagePlugin, PngImagePlugin
 
+    unreadable = f.fail("image", f"« {name} » n'est pas une image lisible (PNG ou JPEG)")
     try:
-        with Image.open(image) as picture:
+        with image.open("rb") as handle:
+            head = handle.read(8)
+        kind = next((k for signature, k in IMAGE_SIGNATURES if head.startswith(signature)), None)
+        if kind is None:
+            raise unreadable
+        reader = PngImagePlugin.PngImageFile if kind == "PNG" else JpegImagePlugin.JpegImageFile
+        with reader(image) as picture:
             width, height = picture.size
-            kind = picture.format
-            if max(width, height) <= IMAGE_MAX_PIXELS and kind in ("PNG", "JPEG"):
+            if max(width, height) <= IMAGE_MAX_PIXELS:
                 picture.verify()  # a truncated copy from a USB key fails here, not on screen
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise f.fail("image", f"« {name} » n'est pas une image lisible") from None
-    if kind not in ("PNG", "JPEG"):
-        raise f.fail("image", f"« {name} » : image PNG ou JPEG seulement ({kind})")
+    except (OSError, SyntaxError, ValueError):
+        raise unreadable from None
     if max(width, height) > IMAGE_MAX_PIXELS:
         raise f.fail("image", f"« {name} » trop grande ({width}×{height} pixels ; "
                               f"{IMAGE_MAX_PIXELS} pixels de côté au plus)")
@@ -193,6 +207,10 @@ def load_panels(folder: Path) -> PanelFolder:
             errors.append(exc)
         except (KioskError, OSError) as exc:
             errors.append(DataFileError(str(path), readable(str(exc), 200)))
+        except Exception as exc:  # noqa: BLE001 - one file, whatever it holds, never stops the others
+            # a file a library chokes on in a way nobody foresaw (the giant picture did): set
+            # aside like any wrong file, named, so that the window keeps turning
+            errors.append(DataFileError(str(path), f"fichier illisible ({type(exc).__name__})"))
     return PanelFolder(folder, tuple(panels), tuple(errors))
 
 
@@ -224,6 +242,8 @@ def cached_panels(folder: Path) -> PanelFolder:
         return known[1]
     loaded = load_panels(folder)
     _cache[folder] = (stamp, loaded)
+    for error in loaded.errors:  # once per change of the folder, not at every turn
+        log.warning("panel left out: %s", error.message)
     return loaded
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from kiosk import french
 from kiosk.content.catalogue import Catalogue
 from kiosk.core.views import StopoverSummary
+from kiosk.output.documents import wrap_text
 from kiosk.output.pdf_layout import (
     CREATOR,
     FONT,
@@ -18,7 +19,6 @@ from kiosk.output.pdf_layout import (
     INK,
     MID,
     MM,
-    french_spaces,
     register_fonts,
     text_width,
 )
@@ -91,18 +91,6 @@ def summary_lines(text: SummaryText) -> list[tuple[str, str, bool]]:
     return lines
 
 
-def _wrapped(text: str, font: str, size: float, width: float) -> list[str]:
-    words, lines, line = text.split(" "), [], ""
-    for word in words:
-        candidate = f"{line} {word}".strip()
-        if line and text_width(candidate, font, size) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    return [*lines, line]
-
-
 def summary_pdf(text: SummaryText, out: Path, fmt: str = "a4") -> Path:
     """The summary on one A4 page, or on an 80 mm receipt as long as its lines."""
     from reportlab.pdfgen.canvas import Canvas
@@ -121,7 +109,7 @@ def summary_pdf(text: SummaryText, out: Path, fmt: str = "a4") -> Path:
     for left, right, bold in summary_lines(text):
         font = FONT_BOLD if bold else FONT
         room = inner - (text_width(right, FONT_BOLD, size) + 3 * MM if right else 0)
-        pieces = _wrapped(french_spaces(left), font, size, room) if left else [""]
+        pieces = wrap_text(left, font, size, room) or [""]
         rows += [(piece, right if i == len(pieces) - 1 else "", bold)
                  for i, piece in enumerate(pieces)]
     height = (len(rows) + 2) * leading + 2 * margin if receipt else 297 * MM

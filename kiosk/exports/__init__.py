@@ -34,9 +34,11 @@ def labels(ctx: Context) -> Labels:
 
 
 def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | None = None,
-           progress: Progress | None = None, report: dict[str, Any] | None = None) -> Path:
+           progress: Progress | None = None, report: dict[str, Any] | None = None, *,
+           replace: bool = False) -> Path:
     """Write the period's export in `fmt` ("csv", "xlsx" or "pdf") to `out`; returns `out`.
-    Bad input (format, folder, commune, period) raises KioskError before anything is written.
+    Bad input (format, folder, commune, period, a file already there without `replace`)
+    raises KioskError before anything is written.
     `report`: the period's statistics already computed (the console's screen shows them), used
     when it is of this period and commune, so the file says what the coordinator read."""
     from kiosk.reports import statistics
@@ -44,7 +46,7 @@ def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | Non
 
     if fmt not in FORMATS:
         raise KioskError(f"--format {fmt} : format inconnu (csv, xlsx ou pdf).")
-    out = check_target(Path(out))
+    out = check_target(Path(out), replace)
     names = labels(ctx)
     # computed first for every format: it refuses an unknown commune before a file is opened,
     # and tells the CSV/XLSX writers how many rows to expect (for the progress bar)
@@ -54,15 +56,15 @@ def export(ctx: Context, period: Period, fmt: str, out: Path, commune: str | Non
         from kiosk.exports.csv_export import write_csv
 
         return write_csv(demande_rows(ctx, period, commune), out, names, progress,
-                         expected_rows(report))
+                         expected_rows(report), replace=replace)
     if fmt == "xlsx":
         from kiosk.exports.xlsx import write_xlsx
 
         return write_xlsx(report, demande_rows(ctx, period, commune), out, names,
-                          expected_rows(report), progress)
+                          expected_rows(report), progress, replace=replace)
     from kiosk.exports.pdf_report import write_pdf
 
-    return write_pdf(report, out)
+    return write_pdf(report, out, replace=replace)
 
 
 def is_report_of(report: dict[str, Any], period: Period, commune: str | None) -> bool:

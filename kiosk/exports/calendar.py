@@ -20,6 +20,8 @@ from kiosk import french
 from kiosk.content.i18n import at_commune
 from kiosk.content.planning import hours, hours_text
 from kiosk.core.views import Passage
+from kiosk.french import NBSP
+from kiosk.output.documents import lines_receipt, wrap_text
 from kiosk.output.pdf_layout import (
     AUTHOR,
     CREATOR,
@@ -116,8 +118,9 @@ def event_ics(passage: Passage, contact: str, stamp: dt.datetime, *, timezone: s
 
 
 def write_ics(passages: Sequence[Passage], out: Path, contact: str, stamp: dt.datetime,
-              name: str = TITLE, *, timezone: str) -> Path:
-    return write_private(out, ics_bytes(passages, contact, stamp, name, timezone=timezone))
+              name: str = TITLE, *, timezone: str, replace: bool = False) -> Path:
+    return write_private(out, ics_bytes(passages, contact, stamp, name, timezone=timezone),
+                         replace=replace)
 
 
 # ---------------------------------------------------------------- months
@@ -157,28 +160,6 @@ def _fit(text: str, font: str, size: float, width: float, smallest: float) -> fl
     while size > smallest and text_width(text, font, size) > width:
         size -= 0.5
     return size
-
-
-def _wrap(text: str, font: str, size: float, width: float, lines: int) -> list[str]:
-    words = text.split()
-    out: list[str] = []
-    current = ""
-    for word in words:
-        trial = f"{current} {word}".strip()
-        if text_width(trial, font, size) <= width or not current:
-            current = trial
-        else:
-            out.append(current)
-            current = word
-    if current:
-        out.append(current)
-    if len(out) > lines:
-        out = out[:lines]
-        last = out[-1]
-        while last and text_width(last + "…", font, size) > width:
-            last = last[:-1]
-        out[-1] = last.rstrip() + "…"
-    return out
 
 
 def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading: str,
@@ -241,7 +222,7 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
             c.drawString(x + 2.5 * MM, y - 9 * MM, french.day_number(day.day))
             if day in off and not found:  # why the bus does not come: people ask
                 c.setFont(FONT, 11)
-                for k, line in enumerate(_wrap(f"Pas de bus : {off[day]}", FONT, 11,
+                for k, line in enumerate(wrap_text(f"Pas de bus : {off[day]}", FONT, 11,
                                                col_w - 5 * MM, 3)):
                     c.drawString(x + 2.5 * MM, y - 16 * MM - k * 13, line)
             inner = col_w - 5 * MM
@@ -253,7 +234,7 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
                     c.setFont(FONT_BOLD, size)
                     c.drawString(x + 2.5 * MM, line_y, p.commune_name)
                     line_y -= size + 3
-                for line in _wrap(p.stop_name, FONT, place_size, inner, 4 if one_commune else 3):
+                for line in wrap_text(p.stop_name, FONT, place_size, inner, 4 if one_commune else 3):
                     c.setFont(FONT, place_size)
                     c.drawString(x + 2.5 * MM, line_y, line)
                     line_y -= place_size + 2
@@ -263,7 +244,7 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
                 if staff_note is not None:
                     c.setFillColorRGB(*DARK)
                     c.setFont(FONT, 10)
-                    for line in _wrap(staff_note(p), FONT, 10, inner, 2):
+                    for line in wrap_text(staff_note(p), FONT, 10, inner, 2):
                         c.drawString(x + 2.5 * MM, line_y, line)
                         line_y -= 12
         y -= row_h
@@ -290,7 +271,7 @@ def _poster_page(c: object, month: dt.date, passages: Sequence[Passage], heading
 def write_pdf(passages: Sequence[Passage], out: Path, start: dt.date, end: dt.date,
               contact: str, paper: str = "a4", commune: tuple[str, str] | None = None,
               staff_note: StaffNote | None = None,
-              off: Mapping[dt.date, str] | None = None) -> Path:
+              off: Mapping[dt.date, str] | None = None, *, replace: bool = False) -> Path:
     """Monthly posters: for each month, the whole territory then one page per commune (only
     that commune's page when `commune` is given). A3 is the same page enlarged."""
     from reportlab.lib.pagesizes import A3, A4
@@ -323,7 +304,7 @@ def write_pdf(passages: Sequence[Passage], out: Path, start: dt.date, end: dt.da
             c.restoreState()
             c.showPage()
     c.save()
-    return write_private(out, buffer.getvalue())
+    return write_private(out, buffer.getvalue(), replace=replace)
 
 
 # ---------------------------------------------------------------- PNG for social networks
@@ -398,8 +379,8 @@ def png_bytes(passages: Sequence[Passage], month: dt.date, contact: str,
 
 
 def write_png(passages: Sequence[Passage], out: Path, month: dt.date, contact: str,
-              heading: str = "tout l'Espace Sud") -> Path:
-    return write_private(out, png_bytes(passages, month, contact, heading))
+              heading: str = "tout l'Espace Sud", *, replace: bool = False) -> Path:
+    return write_private(out, png_bytes(passages, month, contact, heading), replace=replace)
 
 
 # ---------------------------------------------------------------- the kiosk: "Quand revient le bus ?"
@@ -431,35 +412,20 @@ def event_qr_text(passage: Passage, stamp: dt.datetime, *, timezone: str) -> str
 def passages_receipt(passages: Sequence[Passage], commune_name: str, contact: str,
                      out: Path, width_mm: float) -> tuple[Path, float]:
     """The next passages in a commune on the 80 mm receipt printer: (file, page height in mm)."""
-    from reportlab.pdfgen.canvas import Canvas
-
     register_fonts()
-    margin = 4 * MM
-    width = width_mm * MM
-    inner = width - 2 * margin
-    lines: list[tuple[str, str, float]] = [(FONT_BOLD, TITLE, 12),
-                                           (FONT_BOLD, f"Le bus revient {at_commune(commune_name)}", 14),
+    inner = (width_mm - 8) * MM  # the receipt's 4 mm margins
+    # "Le bus revient aux Anses-d'Arlet" is 91 mm at 14 pt: it wraps, never inside "aux Anses"
+    heading = f"Le bus revient {at_commune(commune_name).replace(' ', NBSP)}"
+    lines: list[tuple[str, str, float]] = [(FONT_BOLD, TITLE, 12), (FONT_BOLD, heading, 14),
                                            ("", "", 6)]
     for p in passages:
         lines.append((FONT_BOLD, french.day_and_date(p.day).capitalize(), 13))
         lines.append((FONT, hours_text(p.half), 12))
-        lines += [(FONT, line, 12) for line in _wrap(p.stop_name, FONT, 12, inner, 3)]
+        lines += [(FONT, line, 12) for line in wrap_text(p.stop_name, FONT, 12, inner, 3)]
         lines.append(("", "", 6))
     if not passages:
         lines.append((FONT, "Pas de passage prévu pour le moment.", 12))
     lines.append((FONT, "Sans rendez-vous, de 8 h à 13 h.", 11))
-    lines += [(FONT, line, 10) for line in _wrap(contact, FONT, 10, inner, 3)]
-    height = sum(size * 1.35 for _, _, size in lines) + 2 * margin
-    buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=(width, height), invariant=True)
-    c.setAuthor(AUTHOR)
-    c.setCreator(CREATOR)
-    y = height - margin
-    for font, text, size in lines:
-        y -= size * 1.35
-        if text:
-            c.setFont(font, size)
-            c.drawString(margin, y + size * 0.3, text)
-    c.showPage()
-    c.save()
-    return write_private(out, buffer.getvalue()), height / MM
+    lines += [(FONT, line, 10) for line in wrap_text(contact, FONT, 10, inner, 3)]
+    data, height_mm = lines_receipt(lines, heading.replace(NBSP, " "), width_mm)
+    return write_private(out, data), height_mm

@@ -58,12 +58,14 @@ def csv_cell(value: Any, kind: str) -> str:
 
 
 def write_csv(rows: Iterable[DemandeRow], out: Path, labels: Labels,
-              progress: Progress | None = None, total: int = 0) -> Path:
+              progress: Progress | None = None, total: int = 0, *,
+              replace: bool = False) -> Path:
     """Write the rows (owner-only file, renamed into place when complete); returns `out`.
     `progress(done, total)` is called every few thousand rows and at the end."""
     formatters = [_FORMATTERS[column.kind] for column in COLUMNS]
     done = 0
-    with private_output(Path(out), "w", encoding="utf-8-sig", newline="") as handle:
+    with private_output(Path(out), "w", encoding="utf-8-sig", newline="",
+                        replace=replace) as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
         writer.writerow([column.name for column in COLUMNS])
         for row in rows:

@@ -514,6 +514,7 @@ def render_pdf(report: dict[str, Any], made_on: dt.date | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def write_pdf(report: dict[str, Any], out: Path, made_on: dt.date | None = None) -> Path:
+def write_pdf(report: dict[str, Any], out: Path, made_on: dt.date | None = None, *,
+              replace: bool = False) -> Path:
     """Write the partners' report (owner-only, atomic) from the statistics JSON."""
-    return write_private(Path(out), render_pdf(report, made_on))
+    return write_private(Path(out), render_pdf(report, made_on), replace=replace)

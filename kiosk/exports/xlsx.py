@@ -233,7 +233,7 @@ def _summary(book: Any, f: _Formats, report: dict[str, Any], made_on: dt.date) -
 
 def write_xlsx(report: dict[str, Any], rows: Iterable[DemandeRow] | None, out: Path, labels: Labels,
                total_rows: int = 0, progress: Progress | None = None,
-               made_on: dt.date | None = None) -> Path:
+               made_on: dt.date | None = None, *, replace: bool = False) -> Path:
     """Write the workbook (owner-only, renamed into place when complete). `rows` are the
     anonymous rows for the "Demandes" sheet; when `total_rows` would not fit in a sheet they are
     not read and the sheet says to use the CSV export."""
@@ -241,7 +241,7 @@ def write_xlsx(report: dict[str, Any], rows: Iterable[DemandeRow] | None, out: P
 
     made = made_on or dt.datetime.fromisoformat(report["generated_at"]).date()
     b = report["breakdowns"]
-    with private_output(Path(out), "wb") as handle:
+    with private_output(Path(out), "wb", replace=replace) as handle:
         book = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_urls": False, "strings_to_numbers": False,
                                             "in_memory": False})

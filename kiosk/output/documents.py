@@ -6,8 +6,20 @@ lines, checkboxes, a QR code) so that the receipt's height fits its content exac
 and typography are shared with the partners' report (kiosk/output/pdf_layout.py); the QR encoder is in
 kiosk/output/qr.py, French dates in kiosk/french.py, the owner-only file writer in kiosk/system/files.py.
 
-Its size: the receipt and the A4 with the small layout engine that measures them (wrapping, pages,
-QR); the engine leaves when the PDFs share one text path (issue 17).
+One text path (issue 17): every house PDF — the receipt, the A4 checklist, the return slip, the
+half-day summary (kiosk/core/halfday.py), the calendar posters and passages receipt
+(kiosk/exports/calendar.py) — cuts its lines with this module's wrap_text(), the small engine
+below; the passages receipt is laid out and measured by it too (lines_receipt). The half-day
+summary's two columns (a label, its figure on the right) are still drawn by halfday.py. Measured
+against an equivalent Platypus flow (tests/perf/receipt_bench.py, three real checklists, December
+2026, loaded 2-core machine): 19-48 ms a receipt here, 15-43 ms with Platypus, the same within the
+noise; this engine's height, known before drawing, is the drawn page to 0.01 mm (300.73, 387.10,
+450.25 mm), while a Platypus page cut at the sum of its wrapOn() heights spilled onto a second page
+for all three (its frame pads 6 pt on each side) and holds only once those paddings are allowed
+for. A receipt printer feeds exactly the height it is told, and the checkboxes, the QR beside or
+under its link, French no-break spaces and numbers kept whole are already here: the engine stays.
+The partners' report (kiosk/exports/pdf_report.py) stays on Platypus: a multi-page report with
+tables, headers and page breaks is what Platypus is for, and its height matters to no printer.
 """
 
 from __future__ import annotations
@@ -74,9 +86,11 @@ class Slip:
     bus_phone: str = ""
     calendar: str = DEFAULT_CALENDAR
     # "Prioritaire au prochain passage" (kiosk/core/return_passes.py): the code she shows when she
-    # comes back, and that next passage (None: not planned yet)
+    # comes back, that next passage (None: none planned while the code serves), and the last day
+    # the code serves, in this slip's commune only
     return_code: str = ""
     return_visit: Visit | None = None
+    return_valid_until: dt.date | None = None
     # The visitor's language: in Créole ("gcf") the headings and a line on how to use the list
     # are Créole; the papers and steps stay in French, the words of the operators' counters.
     language: str = "fr"
@@ -306,6 +320,21 @@ def _wrap(runs: Sequence[tuple[str, str]], size: float, width: float) -> list[li
     return lines
 
 
+def wrap_text(text: str, font: str, size: float, width: float,
+              max_lines: int | None = None) -> list[str]:
+    """One run of text cut into lines no wider than `width` points, as the checklists cut theirs
+    (French no-break spaces, numbers kept whole, a long link cut after / ? & = .): the one
+    wrapping of every house PDF (half-day summary, calendar posters and receipt). Past
+    `max_lines`, the last line kept ends with "…"."""
+    lines = ["".join(piece for _font, piece in line) for line in _wrap([(font, text)], size, width)]
+    if max_lines is None or len(lines) <= max_lines:
+        return lines
+    last = lines[max_lines - 1]
+    while last and _width(last + "…", font, size) > width:
+        last = last[:-1]
+    return [*lines[:max_lines - 1], last.rstrip() + "…"]
+
+
 class _Layout:
     def __init__(self, style: _Style) -> None:
         self.style = style
@@ -471,7 +500,17 @@ def _return_block(lay: _Layout, slip: Slip) -> None:
     # on one line: two halves of three, large, never cut
     lay.lines([(FONT_BOLD, spaced_code(slip.return_code).replace(" ", NBSP))], s.title * 1.8,
               center=True)
+    if slip.return_valid_until is not None and slip.commune_name:
+        lay.lines([(FONT_BOLD, keep_numbers(return_validity(slip.commune_name,
+                                                            slip.return_valid_until)) + ".")],
+                  s.body, center=True)
     lay.rule()
+
+
+def return_validity(commune_name: str, valid_until: dt.date) -> str:
+    """"Valable à Ducos jusqu'au jeudi 21 janvier 2027": where and until when a return code
+    gives a ticket (kiosk/core/return_passes.py), on the slip and on the console."""
+    return f"Valable {at_commune(commune_name)} jusqu'au {french.day_and_date(valid_until)}"
 
 
 def _paginate(layout: _Layout) -> list[list[tuple[float, _Block]]]:
@@ -555,6 +594,22 @@ def _draw(layout: _Layout, title: str) -> tuple[bytes, float]:
     return buffer.getvalue(), page_height
 
 
+def lines_receipt(lines: Sequence[tuple[str, str, float]], title: str,
+                  width_mm: float) -> tuple[bytes, float]:
+    """A receipt of plain lines, (font, text, size) each, a text that does not fit wrapped on
+    the next lines and an empty text a space of that size: the PDF and its page height in
+    millimetres, measured by the engine that draws it (what the printer must feed)."""
+    register_fonts()
+    layout = _Layout(dataclasses.replace(RECEIPT, page_width=width_mm * MM))
+    for font, text, size in lines:
+        if text:
+            layout.lines([(font, text)], size)
+        else:
+            layout.space(size * RECEIPT.leading)
+    data, height = _draw(layout, title)
+    return data, height / MM
+
+
 def _draw_qr(canvas: Any, qr: _Qr, top_y: float) -> None:
     """Dark modules as one filled path, each horizontal run of dark modules one rectangle."""
     module = qr.size / len(qr.modules)
@@ -580,17 +635,19 @@ def _title(procedure: Procedure, slip: Slip) -> str:
     return f"{procedure.title}{number}"
 
 
-def receipt_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
-    """The checklist on one 80 mm wide page exactly as tall as its content (owner-only file)."""
-    return printed_receipt(procedure, operator, slip, out)[0]
+def receipt_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path, *,
+                replace: bool = False) -> Path:
+    """The checklist on one 80 mm wide page exactly as tall as its content (owner-only file;
+    a file already there is replaced only with `replace`)."""
+    return printed_receipt(procedure, operator, slip, out, replace=replace)[0]
 
 
 def printed_receipt(procedure: Procedure, operator: Operator, slip: Slip,
-                    out: Path) -> tuple[Path, float]:
+                    out: Path, *, replace: bool = False) -> tuple[Path, float]:
     """receipt_pdf(), with the page height in millimetres that the drawing measured: what the
     receipt printer must feed (nothing to read back from the file)."""
     data, height = _draw(_build(procedure, operator, slip, RECEIPT), _title(procedure, slip))
-    return write_private(out, data), height / MM
+    return write_private(out, data, replace=replace), height / MM
 
 
 def a4_layout(procedure: Procedure, operator: Operator, slip: Slip) -> _Layout:
@@ -603,11 +660,12 @@ def a4_layout(procedure: Procedure, operator: Operator, slip: Slip) -> _Layout:
     return layout
 
 
-def a4_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path) -> Path:
+def a4_pdf(procedure: Procedure, operator: Operator, slip: Slip, out: Path, *,
+           replace: bool = False) -> Path:
     """The same checklist on one A4 sheet: larger type, tighter when the guide is long (never
     under 11 pt for the papers); over pages only for a list no catalogue entry reaches."""
     data, _height = _draw(a4_layout(procedure, operator, slip), _title(procedure, slip))
-    return write_private(out, data)
+    return write_private(out, data, replace=replace)
 
 
 _MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")

@@ -321,8 +321,9 @@ def qr_matrix(text: str) -> list[list[bool]]:
     return [list(row) for row in qr_modules(text)]
 
 
-def qr_png(text: str, out: Path, box_size: int = 10) -> Path:
-    """Write the QR code of `text` as a black and white PNG, `box_size` pixels per module."""
+def qr_png(text: str, out: Path, box_size: int = 10, *, replace: bool = False) -> Path:
+    """Write the QR code of `text` as a black and white PNG, `box_size` pixels per module (a
+    file already there is replaced only with `replace`)."""
     from PIL import Image
 
     size, rows = _qr_rows(text)
@@ -337,15 +338,16 @@ def qr_png(text: str, out: Path, box_size: int = 10) -> Path:
     image = image.resize((width * box_size, width * box_size), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return write_private(out, buffer.getvalue())
+    return write_private(out, buffer.getvalue(), replace=replace)
 
 
 
-def codes_png(texts: Sequence[str], out: Path, box_size: int = 6) -> Path:
+def codes_png(texts: Sequence[str], out: Path, box_size: int = 6, *,
+              replace: bool = False) -> Path:
     """Write the phone codes of one checklist as one PNG: a single code as qr_png() draws it;
     several side by side, "Code 1 sur 2" written over each (DejaVu Sans Bold)."""
     if len(texts) == 1:
-        return qr_png(texts[0], out, box_size)
+        return qr_png(texts[0], out, box_size, replace=replace)
     from PIL import Image, ImageDraw, ImageFont
 
     from kiosk.system.config import ASSETS_DIR
@@ -371,4 +373,4 @@ def codes_png(texts: Sequence[str], out: Path, box_size: int = 6) -> Path:
         sheet.paste(image, (x + (side - image.width) // 2, 2 * label))
     buffer = io.BytesIO()
     sheet.convert("1").save(buffer, format="PNG")
-    return write_private(out, buffer.getvalue())
+    return write_private(out, buffer.getvalue(), replace=replace)

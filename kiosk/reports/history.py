@@ -51,6 +51,7 @@ from kiosk.content.catalogue import Catalogue
 from kiosk.core.context import Context
 from kiosk.domain import Half, Outcome, State
 from kiosk.errors import KioskError
+from kiosk.reports.periods import FIRST_DAY, LAST_DAY
 from kiosk.vocabulary import (
     AGE_BANDS,
     CHANNELS,
@@ -145,7 +146,8 @@ def working_mornings(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def default_start(end: dt.date, visits: int) -> dt.date:
     """The first day of a period ending on `end` whose working mornings hold `visits` at about
-    DEFAULT_PER_MORNING each."""
+    DEFAULT_PER_MORNING each; no earlier than the bus's calendar (FIRST_DAY): five million
+    visits would otherwise start in the 15th century, with more per morning from 2000 on."""
     needed = max(1, math.ceil(visits / DEFAULT_PER_MORNING))
     day = end
     while True:
@@ -153,7 +155,7 @@ def default_start(end: dt.date, visits: int) -> dt.date:
             needed -= 1
             if needed == 0:
                 return day
-        if day == dt.date.min:
+        if day <= FIRST_DAY:
             return day
         day -= dt.timedelta(days=1)
 
@@ -552,6 +554,10 @@ def _check(ctx: Context, visits: int, start: dt.date | None,
             end = start
     if start is None:
         start = default_start(end, visits)
+    for day in (start, end):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise KioskError(f"Période invalide : le {french.short_date(day)} est hors du "
+                             f"calendrier du bus ({FIRST_DAY.year} à {LAST_DAY.year}).")
     if start > end:
         raise KioskError(f"Période invalide : le début ({french.short_date(start)}) est après la fin "
                          f"({french.short_date(end)}).")

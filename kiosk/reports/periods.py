@@ -14,10 +14,31 @@ from kiosk import french
 from kiosk.errors import KioskError
 
 DATE_HELP = "AAAA-MM-JJ ou jj/mm/aaaa"
+# The bus's calendar: the years a holiday list, a history and a report make sense for. Outside
+# it a date is a slip (0001 for 2001) or a probe: year 1 broke Period.previous() (there is no
+# year 0: a traceback), and seed-history wrote a history in the first century.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+OUTSIDE_CALENDAR = f"année hors du calendrier du bus ({FIRST_DAY.year} à {LAST_DAY.year})"
+
+
+class BadDate(KioskError):
+    """A date, month, quarter or year that is not one, or outside the bus's calendar. The
+    message names the option; `detail` says what is wrong without it (argparse names it)."""
+
+    def __init__(self, option: str, text: str, detail: str) -> None:
+        super().__init__(f"{option} {text} : {detail}.")
+        self.text = text
+        self.detail = detail
+
+
+def in_calendar(year: int) -> bool:
+    return FIRST_DAY.year <= year <= LAST_DAY.year
 
 
 def parse_day(text: str, option: str = "--from") -> dt.date:
-    """A date typed by a person: 2026-07-01 or 01/07/2026. A bad one names its option."""
+    """A date typed by a person: 2026-07-01 or 01/07/2026, in the bus's calendar. A bad one
+    names its option."""
     value = text.strip()
     match = (re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
              or re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value))
@@ -25,10 +46,14 @@ def parse_day(text: str, option: str = "--from") -> dt.date:
         parts = [int(p) for p in match.groups()]
         year, month, day = parts if len(match.group(1)) == 4 else parts[::-1]
         try:
-            return dt.date(year, month, day)
+            found = dt.date(year, month, day)
         except ValueError:
             pass
-    raise KioskError(f"{option} {text} : date invalide ({DATE_HELP}).")
+        else:
+            if not in_calendar(found.year):
+                raise BadDate(option, text, OUTSIDE_CALENDAR)
+            return found
+    raise BadDate(option, text, f"date invalide ({DATE_HELP})")
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -58,7 +83,9 @@ class Period:
     def month(cls, text: str) -> Period:
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
         if match is None or not 1 <= int(match.group(2)) <= 12:
-            raise KioskError(f"--month {text} : mois invalide (AAAA-MM, mois 01 à 12).")
+            raise BadDate("--month", text, "mois invalide (AAAA-MM, mois 01 à 12)")
+        if not in_calendar(int(match.group(1))):
+            raise BadDate("--month", text, OUTSIDE_CALENDAR)
         return cls.of_month(int(match.group(1)), int(match.group(2)))
 
     @classmethod
@@ -71,7 +98,9 @@ class Period:
     def quarter(cls, text: str) -> Period:
         match = re.fullmatch(r"(\d{4})-?[TtQq]([0-9])", text.strip())
         if match is None or not 1 <= int(match.group(2)) <= 4:
-            raise KioskError(f"--quarter {text} : trimestre invalide (AAAA-T1 à AAAA-T4).")
+            raise BadDate("--quarter", text, "trimestre invalide (AAAA-T1 à AAAA-T4)")
+        if not in_calendar(int(match.group(1))):
+            raise BadDate("--quarter", text, OUTSIDE_CALENDAR)
         return cls.of_quarter(int(match.group(1)), int(match.group(2)))
 
     @classmethod
@@ -84,8 +113,10 @@ class Period:
     @classmethod
     def year(cls, text: str) -> Period:
         match = re.fullmatch(r"(\d{4})", text.strip())
-        if match is None or int(match.group(1)) < 1:
-            raise KioskError(f"--year {text} : année invalide (AAAA).")
+        if match is None:
+            raise BadDate("--year", text, "année invalide (AAAA)")
+        if not in_calendar(int(match.group(1))):
+            raise BadDate("--year", text, OUTSIDE_CALENDAR)
         return cls.of_year(int(match.group(1)))
 
     @classmethod
@@ -137,10 +168,11 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label}
 
 
-def period_from_options(*, month: str | None = None, quarter: str | None = None,
-                        year: str | None = None, start: str | None = None,
-                        end: str | None = None, today: dt.date) -> Period:
-    """The period given on a command line: exactly one of --month, --quarter, --year or
+def period_from_options(*, month: Period | None = None, quarter: Period | None = None,
+                        year: Period | None = None, start: dt.date | None = None,
+                        end: dt.date | None = None, today: dt.date) -> Period:
+    """The period given on a command line, its options already read (Period.month, parse_day:
+    the argparse types of kiosk/cli/common.py): exactly one of --month, --quarter, --year or
     --from [--to] (--to defaults to today). Errors name the options."""
     given = [name for name, value in (("--month", month), ("--quarter", quarter),
                                       ("--year", year), ("--from", start)) if value is not None]
@@ -148,15 +180,12 @@ def period_from_options(*, month: str | None = None, quarter: str | None = None,
         raise KioskError("--to sans --from : donnez aussi le premier jour (--from).")
     if len(given) > 1 or (end is not None and len(given) > 1):
         raise KioskError(f"{' et '.join(given)} : une seule façon de donner la période.")
-    if month is not None:
-        return Period.month(month)
-    if quarter is not None:
-        return Period.quarter(quarter)
-    if year is not None:
-        return Period.year(year)
+    for given_period in (month, quarter, year):
+        if given_period is not None:
+            return given_period
     if start is not None:
-        first = parse_day(start, "--from")
-        last = parse_day(end, "--to") if end is not None else today
+        first = start
+        last = end if end is not None else today
         if first > last:  # said with the command line's words
             raise KioskError(f"--from {first:%Y-%m-%d} est après --to {last:%Y-%m-%d} : "
                              "la période est vide.")

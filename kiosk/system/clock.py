@@ -41,9 +41,15 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)  # cached by the zoneinfo module itself
 
 
+def system_instant() -> dt.datetime:
+    """Now, as an aware UTC instant: the one place the machine's clock is read (a test of the
+    command line sets its own here)."""
+    return dt.datetime.now(dt.UTC)
+
+
 def local_now(timezone: str) -> dt.datetime:
     """The wall time in `timezone` now, naive, to the second (as the records keep it)."""
-    return dt.datetime.now(zone(timezone)).replace(tzinfo=None, microsecond=0)
+    return system_instant().astimezone(zone(timezone)).replace(tzinfo=None, microsecond=0)
 
 
 def wall_clock(timezone: str) -> Callable[[], dt.datetime]:

@@ -53,6 +53,9 @@ class Settings:
     # the zone of every local time, half-day and day the bus records and shows, whatever zone
     # the PC is set to (kiosk/system/clock.py)
     timezone: str = DEFAULT_TIMEZONE
+    # "Prioritaire au prochain passage": a return code serves in its commune for this many weeks
+    # after it was given (kiosk/core/return_passes.py); two or three passages of a monthly stop
+    return_pass_weeks: int = 8
     config_file: Path | None = None
 
     @property
@@ -94,6 +97,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "bus_calendar": str,
     "creole_voice": str,
     "timezone": str,
+    "return_pass_weeks": int,
 }
 
 _PATH_KEYS = {"data_dir", "catalogue_dir", "itinerary_dir"}
@@ -158,6 +162,8 @@ def _from_file(path: Path) -> dict[str, Any]:
             raise DataFileError(str(path), f"« timezone » : fuseau horaire inconnu "
                                            f"« {readable(value, 40)} » (par exemple "
                                            f"{DEFAULT_TIMEZONE})", line)
+        if key == "return_pass_weeks" and not 1 <= value <= 52:
+            raise DataFileError(str(path), "« return_pass_weeks » : entre 1 et 52 semaines", line)
         if key == "printer" and value not in ("file", "cups"):
             raise DataFileError(str(path), "« printer » : « file » ou « cups »", line)
         if key in _PATH_KEYS:

@@ -4,10 +4,17 @@ A file appears under its name only once it is complete: it is written to a tempo
 same folder (created 0o600 by mkstemp, so never readable by others even for a moment), flushed to
 the disk, then renamed. A failure on the way removes the temporary file and leaves nothing under
 the final name (an older file of that name stays as it was).
+
+Nothing is written over unless the caller says so (`replace=True`: the CLI's --force), and then
+only a regular file: never a folder, a device (/dev/full as root), a FIFO, a socket or a symbolic
+link (replacing the link would drop it; following it would write where it points). Without
+`replace`, the name is taken with a hard link, which fails if anything appeared under it since
+the check: no race can make it replace a file.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -22,33 +29,90 @@ from kiosk.errors import KioskError
 log = logging.getLogger("borne-plus")
 
 
+class TargetRefused(KioskError):
+    """A file that is there already and may not be replaced: nothing was written."""
+
+
+# hard links unknown to the file system (FAT and exFAT USB keys, some network shares)
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
+
+
 def unused_name(folder: Path, stem: str, extension: str) -> Path:
     """`<stem>.<extension>` in `folder`, or `<stem>-2.<extension>`, -3…: a file already there
-    (last quarter's report on the key, a backup of the same minute) is never overwritten."""
+    (last quarter's report on the key, a backup of the same minute) is never overwritten, nor
+    a link pointing nowhere."""
     candidate = folder / f"{stem}.{extension}"
     n = 2
-    while candidate.exists():
+    while os.path.lexists(candidate):
         candidate = folder / f"{stem}-{n}.{extension}"
         n += 1
     return candidate
 
 
-def check_target(out: Path) -> Path:
-    """`out` as a Path, or KioskError when it is a folder or its folder does not exist."""
+def _refuse_unless_replaceable(out: Path, replace: bool) -> None:
+    """TargetRefused when something is under `out` that may not be written over."""
+    try:
+        mode = os.lstat(out).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise TargetRefused(f"{out} : c'est un dossier, donnez un nom de fichier")
+    if stat.S_ISLNK(mode):
+        raise TargetRefused(f"{out} : c'est un lien symbolique, il n'est jamais remplacé ; "
+                            "donnez un autre nom")
+    if not stat.S_ISREG(mode):
+        raise TargetRefused(f"{out} : ce n'est pas un fichier ordinaire (périphérique, tube), "
+                            "il n'est jamais remplacé ; donnez un autre nom")
+    if not replace:
+        raise TargetRefused(f"{out} existe déjà : ajoutez --force pour le remplacer")
+
+
+def check_target(out: Path, replace: bool = False) -> Path:
+    """`out` as a Path, or KioskError when its folder does not exist or when something is
+    there already that may not be replaced: any file unless `replace`, and never anything but
+    a regular file (see the module's docstring)."""
     out = Path(out)
-    if out.is_dir():
-        raise KioskError(f"{out} : c'est un dossier, donnez un nom de fichier")
+    _refuse_unless_replaceable(out, replace)
     if not out.parent.is_dir():
         raise KioskError(f"{out.parent} : ce dossier n'existe pas")
     return out
 
 
+def _publish(tmp: str, out: Path, replace: bool) -> None:
+    """The complete temporary file `tmp` takes the name `out`."""
+    if replace:
+        # looked at again: the name may have changed since check_target (a link put there
+        # meanwhile would be replaced; the window left is between this look and the rename)
+        _refuse_unless_replaceable(out, replace)
+        os.replace(tmp, out)
+        return
+    try:
+        os.link(tmp, out)  # fails if anything took the name since check_target
+    except FileExistsError:
+        _refuse_unless_replaceable(out, replace)
+        raise TargetRefused(f"{out} existe déjà : ajoutez --force pour le remplacer") from None
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        _refuse_unless_replaceable(out, replace)  # no hard links here: look, then rename
+        os.replace(tmp, out)
+        return
+    os.unlink(tmp)
+
+
+def _write_failed(out: Path, error: OSError) -> KioskError:
+    # a full disk or a key pulled out: said in one line, not a traceback
+    return KioskError(f"{out} : écriture impossible ({error.strerror or error}) ; "
+                      "rien n'a été écrit")
+
+
 @contextmanager
 def private_output(out: Path, mode: Literal["wb", "w"] = "wb", encoding: str | None = None,
-                   newline: str | None = None) -> Iterator[IO[Any]]:
+                   newline: str | None = None, *, replace: bool = False) -> Iterator[IO[Any]]:
     """A file object for `out` that becomes `out` (mode 0o600) only when the block ends without
-    an exception. For writers that stream (CSV, XLSX): nothing is held in memory here."""
-    out = check_target(out)
+    an exception. For writers that stream (CSV, XLSX): nothing is held in memory here.
+    `replace`: a regular file already named `out` may be replaced (else TargetRefused)."""
+    out = check_target(out, replace)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     except OSError as error:
@@ -62,7 +126,10 @@ def private_output(out: Path, mode: Literal["wb", "w"] = "wb", encoding: str | N
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, out)
+        _publish(tmp, out, replace)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_failed(out, error) from error
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -70,12 +137,12 @@ def private_output(out: Path, mode: Literal["wb", "w"] = "wb", encoding: str | N
 
 
 @contextmanager
-def private_path(out: Path) -> Iterator[Path]:
+def private_path(out: Path, *, replace: bool = False) -> Iterator[Path]:
     """A temporary path (an empty 0o600 file in `out`'s folder) that becomes `out` when the block
     ends without an exception. For writers that need a path, not a file object: SQLite's backup
     API, pg_dump. The block checks what was written before it ends; a failed check raises and
-    nothing appears under `out`."""
-    out = check_target(out)
+    nothing appears under `out`. `replace` as for private_output."""
+    out = check_target(out, replace)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     except OSError as error:
@@ -89,7 +156,10 @@ def private_path(out: Path) -> Iterator[Path]:
         finally:
             os.close(fd)
         os.chmod(tmp, 0o600)  # a writer that recreated the file must not have widened it
-        os.replace(tmp, out)
+        _publish(tmp, out, replace)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_failed(out, error) from error
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -101,10 +171,11 @@ def private_path(out: Path) -> Iterator[Path]:
         os.close(folder)
 
 
-def write_private(out: Path, data: bytes) -> Path:
-    """Write `data` to `out` atomically, readable by the owner only (0o600)."""
+def write_private(out: Path, data: bytes, *, replace: bool = False) -> Path:
+    """Write `data` to `out` atomically, readable by the owner only (0o600); a regular file
+    already there is replaced only with `replace`."""
     out = Path(out)
-    with private_output(out, "wb") as handle:
+    with private_output(out, "wb", replace=replace) as handle:
         handle.write(data)
     return out
 

@@ -28,19 +28,23 @@ an `Outcome` (`returncode`/`code`, `stdout`, `stderr`).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import glob
 import io
 import json
 import logging
 import os
 import resource
 import signal
+import stat
 import subprocess as _subprocess
 import sys
 import threading
 import time
 import traceback
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +53,10 @@ from sqlalchemy import Engine, event
 
 from kiosk.cli import main
 from kiosk.content import catalogue, panels
+from kiosk.system import clock
+from kiosk.system.clock import DEFAULT_TIMEZONE
 from kiosk.system.config import ASSETS_DIR
+from tests.conftest import DEFAULT_NOW
 
 PROCESS_TIMEOUT = 120  # seconds: a real process that takes longer is hung
 # the signals whose handlers a command could change; a process would take them away on exit
@@ -174,17 +181,29 @@ def _like_a_process(env: Mapping[str, str] | None, cwd: str | os.PathLike[str] |
                 time.tzset()
 
 
+# In this process the commands read the suite's Thursday morning (tests/conftest.py DEFAULT_NOW),
+# running on with the monotonic clock, never the machine's day: a stopover opened by one call is
+# the same half-day in the next whatever the hour the suite runs at (one opened at 23:59 was
+# left open at the next call). A real process reads the same clock (suite_time_env).
+_CLOCK_START = time.monotonic()
+
+
+def suite_clock(_timezone: str) -> Callable[[], dt.datetime]:
+    return lambda: DEFAULT_NOW + dt.timedelta(seconds=int(time.monotonic() - _CLOCK_START))
+
+
 def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None = None,
-            cwd: str | os.PathLike[str] | None = None) -> Outcome:
+            cwd: str | os.PathLike[str] | None = None, at: dt.datetime | None = None) -> Outcome:
     """`kiosk ARGV` in this process, with ENV as the whole environment (None: the current one)
-    and CWD as the working directory for the call. Any exception but SystemExit escaping main()
+    and CWD as the working directory for the call, at the bus's wall time AT (None: the suite's
+    clock). Any exception but SystemExit escaping main()
     is a traceback the user would have seen: the test fails with it."""
     out, err = _stream("strict"), _stream("backslashreplace")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
     try:
         with _like_a_process(env, cwd, stdin), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
+                contextlib.redirect_stderr(err), _suite_time(at):
             try:
                 code = main(list(argv))
             except SystemExit as exit_:  # argparse: usage errors and --help
@@ -198,15 +217,58 @@ def run_cli(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None 
     return Outcome(tuple(argv), code, _text(out), _text(err), seconds, cpu, growth)
 
 
+@contextlib.contextmanager
+def _suite_time(at: dt.datetime | None = None) -> Iterator[None]:
+    saved = clock.system_instant
+    wall = suite_clock("") if at is None else (lambda: at)
+    clock.system_instant = lambda: wall().replace(
+        tzinfo=zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)).astimezone(dt.UTC)
+    try:
+        yield
+    finally:
+        clock.system_instant = saved
+
+
 # ------------------------------------------------------------------ as a real process
+
+
+# A real process reads the same Thursday as the calls made in this process, through libfaketime
+# (.ci/install-system installs it): a stopover opened by one and used by the other is the same
+# half-day, whatever the day the suite runs on (under `faketime DATE make test` too).
+LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+                               + glob.glob("/usr/lib/faketime/libfaketime.so.1"))), None)
+FAKETIME_SHIM = Path(__file__).resolve().parents[1] / "faketime"  # its sitecustomize.py says why
+
+
+def suite_time_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """ENV (None: this process's) for a child that reads the suite's clock (suite_clock)."""
+    child = dict(env) if env is not None else dict(os.environ)
+    assert LIBFAKETIME, "libfaketime is missing: .ci/install-system installs the faketime package"
+    wall = suite_clock("")()
+    # libfaketime reads "@DATE TIME" in the child's own zone (its TZ, else the machine's)
+    zone = zoneinfo.ZoneInfo(child["TZ"]) if child.get("TZ") else None
+    instant = wall.replace(tzinfo=zoneinfo.ZoneInfo(DEFAULT_TIMEZONE))
+    local = instant.astimezone(zone) if zone else instant.astimezone()
+    preload = [p for p in child.get("LD_PRELOAD", "").split(":") if p and "faketime" not in p]
+    child.pop("FAKETIME_TIMESTAMP_FILE", None)
+    child.update({
+        "LD_PRELOAD": ":".join([LIBFAKETIME, *preload]),
+        "FAKETIME": f"@{local:%Y-%m-%d %H:%M:%S}",
+        "DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "PYTHONPATH": os.pathsep.join(
+            [str(FAKETIME_SHIM)] + [p for p in child.get("PYTHONPATH", "").split(os.pathsep)
+                                    if p and p != str(FAKETIME_SHIM)]),
+    })
+    return child
 
 
 def run_process(argv: Sequence[str], stdin: str = "", env: Mapping[str, str] | None = None,
                 cwd: str | os.PathLike[str] | None = None) -> Outcome:
-    """`python -m kiosk ARGV` in a child process, stdin a pipe holding STDIN."""
+    """`python -m kiosk ARGV` in a child process, stdin a pipe holding STDIN, on the suite's
+    clock (suite_time_env)."""
     start, children = time.perf_counter(), _children_cpu()
     done = _subprocess.run([sys.executable, "-m", "kiosk", *argv], input=stdin.encode(),
-                           env=dict(env) if env is not None else None, cwd=cwd,
+                           env=suite_time_env(env), cwd=cwd,
                            capture_output=True, timeout=PROCESS_TIMEOUT)
     return Outcome(tuple(argv), done.returncode,
                    done.stdout.decode("utf-8", "backslashreplace"),
@@ -251,6 +313,23 @@ class Kiosk:
 
     def json(self, *args: str, expect: int | None = 0, stdin: str = "") -> Any:
         return json.loads(self(*args, "--json", expect=expect, stdin=stdin).stdout)
+
+
+def folder_state(folder: Path) -> dict[str, tuple[Any, ...]]:
+    """What a refusal must leave as it was: each entry of FOLDER, links not followed, with its
+    kind, inode, size, modification time and bytes (a link: where it points; a FIFO: nothing,
+    reading it would wait for a writer)."""
+    state: dict[str, tuple[Any, ...]] = {}
+    for path in sorted(folder.iterdir()):
+        info = path.lstat()
+        content: bytes | str | None = None
+        if stat.S_ISLNK(info.st_mode):
+            content = os.readlink(path)
+        elif stat.S_ISREG(info.st_mode):
+            content = path.read_bytes()
+        state[path.name] = (stat.S_IFMT(info.st_mode), info.st_ino, info.st_size,
+                            info.st_mtime_ns, content)
+    return state
 
 
 def one_line(result: Outcome) -> str:

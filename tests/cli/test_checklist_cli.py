@@ -16,6 +16,7 @@ from kiosk.core.context import open_context
 from kiosk.output import documents, phone
 from kiosk.system.config import ASSETS_DIR, Settings
 from tests.cli.runner import Kiosk, make_env
+from tests.conftest import Clock
 
 CATALOGUE = load_catalogue(ASSETS_DIR / "catalogue")
 
@@ -59,6 +60,7 @@ def test_receipt_without_a_database(tmp_path):
 def test_receipt_a4_and_qr_with_the_open_stopover(kiosk, tmp_path, database_url):
     opened = kiosk.json("stopover", "open", "--stop", "ducos-bourg", "--half", "morning")
     ctx = open_context(Settings(data_dir=tmp_path, database_url=database_url))
+    ctx.clock = Clock()  # the suite's Thursday, which the command reads (tests/cli/runner.py)
     try:
         passages = views.next_passages(ctx, opened["insee"])
     finally:

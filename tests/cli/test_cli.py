@@ -137,8 +137,10 @@ def test_itinerary_list(kiosk):
 
 @pytest.mark.long
 def test_several_shells_at_once(kiosk):
+    # processes racing for the numbers; the opening too is a process: all read one clock, the
+    # machine's (the in-process calls read the suite's Thursday, tests/cli/runner.py)
+    kiosk = Kiosk(kiosk.env, subprocess=True)
     kiosk("stopover", "open", "--stop", "ducos-bourg")
-    kiosk = Kiosk(kiosk.env, subprocess=True)  # processes racing for the numbers
 
     def take(_: int) -> int:
         return kiosk.json("ticket", "take", "autre")["number"]

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.cli.runner import Kiosk, make_env, one_line
+from tests.cli.runner import Kiosk, folder_state, make_env, one_line
 
 HUGE = "99999999999999999999"
 
@@ -80,6 +80,105 @@ def test_finishing_a_finished_ticket_says_so(kiosk):
     kiosk("finish", "1", "--outcome", "solved")
     err = one_line(kiosk("finish", "1", "--outcome", "solved", expect=2))
     assert "n° 1" in err and "Pas de ticket" not in err, err
+
+
+# every date option of the command line, each with a date outside the bus's calendar
+OUT_OF_CALENDAR = [
+    (("stats", "--year", "0001"), "--year"),
+    (("stats", "--month", "0001-01"), "--month"),
+    (("stats", "--quarter", "2101-T1"), "--quarter"),
+    (("stats", "--from", "0001-01-01", "--to", "0001-02-01"), "--from"),
+    (("stats", "--from", "2026-01-01", "--to", "9999-12-31"), "--to"),
+    (("feedback", "--year", "1999"), "--year"),
+    (("export", "--year", "0001", "--format", "csv", "--out", "{out}/r.csv"), "--year"),
+    (("export", "--from", "01/01/0001", "--format", "pdf", "--out", "{out}/r.pdf"), "--from"),
+    (("seed-history", "--visits", "10", "--from", "0001-01-03", "--to", "0001-01-31"), "--from"),
+    (("seed-history", "--visits", "10", "--to", "2101-01-01"), "--to"),
+    (("itinerary", "plan", "--from", "0001-01-01", "--to", "2026-01-31", "--out",
+      "{out}/schedule.yaml"), "--from"),
+    (("itinerary", "export", "--format", "ics", "--from", "2101-01-01", "--out", "{out}/b.ics"),
+     "--from"),
+    (("itinerary", "review", "--from", "2026-01-01", "--to", "2101-01-01"), "--to"),
+    (("panels", "check", "--day", "0001-01-01"), "--day"),
+]
+
+
+@pytest.mark.parametrize(("args", "option"), OUT_OF_CALENDAR)
+def test_dates_outside_the_bus_calendar_are_refused_naming_the_option(kiosk, tmp_path, args,
+                                                                      option):
+    out = tmp_path / "out"
+    out.mkdir()
+    before = kiosk.json("queue")["revision"]
+    err = one_line(kiosk(*(a.format(out=out) for a in args), expect=2))
+    assert f"argument {option}: «" in err, err
+    assert err.endswith("année hors du calendrier du bus (2000 à 2100)"), err
+    assert list(out.iterdir()) == [] and kiosk.json("queue")["revision"] == before
+
+
+# every command that writes the file named by --out: its arguments, the extension of its format
+# and one that contradicts it
+OUT_COMMANDS = {
+    "export": (("export", "--year", "2026", "--format", "csv"), "csv", "pdf"),
+    "checklist": (("checklist", "caf-rsa", "--format", "a4"), "pdf", "png"),
+    "itinerary export": (("itinerary", "export", "--format", "ics", "--from", "2027-01-01"),
+                         "ics", "pdf"),
+    "itinerary plan": (("itinerary", "plan", "--from", "2027-01-04", "--to", "2027-01-31"),
+                       "yaml", "csv"),
+}
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_a_file_already_there_is_replaced_only_with_force(kiosk, tmp_path, command):
+    args, extension, _other = OUT_COMMANDS[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / f"tableau.{extension}"
+    target.write_bytes(b"the coordinator's spreadsheet")
+    before = folder_state(out)
+    err = one_line(kiosk(*args, "--out", str(target), expect=2))
+    assert err == f"kiosk: {target} existe déjà : ajoutez --force pour le remplacer", err
+    assert folder_state(out) == before
+    # with --force: a new file under the name (renamed into place, owner-only), no temporary
+    kiosk(*args, "--out", str(target), "--force")
+    info = target.lstat()
+    assert stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600
+    assert target.read_bytes() != b"the coordinator's spreadsheet"
+    assert info.st_ino != before[target.name][1]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_force_never_writes_over_anything_but_a_regular_file(kiosk, tmp_path, command):
+    args, extension, _other = OUT_COMMANDS[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "vrai.txt").write_bytes(b"kept")
+    os.mkfifo(out / f"tube.{extension}")
+    (out / f"lien.{extension}").symlink_to(out / "vrai.txt")
+    (out / f"perdu.{extension}").symlink_to(out / "absent.txt")  # a link pointing nowhere
+    (out / f"dossier.{extension}").mkdir()
+    before = folder_state(out)
+    for name, words in ((f"tube.{extension}", "ce n'est pas un fichier ordinaire"),
+                        (f"lien.{extension}", "c'est un lien symbolique"),
+                        (f"perdu.{extension}", "c'est un lien symbolique"),
+                        (f"dossier.{extension}", "c'est un dossier")):
+        for force in ((), ("--force",)):
+            err = one_line(kiosk(*args, "--out", str(out / name), *force, expect=2))
+            assert err.startswith(f"kiosk: {out / name} : {words}"), (name, force, err)
+    assert folder_state(out) == before
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_an_extension_that_contradicts_the_format_is_refused(kiosk, tmp_path, command):
+    args, extension, other = OUT_COMMANDS[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / f"rapport.{other.upper()}"
+    err = one_line(kiosk(*args, "--out", str(target), expect=2))
+    assert err == (f"kiosk: --out {target} : l'extension .{other.upper()} ne convient pas à un "
+                   f"fichier {extension.upper()} (attendu : .{extension}"
+                   + (" ou .yml)" if extension == "yaml" else ")")), err
+    assert list(out.iterdir()) == []
 
 
 def test_a_write_refused_by_a_trigger_is_not_called_an_unreachable_database(kiosk):

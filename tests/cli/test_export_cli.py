@@ -97,3 +97,33 @@ def test_progress_bar_draws_one_line_and_ends_it():
     bar.close()
     assert stream.getvalue().endswith("\r[##########] 1000/1000 lignes (100\u00a0%)\n")
     assert "[#####.....] 500/1000" in stream.getvalue()
+
+
+def test_a_write_that_fails_keeps_the_file_it_was_to_replace(kiosk, tmp_path, database_url):
+    import resource
+    import signal
+
+    from tests.cli.runner import folder_state, one_line
+
+    if database_url.startswith("sqlite"):
+        # the limit below is the process's: SQLite's own file would fail first ("disk I/O
+        # error"); tests/unit/test_files.py holds the same failure without a database
+        pytest.skip("a PostgreSQL server writes in its own process")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "t3.pdf"
+    target.write_bytes(b"the report sent to the CAF")
+    before = folder_state(out)
+    # a real write error, as a full USB key gives: this process may not write past 4 KiB
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, limits[1]))
+    try:
+        done = kiosk("export", "--quarter", "2026-T3", "--format", "pdf", "--out", str(target),
+                     "--force", expect=2)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert one_line(done) == (f"kiosk: {target} : écriture impossible (File too large) ; rien "
+                              "n'a été écrit")
+    assert folder_state(out) == before  # the old report, and no temporary file beside it

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 
 from db.engine import normalise_url
 from db.models import Event, Stopover, Ticket
-from tests.cli.runner import Kiosk, make_env
+from tests.cli.runner import Kiosk, make_env, one_line
 
 
 @pytest.fixture
@@ -81,13 +81,14 @@ def test_a_progress_line_on_a_terminal(tmp_path, database_url):
 
 @pytest.mark.parametrize("args, words", [
     (("--visits", "100", "--from", "2026-02-30"), "--from"),
-    (("--visits", "100", "--to", "30/09/2026"), "--to"),
+    (("--visits", "100", "--to", "31/09/2026"), "--to"),
+    (("--visits", "10", "--from", "0001-01-03", "--to", "0001-01-31"), "hors du calendrier"),
     (("--visits", "cent"), "--visits"),
     (("--visits", "0"), "--visits"),
     (("--visits", "5000001"), "--visits"),
     (("--visits", "100", "--seed", "x"), "--seed"),
     (("--visits", "100", "--from", "2026-09-01", "--to", "2026-08-01"), "début"),
-    (("--visits", "100", "--from", "2026-09-01", "--to", "2999-01-01"), "pas passée"),
+    (("--visits", "100", "--from", "2026-09-01", "--to", "2099-01-01"), "pas passée"),
     (("--from", "2026-09-01"), "--visits"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(kiosk, database_url, args, words):
@@ -96,4 +97,14 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(kiosk, database_url,
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], result.stderr
+    assert _counts(database_url)[:2] == (0, 0)
+
+
+def test_a_number_too_large_is_refused_with_the_french_spaces_themselves(kiosk, database_url):
+    kiosk("init")
+    line = one_line(kiosk("seed-history", "--visits", str(2**63), expect=2))
+    # the narrow no-break spaces of french.number, not their escapes ("5\u202f000\u202f000")
+    assert line == ("kiosk seed-history: argument --visits: entre 1 et 5\u202f000\u202f000 "
+                    f"visites, pas {2**63}"), line
+    assert "\\u" not in line
     assert _counts(database_url)[:2] == (0, 0)

@@ -18,7 +18,8 @@ def test_the_coordinator_plans_a_half_year_around_her_closures(tmp_path):
     kiosk = Kiosk(make_env(tmp_path, None))
     data = tmp_path / "data"
     kiosk("init")
-    kiosk("seed-history", "--visits", "300", "--from", "2026-01-04", "--to", "2026-11-27")
+    # until the eve of the suite's Thursday (26 November 2026), the day the commands read
+    kiosk("seed-history", "--visits", "300", "--from", "2026-01-04", "--to", "2026-11-25")
     (data / "closures.yaml").write_text(
         "closures:\n  - {day: 2027-01-05, reason: Formation de l'équipe}\n", "utf-8")
     refused = kiosk("init", expect=2)

@@ -63,6 +63,9 @@ def queue_group(process: Kiosk, kiosk: Kiosk, tmp_path: Path) -> None:
     kiosk("stopover", "open", "--stop", "ducos-bourg")
     assert refused(process("call", "--desk", "1", expect=3), kiosk) == \
         "kiosk: Personne n'attend."
+    # a wrong return code is committed (counted, logged) before it is refused: one line still
+    assert refused(process("return-pass", "use", "ACDEFG", expect=2), kiosk) == \
+        "kiosk: Code de retour inconnu « ACDEFG » : vérifiez les lettres sur le ticket."
     # the parser's own refusal: exit 2, one line naming the option
     line = refused(process("call", "--desk", "two", expect=2), kiosk)
     assert line.startswith("kiosk call: ") and "--desk" in line
@@ -104,7 +107,7 @@ def stats_group(process: Kiosk, kiosk: Kiosk, tmp_path: Path) -> None:
     kiosk("init")
     assert json.loads(done(process("stats", "--month", "2026-10", "--json")))["visits"] == 0
     assert refused(process("stats", "--quarter", "2026-T5", expect=2), kiosk) == \
-        "kiosk: --quarter 2026-T5 : trimestre invalide (AAAA-T1 à AAAA-T4)."
+        "kiosk stats: argument --quarter: « 2026-T5 » : trimestre invalide (AAAA-T1 à AAAA-T4)"
 
 
 def export_group(process: Kiosk, kiosk: Kiosk, tmp_path: Path) -> None:

@@ -49,14 +49,18 @@ def test_stats_summary_in_french(kiosk: Kiosk) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("--from", "2026-02-30", "--to", "2026-03-31"),
-     "kiosk: --from 2026-02-30 : date invalide (AAAA-MM-JJ ou jj/mm/aaaa)."),
+     "kiosk stats: argument --from: « 2026-02-30 » : date invalide (AAAA-MM-JJ ou jj/mm/aaaa)"),
     (("--from", "2026-08-01", "--to", "2026-07-01"),
      "kiosk: --from 2026-08-01 est après --to 2026-07-01 : la période est vide."),
     (("--quarter", "2026-T3", "--commune", "97299"),
      "kiosk: --commune 97299 : commune inconnue (code INSEE, voir « kiosk itinerary list »)."),
     (("--month", "2026-10", "--from", "2026-10-01"),
      "kiosk: --month et --from : une seule façon de donner la période."),
-    (("--quarter", "2026-T5"), "kiosk: --quarter 2026-T5 : trimestre invalide (AAAA-T1 à AAAA-T4)."),
+    (("--quarter", "2026-T5"),
+     "kiosk stats: argument --quarter: « 2026-T5 » : trimestre invalide (AAAA-T1 à AAAA-T4)"),
+    # year 1 broke the period before (a traceback, exit 1): the bus's calendar is 2000 to 2100
+    (("--year", "0001"), "kiosk stats: argument --year: « 0001 » : année hors du calendrier du "
+                         "bus (2000 à 2100)"),
     ((), "kiosk: Période manquante : --month, --quarter, --year ou --from/--to."),
 ])
 def test_bad_periods_exit_2_with_one_line(kiosk: Kiosk, args, message) -> None:

@@ -7,9 +7,9 @@ import datetime as dt
 
 from kiosk.core import services
 from kiosk.core.context import open_context
-from kiosk.system.clock import DEFAULT_TIMEZONE, local_now
 from kiosk.system.config import Settings
 from tests.cli.runner import Kiosk, make_env
+from tests.conftest import DEFAULT_NOW, Clock
 
 PANEL = """\
 title: {title}
@@ -23,7 +23,7 @@ end: {end}
 
 def test_panels_check_says_what_shows_today_and_names_each_wrong_file(tmp_path):
     kiosk = Kiosk(make_env(tmp_path, None))  # no database needed, none is made
-    today = local_now(DEFAULT_TIMEZONE).date()
+    today = DEFAULT_NOW.date()  # the suite's Thursday, which the CLI reads (tests/cli/runner.py)
     # the shipped examples, while the data dir has no panels folder
     shipped = kiosk.json("panels", "check")
     assert shipped["folder"].endswith("assets/panels") and shipped["errors"] == []
@@ -64,8 +64,27 @@ def test_panels_check_says_what_shows_today_and_names_each_wrong_file(tmp_path):
     kiosk("panels", "check", str(tmp_path / "nowhere"), expect=2)
 
 
+def test_panels_check_refuses_a_giant_picture_in_one_line(tmp_path):
+    from tests.unit.test_panels import giant_png
+
+    kiosk = Kiosk(make_env(tmp_path, None))
+    folder = tmp_path / "cle"
+    folder.mkdir()
+    (folder / "01-dechets.yaml").write_text(PANEL.format(
+        title="Ramassage des déchets", start="2026-01-01", end="2027-12-31"), "utf-8")
+    (folder / "geant.png").write_bytes(giant_png(60000, 60000))
+    (folder / "02-geant.yaml").write_text(PANEL.format(
+        title="Géant", start="2026-01-01", end="2027-12-31") + "image: geant.png\n", "utf-8")
+    refused = kiosk("panels", "check", str(folder), "--day", "2026-12-01", expect=2)
+    assert refused.stderr == (f"kiosk: {folder / '02-geant.yaml'}, ligne 7 : panneau, champ "
+                              "« image » : « geant.png » trop grande (60000×60000 pixels ; 1920 "
+                              "pixels de côté au plus)\n")
+    assert f"{folder} : 1 panneau(x) valide(s), 1 montré(s)" in refused.stdout
+
+
 def test_feedback_gives_the_answers_per_commune_and_stop(tmp_path, database_url):
     ctx = open_context(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    ctx.clock = Clock()  # the suite's Thursday, as the CLI reads it
     try:
         services.open_stopover(ctx, "ducos-bourg")
         assert services.record_feedback(ctx, "content")
@@ -73,7 +92,7 @@ def test_feedback_gives_the_answers_per_commune_and_stop(tmp_path, database_url)
     finally:
         ctx.dispose()
     kiosk = Kiosk(make_env(tmp_path, database_url))
-    today = local_now(DEFAULT_TIMEZONE).date().isoformat()
+    today = DEFAULT_NOW.date().isoformat()  # the suite's Thursday (tests/cli/runner.py)
     data = kiosk.json("feedback", "--from", today)
     assert data["period"]["from"] == today
     assert (data["content"], data["moyen"], data["pas_content"], data["answers"]) == (1, 0, 0, 1)

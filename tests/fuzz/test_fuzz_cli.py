@@ -2,15 +2,19 @@
 type: the command's own options and positionals, mixed with huge and negative numbers, control,
 bidi and undecodable characters, empty and very long strings, impossible dates, folders, FIFOs and
 missing files, options repeated and options of other commands. On both backends, on a database
-with a stopover open and people waiting.
+with a stopover open and people waiting, at a bus clock and a PC time zone drawn for each example
+(the stopover's morning, the end of its day, the next day, a week later…), with --out pointing at
+the coordinator's own files now and then.
 
 The properties (tests/fuzz/harness.py): no traceback, exit 0, 2 or 3, a refusal is one short clean
-line on stderr, quickly, and writes nothing (every row of every table and the files compared).
+line on stderr, quickly, and writes nothing (every row of every table and the files compared);
+no file is replaced without --force.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,10 +116,16 @@ GOOD: dict[str, list[str]] = {
 }
 
 
+# Files the coordinator already has where an --out may point: never replaced without --force
+EXISTING = ("rapport.pdf", "chiffres.csv", "passages.png", "bilan.xlsx", "tournee.ics",
+            "schedule.yaml")
+KEPT = b"the coordinator's own file\n"
+
+
 def _good(action: argparse.Action, out: Path) -> st.SearchStrategy[str]:
     if "--out" in action.option_strings:
         return st.sampled_from([str(out / "a.pdf"), str(out / "b.csv"), str(out / "c.png"),
-                                str(out / "d.xlsx")])
+                                str(out / "d.xlsx"), *(str(out / name) for name in EXISTING)])
     if action.choices:
         return st.sampled_from([str(c) for c in action.choices])
     return st.sampled_from(GOOD.get(action.dest, REAL))
@@ -186,19 +196,35 @@ def cli_place(tmp_path: Path, database_url: str,
                         (["staff-user", "add", "Marie", "--role", "coordinator", "--pin-stdin"],
                          "1234\n")):
         assert run_cli(argv, stdin).code == 0, argv
+    for name in EXISTING:
+        (out / name).write_bytes(KEPT)
     fingerprint = Fingerprint(database_url, data, out)
     yield fingerprint, odd_files(tmp_path / "odd"), out
     fingerprint.dispose()
 
 
-def _exercise(argv: list[str], fingerprint: Fingerprint) -> None:
+# The bus's clock and the PC's zone, drawn for each example: the stopover's own morning, the
+# last minute of its day, the next day (it is then left open), a week later, a leap day, the
+# end of a year; the PC in Martinique, left in UTC, or a day ahead (UTC+14).
+MOMENTS = [dt.datetime(2026, 11, 26, 9, 0), dt.datetime(2026, 11, 26, 23, 59, 59),
+           dt.datetime(2026, 11, 27, 0, 0, 1), dt.datetime(2026, 12, 3, 9, 0),
+           dt.datetime(2028, 2, 29, 12, 0), dt.datetime(2026, 12, 31, 23, 59, 59)]
+ZONES = ["America/Martinique", "UTC", "Pacific/Kiritimati"]
+
+
+def _exercise(argv: list[str], fingerprint: Fingerprint, out: Path,
+              at: dt.datetime | None = None, zone: str | None = None) -> None:
     before = fingerprint()
     stdin = "1234\n" if "--pin-stdin" in argv else ""
-    outcome = run_cli(argv, stdin)
+    env = {**os.environ, "TZ": zone} if zone else None
+    outcome = run_cli(argv, stdin, env, at=at)
     event(f"{argv[0]} → {outcome.code} {outcome.stderr[:70]}")
     check(outcome)
     if outcome.code != 0:
         assert fingerprint() == before, f"a refusal wrote something: kiosk {argv!r}"
+    if "--force" not in argv:
+        replaced = [name for name in EXISTING if (out / name).read_bytes() != KEPT]
+        assert not replaced, f"kiosk {argv!r} replaced {replaced} without --force"
 
 
 # 75 examples a backend (110 before): the commands grew to 34 and the suite to its 15 minutes;
@@ -213,7 +239,11 @@ def test_any_argument_list_is_done_or_refused_in_one_line(cli_place, data):
     fingerprint, places, out = cli_place
     command = data.draw(st.sampled_from(COMMANDS), label="command")
     argv = data.draw(argv_for(command, places, out), label="argv")
-    _exercise(argv, fingerprint)
+    at = data.draw(st.sampled_from(MOMENTS), label="bus clock")
+    zone = data.draw(st.sampled_from(ZONES), label="PC zone")
+    _exercise(argv, fingerprint, out, at, zone)
+    for name in EXISTING:  # the next example finds the coordinator's files as they were
+        (out / name).write_bytes(KEPT)
 
 
 def test_every_command_is_fuzzed():

@@ -51,7 +51,7 @@ def _base(target: str) -> Any:
             "printer_queue": "", "print_timeout_seconds": 8, "staff_exit_pin": "1234",
             "visitor_display": "fullscreen", "staff_display": "1920x1080+1920+0",
             "bus_phone": "05 96 12 34 56", "bus_calendar": "en mairie et sur espacesud.fr",
-            "timezone": "America/Martinique",
+            "timezone": "America/Martinique", "return_pass_weeks": 8,
             "catalogue_dir": str(CATALOGUE), "itinerary_dir": str(ITINERARY)}
 
 

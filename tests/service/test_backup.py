@@ -4,12 +4,16 @@ backends: the history is the coordinator's whole record."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import stat
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,10 +22,12 @@ from sqlalchemy import text
 
 from db import engine as db_engine
 from db.engine import alembic_config, make_engine
-from kiosk.core import backup, services, views
+from kiosk.core import backup, restore, services, views
 from kiosk.core.context import Context, open_context
 from kiosk.errors import KioskError
 from kiosk.system.config import Settings
+from tests.fuzz.harness import Fingerprint
+from tests.service.crafted import HOSTILE, SLOW_INDEX, alter
 
 WORKER = str(Path(__file__).with_name("workers.py"))
 
@@ -57,14 +63,12 @@ def usb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---------------------------------------------------------------- during a busy queue
 
 
-def test_a_backup_taken_during_a_busy_queue_restores_every_committed_ticket(
-        open_ctx, settings, usb):
-    """A real process takes tickets in a loop while the backup runs: every ticket committed
-    before the backup began is in the copy, and the numbering has no hole."""
-    url = settings.effective_database_url
-    proc = subprocess.Popen([sys.executable, WORKER, "take", url, "100000", "autre"],
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
+@contextmanager
+def taking(settings: Settings) -> Iterator[list[int]]:
+    """A real process that takes tickets in a loop; yields the numbers it printed (each after
+    its commit), growing, and stops it on leaving."""
+    proc = subprocess.Popen([sys.executable, WORKER, "take", settings.effective_database_url,
+                             "100000", "autre"], stdout=subprocess.PIPE, text=True)
     printed: list[int] = []
 
     def read() -> None:
@@ -75,30 +79,72 @@ def test_a_backup_taken_during_a_busy_queue_restores_every_committed_ticket(
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        while len(printed) < 40:
-            time.sleep(0.01)
-        before = list(printed)  # committed before the backup began (printed after the commit)
-        report = backup.backup(open_ctx, usb)
-        during = len(printed) - len(before)
-        while len(printed) < len(before) + during + 20:  # the queue goes on after the copy
-            time.sleep(0.01)
+        yield printed
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         reader.join(timeout=30)
+
+
+def until(printed: list[int], n: int) -> None:
+    deadline = time.monotonic() + 120
+    while len(printed) < n:
+        assert time.monotonic() < deadline, f"the writer stopped at {len(printed)} tickets"
+        time.sleep(0.01)
+
+
+def test_a_backup_taken_during_a_busy_queue_restores_every_committed_ticket(
+        open_ctx, settings, usb):
+    """A real process takes tickets in a loop while the backup runs: every ticket committed
+    before the backup began is in the copy, and the numbering has no hole."""
+    with taking(settings) as printed:
+        until(printed, 40)
+        before = list(printed)  # committed before the backup began (printed after the commit)
+        report = backup.backup(open_ctx, usb)
+        during = len(printed) - len(before)
+        until(printed, len(before) + during + 20)  # the queue goes on after the copy
     taken_total = counts(open_ctx)["tickets"]
     assert report.counts["tickets"] >= len(before)
     assert taken_total > report.counts["tickets"]  # the writer really ran around the copy
 
-    restored = backup.restore(settings, report.path)
+    restored = restore.restore(settings, report.path)
     found, last = numbers(open_ctx)
     assert set(before) <= set(found)
-    assert found == list(range(1, len(found) + 1)) and last == found[-1]
+    assert found == list(range(1, len(found) + 1))
     assert len(found) == report.counts["tickets"] == restored.counts["tickets"]
-    # the numbering goes on from the restored counter
-    assert services.take_ticket(open_ctx, "autre").number == last + 1
+    assert restored.dropped["tickets"] == taken_total - len(found)
+    # the numbering goes on after the last number handed out, never from the copy's counter
+    assert last == taken_total
+    assert services.take_ticket(open_ctx, "autre").number == taken_total + 1
     print(f"\n{open_ctx.engine.dialect.name}: {len(before)} tickets before the copy, "
           f"{during} taken during it ({report.seconds * 1000:.0f} ms), {taken_total} in all")
+
+
+def test_a_restore_while_tickets_are_taken_never_hands_out_a_number_twice(
+        open_ctx, settings, usb):
+    """The kiosk keeps taking tickets before, during and after the restore (the hostile
+    tester's case: numbers 4-7 were handed out a second time). The live numbers are read under
+    the restore's own write lock: not one number comes twice, and none of the copy's."""
+    take(open_ctx, 3)
+    copy = backup.backup(open_ctx, usb).path
+    with taking(settings) as printed:
+        until(printed, 20)
+        started = time.monotonic()
+        report = restore.restore(settings, copy)
+        seconds = time.monotonic() - started
+        at_restore = len(printed)
+        until(printed, at_restore + 20)
+    assert len(printed) == len(set(printed)), sorted(n for n in printed if printed.count(n) > 1)
+    assert min(printed) == 4
+    [kept] = report.numbering
+    assert kept.restored == 3 and kept.last_number >= 3 + 20  # at least those seen before
+    after = [n for n in printed if n > kept.last_number]
+    assert after == list(range(kept.last_number + 1, kept.last_number + 1 + len(after)))
+    found, last = numbers(open_ctx)
+    assert found[:3] == [1, 2, 3] and found[3:] == after and last == max(printed)
+    assert report.dropped["tickets"] == kept.last_number - 3
+    print(f"\n{open_ctx.engine.dialect.name}: restore in {seconds:.2f} s while a process took "
+          f"tickets; {report.dropped['tickets']} dropped, {len(after)} taken after, none twice")
 
 
 # ---------------------------------------------------------------- the copy itself
@@ -162,7 +208,7 @@ def test_a_damaged_file_is_refused_and_the_database_untouched(open_ctx, settings
     take(open_ctx, 1)
     before = numbers(open_ctx)
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, report.path)
+        restore.restore(settings, report.path)
     assert refused.value.exit_code == 2 and "\n" not in refused.value.message
     assert numbers(open_ctx) == before
     assert not list(settings.data_dir.glob("*before-restore*"))
@@ -193,7 +239,7 @@ def test_a_file_of_a_newer_schema_is_refused(open_ctx, settings, usb, database_f
     newer = _make_backup_at_revision(database_factory, tmp_path, usb, revision="9999")
     before = numbers(open_ctx)
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, newer)
+        restore.restore(settings, newer)
     assert "version plus récente" in refused.value.message
     assert refused.value.exit_code == 2 and "\n" not in refused.value.message
     assert numbers(open_ctx) == before
@@ -203,12 +249,221 @@ def test_a_file_of_a_newer_schema_is_refused(open_ctx, settings, usb, database_f
 def test_a_file_of_an_older_schema_is_upgraded_after_restore(open_ctx, settings, usb,
                                                             database_factory, tmp_path):
     older = _make_backup_at_revision(database_factory, tmp_path, usb, downgrade="0003")
-    report = backup.restore(settings, older)
+    report = restore.restore(settings, older)
     assert report.revision == "0003" and report.upgraded
     with open_ctx.read() as session:
         assert db_engine.at_head(session.get_bind())
     services.open_stopover(open_ctx, "ducos-bourg")
     assert services.take_ticket(open_ctx, "autre").number == 1
+
+
+# ---------------------------------------------------------------- copies that plant something
+
+
+class Untouched:
+    """What a refused restore must leave exactly as it was: every row of the live database, the
+    SQLite file's bytes, and the data dir (no staged file, no copy aside, no check database)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = settings.effective_database_url
+        self.rows = Fingerprint(self.url)
+        self.before = self.state()
+
+    def files(self) -> dict[str, str]:
+        if not self.url.startswith("sqlite:///"):
+            return {}
+        live = Path(self.url.removeprefix("sqlite:///"))
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (live, Path(f"{live}-wal")) if p.exists()}
+
+    def state(self) -> tuple[str, dict[str, str], list[str]]:
+        return self.rows(), self.files(), sorted(p.name for p in self.settings.data_dir.iterdir())
+
+    def check(self) -> None:
+        assert self.state() == self.before
+        assert not list(self.settings.data_dir.glob(".restore-*"))
+        assert not list(self.settings.data_dir.glob("*before-restore*"))
+        if not self.url.startswith("sqlite:///"):
+            live = make_engine(self.url)
+            try:
+                with live.connect() as conn:
+                    left = conn.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE "
+                                             "current_database() || '\\_%'")).all()
+            finally:
+                live.dispose()
+            assert left == []  # no check database outlives the restore
+        self.rows.dispose()
+
+
+def finished(call, seconds: float = 300):
+    """`call()` in a thread: a restore that hangs fails the test instead of hanging the suite."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(("ok", call()))
+        except BaseException as error:  # handed to the test
+            outcome.append(("raised", error))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert outcome, f"still running after {seconds} s"
+    kind, value = outcome[0]
+    if kind == "raised":
+        raise value
+    return value
+
+
+@pytest.mark.parametrize("hostile", list(HOSTILE))
+def test_a_copy_that_plants_something_is_refused_and_the_live_database_untouched(
+        open_ctx, settings, usb, hostile):
+    sqlite_change, pg_change, words = HOSTILE[hostile]
+    take(open_ctx, 3)
+    copy = backup.backup(open_ctx, usb).path
+    alter(copy, sqlite_change, pg_change)
+    take(open_ctx, 1)
+    untouched = Untouched(settings)
+    asked = []
+    with pytest.raises(KioskError) as refused:
+        finished(lambda: restore.restore(settings, copy, confirm=asked.append))
+    message = refused.value.message
+    assert message.startswith(f"{copy.name} : pas le schéma de Borne PLUS ({words}")
+    assert message.endswith(") : rien n'a changé") and "\n" not in message
+    assert refused.value.exit_code == 2 and asked == []  # refused before any question
+    if hostile == "a unique constraint that gives way":
+        assert "uq_tickets_stopover_number" in message
+    untouched.check()
+    assert numbers(open_ctx) == ([1, 2, 3, 4], 4)
+    assert services.take_ticket(open_ctx, "autre").number == 5  # the queue works on
+
+
+def test_a_check_that_runs_too_long_is_stopped_and_leaves_nothing(open_ctx, settings, usb):
+    """SQLite: no check may take longer than its bound (0 s here: stopped at once). PostgreSQL:
+    a copy whose index sleeps an hour in the check database, stopped by statement_timeout."""
+    take(open_ctx, 2)
+    copy = backup.backup(open_ctx, usb).path
+    sqlite = open_ctx.engine.dialect.name == "sqlite"
+    if not sqlite:
+        alter(copy, "", SLOW_INDEX)
+    untouched = Untouched(settings)
+    started = time.monotonic()
+    with pytest.raises(KioskError) as refused:
+        finished(lambda: restore.restore(settings, copy, check_seconds=0 if sqlite else 2))
+    assert refused.value.message == (f"{copy.name} : contrôle arrêté au bout de "
+                                     f"{0 if sqlite else 2} s (copie trop lourde ou piégée) : "
+                                     "rien n'a changé")
+    untouched.check()
+    print(f"\n{open_ctx.engine.dialect.name}: refused after {time.monotonic() - started:.1f} s")
+
+
+def test_a_live_database_that_is_not_ours_is_not_replaced_row_by_row(open_ctx, settings, usb):
+    take(open_ctx, 2)
+    copy = backup.backup(open_ctx, usb).path
+    with open_ctx.engine.begin() as conn:
+        conn.execute(text("CREATE VIEW waiting AS SELECT * FROM tickets"))
+    untouched = Untouched(settings)
+    with pytest.raises(KioskError) as refused:
+        restore.restore(settings, copy)
+    assert refused.value.message == (
+        "La base actuelle n'a pas le schéma de Borne PLUS (vue en trop : waiting) : elle ne "
+        "peut pas être remplacée ligne à ligne ; mettez-la de côté et restaurez dans une base "
+        "neuve. Rien n'a changé.")
+    untouched.check()
+
+
+def test_a_postgresql_role_that_cannot_create_the_check_database_is_told_what_to_grant(
+        settings, usb, database_url, open_ctx):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stages its copy in a file beside the database")
+    copy = backup.backup(open_ctx, usb).path
+    role = f"kiosk_owner_{os.getpid()}_{int(time.monotonic() * 1000) % 100000}"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # a role as README sets kiosk_owner up, without CREATEDB
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOCREATEDB'))
+        conn.execute(text(f'CREATE DATABASE "{role}" OWNER "{role}"'))
+    try:
+        owner = Settings(data_dir=settings.data_dir, database_url=make_engine(
+            database_url).url.set(username=role, database=role).render_as_string(
+                hide_password=False))
+        with pytest.raises(KioskError) as refused:
+            restore.restore(owner, copy)
+        assert refused.value.message.startswith(
+            "La base de contrôle de la restauration n'a pas pu être créée (")
+        assert refused.value.message.endswith(
+            f"le rôle PostgreSQL {role} doit pouvoir créer une base (ALTER ROLE {role} CREATEDB). "
+            "Rien n'a changé.")
+        assert not list(settings.data_dir.glob(".restore-*"))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{role}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.engine.dispose()
+
+
+# ---------------------------------------------------------------- numbers never given twice
+
+
+def events(ctx: Context, kind: str) -> list[tuple[int | None, dict]]:
+    with ctx.read() as session:
+        rows = session.execute(text("SELECT stopover_id, detail FROM events WHERE kind = :k "
+                                    "ORDER BY id"), {"k": kind}).all()
+    return [(row[0], json.loads(row[1])) for row in rows]
+
+
+def test_tickets_taken_after_the_copy_are_announced_and_their_numbers_never_given_again(
+        open_ctx, settings, usb, clock):
+    take(open_ctx, 3)
+    copy = backup.backup(open_ctx, usb).path
+    take(open_ctx, 4)  # 4 to 7: handed out, then dropped by the restore
+    services.call_next(open_ctx, 1)
+    services.finish_visit(open_ctx, 1, [services.DemandeInput("caf-aide-logement", "solved"),
+                                        services.DemandeInput("cgss-c2s", "follow_up")])
+    seen = []
+    report = restore.restore(settings, copy, confirm=lambda c: seen.append(c) or True)
+    dropped = {"stopovers": 0, "tickets": 4, "demandes": 2}
+    assert seen[0].dropped == dropped and report.dropped == dropped
+    [kept] = report.numbering
+    assert (kept.stop_id, kept.day, kept.half) == ("ducos-bourg", clock().date(), "morning")
+    assert (kept.last_number, kept.restored) == (7, 3)
+    assert numbers(open_ctx) == ([1, 2, 3], 7)
+    assert services.take_ticket(open_ctx, "autre").number == 8
+    [(stopover_id, detail)] = events(open_ctx, "numbering_kept")
+    assert stopover_id is not None and detail == {
+        "stop": "ducos-bourg", "day": "2026-11-26", "half": "morning", "last_number": 7,
+        "restored": 3}
+    [(_, restored)] = events(open_ctx, "database_restored")
+    assert restored == {"source": copy.name, "dropped": dropped, "numbering_kept": 1}
+
+
+def test_a_stopover_the_copy_lacks_reopens_after_its_last_number(ctx, settings, usb):
+    """The copy was taken before the stopover opened (the copy of the last closing): the restore
+    drops the stopover, and its next opening starts after the numbers it had handed out."""
+    copy = backup.backup(ctx, usb).path
+    services.open_stopover(ctx, "ducos-bourg")
+    take(ctx, 5)
+    report = restore.restore(settings, copy)
+    assert report.dropped == {"stopovers": 1, "tickets": 5, "demandes": 0}
+    assert [(n.last_number, n.restored) for n in report.numbering] == [(5, None)]
+    assert views.queue_snapshot(ctx).stopover is None
+    [(stopover_id, detail)] = events(ctx, "numbering_kept")
+    assert stopover_id is None and detail["last_number"] == 5
+    opened = services.open_stopover(ctx, "ducos-bourg")
+    assert opened.last_number == 5
+    services.undo_open_stopover(ctx, opened.id)  # an opening by mistake can still be undone
+    services.open_stopover(ctx, "ducos-bourg")
+    assert services.take_ticket(ctx, "autre").number == 6
+
+
+def test_a_second_restore_keeps_the_numbers_the_first_one_kept(ctx, settings, usb):
+    copy = backup.backup(ctx, usb).path
+    services.open_stopover(ctx, "ducos-bourg")
+    take(ctx, 3)
+    restore.restore(settings, copy)  # the stopover is gone; its 3 numbers are in the log
+    restore.restore(settings, copy)  # the copy has no such line: the live log's is kept
+    services.open_stopover(ctx, "ducos-bourg")
+    assert services.take_ticket(ctx, "autre").number == 4
 
 
 # ---------------------------------------------------------------- restore
@@ -221,10 +476,11 @@ def test_the_replaced_database_is_kept_aside_and_the_copy_put_in_place(open_ctx,
     take(open_ctx, 5)  # taken after the copy: found in the database kept aside
     clock.advance(minutes=30)
     seen = []
-    restored = backup.restore(settings, report.path, confirm=lambda c: seen.append(c) or True,
+    restored = restore.restore(settings, report.path, confirm=lambda c: seen.append(c) or True,
                               now=clock())
     assert seen[0].counts["tickets"] == 2
-    assert restored.counts["tickets"] == 2 and numbers(open_ctx) == ([1, 2], 2)
+    assert seen[0].dropped == {"stopovers": 0, "tickets": 5, "demandes": 0}
+    assert restored.counts["tickets"] == 2 and numbers(open_ctx) == ([1, 2], 7)
     kept = restored.kept_aside
     assert kept is not None and kept.parent == settings.data_dir and mode(kept) == 0o600
     if open_ctx.engine.dialect.name == "sqlite":
@@ -235,8 +491,8 @@ def test_the_replaced_database_is_kept_aside_and_the_copy_put_in_place(open_ctx,
             assert raw.execute("SELECT count(*) FROM tickets").fetchone() == (7,)
     else:
         assert ".before-restore-2026-11-26-09h30" in kept.name and kept.suffix == ".dump"
-        conninfo, env = backup._libpq(open_ctx.engine.url)
-        assert backup._dump_counts(kept, env)["tickets"] == 7
+        conninfo, env = backup.libpq(open_ctx.engine.url)
+        assert backup.dump_counts(kept, env)["tickets"] == 7
 
 
 def test_a_restore_the_user_declines_changes_nothing(open_ctx, settings, usb):
@@ -244,7 +500,7 @@ def test_a_restore_the_user_declines_changes_nothing(open_ctx, settings, usb):
     report = backup.backup(open_ctx, usb)
     take(open_ctx, 1)
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, report.path, confirm=lambda c: False)
+        restore.restore(settings, report.path, confirm=lambda c: False)
     assert "annulée" in refused.value.message
     assert numbers(open_ctx) == ([1, 2, 3], 3)
     assert not list(settings.data_dir.glob("*before-restore*"))
@@ -256,7 +512,7 @@ def test_a_backup_of_the_other_backend_is_refused(open_ctx, settings, tmp_path):
                         if open_ctx.engine.dialect.name == "sqlite"
                         else b"SQLite format 3\x00" + os.urandom(200))
     with pytest.raises(KioskError) as refused:
-        backup.restore(settings, foreign)
+        restore.restore(settings, foreign)
     assert "mais la base configurée est" in refused.value.message
 
 

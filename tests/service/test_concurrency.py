@@ -17,6 +17,7 @@ from kiosk.core import services
 from kiosk.core.context import open_context
 from kiosk.errors import NoTicketWaiting
 from kiosk.system.config import Settings
+from tests.conftest import Clock
 
 WORKER = str(Path(__file__).with_name("workers.py"))
 
@@ -97,6 +98,7 @@ def test_four_takers_and_two_callers_in_separate_processes(open_ctx, database_ur
 @pytest.mark.slow
 def test_sigkill_while_taking_loses_no_committed_ticket(sqlite_url, tmp_path):
     ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
+    ctx.clock = Clock()  # the suite's Thursday, as the worker reads it
     services.open_stopover(ctx, "ducos-bourg")
     proc = subprocess.Popen([sys.executable, WORKER, "take", sqlite_url, "100000", "autre"],
                             stdout=subprocess.PIPE, text=True)

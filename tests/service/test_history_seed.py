@@ -213,6 +213,8 @@ def test_the_queue_works_as_before_after_a_seed(ctx):
     (100, dt.date(2026, 11, 1), dt.date(2026, 12, 31), "pas passée"),
     (100, dt.date(2026, 11, 1), dt.date(2026, 11, 26), "pas passée"),  # today (the clock's day)
     (100, dt.date(2026, 8, 14), dt.date(2026, 8, 16), "matinée"),  # Friday to Sunday
+    (10, dt.date(1, 1, 3), dt.date(1, 1, 31), "le 03/01/1 est hors du calendrier du bus"),
+    (10, dt.date(1999, 12, 1), dt.date(2000, 1, 31), "hors du calendrier du bus (2000 à 2100)"),
 ])
 def test_bad_requests_are_refused_and_write_nothing(ctx, visits, start, end, words):
     with pytest.raises(KioskError) as refused:
@@ -229,3 +231,12 @@ def test_the_default_period_ends_yesterday_with_about_fifty_visits_a_morning(ctx
     assert report.end == dt.date(2026, 11, 25)
     assert report.stopovers == 12 and report.visits == 600
     assert seen[0] == (0, 600) and seen[-1] == (600, 600)
+
+
+def test_a_default_period_starts_no_earlier_than_the_bus_calendar():
+    from kiosk.reports.history import default_start
+    from kiosk.reports.periods import FIRST_DAY
+
+    # five million visits at fifty a morning would start in the 15th century
+    assert default_start(dt.date(2026, 11, 25), 5_000_000) == FIRST_DAY
+    assert default_start(dt.date(2026, 11, 25), 600) == dt.date(2026, 11, 4)  # 12 mornings

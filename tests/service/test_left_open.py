@@ -92,7 +92,8 @@ def test_the_console_says_it_and_closes_it_at_its_true_end(ctx, clock):
     _morning_then_a_week(ctx, clock)
     console = StaffService(ctx)
     view = desk_view(console.board(), ctx.catalogue, 1, 0)
-    assert view.stopover_text == "Escale du jeudi 26 novembre (matin) restée ouverte : fermez-la"
+    assert view.stopover_text == "Escale du 26/11 non fermée"
+    assert view.problems[0].startswith("L'escale du jeudi 26 novembre (matin) est restée ouverte")
     assert [row["waited"] for row in view.queue_rows] == ["–"]  # never "10081 min"
     assert view.is_open and not view.serving  # "Fermer l'escale" shown, no call, no ticket
     check = views.closing_check(ctx)

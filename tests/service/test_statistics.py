@@ -89,9 +89,18 @@ def test_periods_have_french_labels_and_neighbours() -> None:
      "--to 2026-02-30 : date invalide (AAAA-MM-JJ ou jj/mm/aaaa)."),
     (lambda: Period.between(dt.date(2026, 8, 1), dt.date(2026, 7, 1)),
      "Le premier jour (01/08/2026) est après le dernier (01/07/2026) : la période est vide."),
-    (lambda: period_from_options(start="2026-08-01", end="2026-07-01", today=TODAY),
+    (lambda: Period.year("0001"), "--year 0001 : année hors du calendrier du bus (2000 à 2100)."),
+    (lambda: Period.month("2101-01"),
+     "--month 2101-01 : année hors du calendrier du bus (2000 à 2100)."),
+    (lambda: Period.quarter("1999-T4"),
+     "--quarter 1999-T4 : année hors du calendrier du bus (2000 à 2100)."),
+    (lambda: parse_day("31/12/1999", "--from"),
+     "--from 31/12/1999 : année hors du calendrier du bus (2000 à 2100)."),
+    (lambda: period_from_options(start=dt.date(2026, 8, 1), end=dt.date(2026, 7, 1),
+                                 today=TODAY),
      "--from 2026-08-01 est après --to 2026-07-01 : la période est vide."),
-    (lambda: period_from_options(month="2026-10", start="2026-10-01", today=TODAY),
+    (lambda: period_from_options(month=Period.month("2026-10"), start=dt.date(2026, 10, 1),
+                                 today=TODAY),
      "--month et --from : une seule façon de donner la période."),
     (lambda: period_from_options(today=TODAY), "Période manquante : --month, --quarter, --year ou --from/--to."),
 ])
@@ -103,10 +112,14 @@ def test_bad_periods_are_refused_in_one_line_naming_the_option(make, message) ->
 
 def test_dates_are_read_in_both_spellings() -> None:
     assert parse_day("2026-07-01") == parse_day("01/07/2026") == dt.date(2026, 7, 1)
-    assert period_from_options(start="01/07/2026", end="2026-07-31", today=TODAY) == Period.between(
-        dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    # the first and last days of the bus's calendar are in it
+    assert parse_day("01/01/2000") == dt.date(2000, 1, 1)
+    assert parse_day("2100-12-31") == dt.date(2100, 12, 31)
+    assert period_from_options(start=parse_day("01/07/2026"), end=parse_day("2026-07-31"),
+                               today=TODAY) == Period.between(dt.date(2026, 7, 1),
+                                                              dt.date(2026, 7, 31))
     # --from alone runs to the day the clock gives, not the machine's
-    assert period_from_options(start="01/07/2026", today=TODAY) == Period.between(
+    assert period_from_options(start=dt.date(2026, 7, 1), today=TODAY) == Period.between(
         dt.date(2026, 7, 1), TODAY)
 
 

@@ -7,21 +7,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from kiosk.core import services
-from kiosk.core.context import open_context
-from kiosk.errors import NoTicketWaiting
-from kiosk.system.config import Settings
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout, and tests/
+
+from kiosk.core import services  # noqa: E402
+from kiosk.core.context import open_context  # noqa: E402
+from kiosk.errors import NoTicketWaiting  # noqa: E402
+from kiosk.system.config import Settings  # noqa: E402
+from tests.conftest import DEFAULT_NOW  # noqa: E402
+
+STARTED = time.monotonic()
+
+
+def suite_clock() -> dt.datetime:
+    """The suite's Thursday morning, running on: the stopover the test opened is today's for
+    the worker too, whatever the machine's day (on another day it is left open and refuses)."""
+    return DEFAULT_NOW + dt.timedelta(seconds=int(time.monotonic() - STARTED))
 
 
 def main(argv: list[str]) -> int:
     kind, url = argv[0], argv[1]
     ctx = open_context(Settings(data_dir=Path(tempfile.gettempdir()), database_url=url),
                        migrate=False)
+    ctx.clock = suite_clock
     if kind == "take":
         count, procedure = int(argv[2]), argv[3]
         for _ in range(count):

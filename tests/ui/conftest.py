@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,21 @@ def console(staff_ctx) -> Iterator[Driver]:
     driver = start_staff_app(StaffService(staff_ctx))
     yield driver
     stop_app(driver)
+
+
+@contextmanager
+def before_the_idle_return(k: Driver, idle_seconds: float) -> Iterator[None]:
+    """Taps on a kiosk whose screens wait only `idle_seconds` for a touch: a machine so slow that
+    the kiosk went back to Accueil by itself, or forgot the large text or Kréyòl asked on
+    Accueil, between the test's taps (frames of more than a second while the first Organisme is
+    built, under a CPU hog) cannot play the test, it skips (what comes after, not these taps, is
+    what the test is about)."""
+    presence = k.app.presence
+    returns, forgets = presence.returns, presence.forgets
+    try:
+        yield
+    except AssertionError:
+        if presence.returns > returns or presence.forgets > forgets:
+            pytest.skip(f"machine too slow: the kiosk went back by itself (no touch for "
+                        f"{idle_seconds:g} s) between the test's taps")
+        raise

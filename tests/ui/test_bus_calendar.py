@@ -39,8 +39,8 @@ def test_two_taps_to_the_next_passages_then_paper_or_phone(kiosk_app, tmp_path):
     k.wait(lambda: screen.message == "C'est imprimé ! Prenez votre papier.", what="printed")
     printed = sorted((tmp_path / "printed").glob("*.pdf"))
     assert printed
-    text = subprocess.run(["pdftotext", str(printed[-1]), "-"], capture_output=True, text=True,
-                          check=True, timeout=30).stdout
+    text = " ".join(subprocess.run(["pdftotext", str(printed[-1]), "-"], capture_output=True,
+                                   text=True, check=True, timeout=30).stdout.split())
     assert "Le bus revient au François" in text and "(sous" in text and "8 h – 13 h" in text
 
     k.tap("passage_qr")

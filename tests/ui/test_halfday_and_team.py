@@ -172,6 +172,9 @@ def test_closing_says_who_waits_a_visit_in_progress_first_and_keeps_the_summary(
                                     capture_output=True, text=True).stdout.split())
     assert "PRIORITAIRE AU PROCHAIN PASSAGE" in words and "Revenez le" in words
     assert "vous passerez en premier" in words and "Papiers à apporter" in words
+    # where and until when the code serves: on the slip and in the console's words
+    assert "Valable à Ducos jusqu'au jeudi 21 janvier 2027." in words
+    assert view.status.endswith(" Valable à Ducos jusqu'au jeudi 21 janvier 2027.")
     k.tap("summary_close")
     k.wait(lambda: _modal(SummaryView) is None, what="summary closed")
     k.tap("last_summary")  # still there afterwards

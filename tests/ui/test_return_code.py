@@ -1,6 +1,7 @@
 """Issue #12, item 6 on the console: a visitor left unserved at the last closing comes back with
 her "Prioritaire au prochain passage" slip; the animatrice types its code with the keys on the
-screen (a wrong one says so in the dialog) and the visitor gets a priority ticket, first in line."""
+screen (a wrong one says so in the dialog; after three in a row, how long to wait) and the
+visitor gets a priority ticket, first in line."""
 
 from __future__ import annotations
 
@@ -38,18 +39,27 @@ def test_the_code_typed_on_the_console_gives_her_a_priority_ticket(staff_ctx, cl
         k.wait(lambda: k.screen == "console" and k.app.is_open, what="console, stop open")
         k.tap("return_code")
         k.wait(lambda: _dialog() is not None, what="code dialog")
-        wrong = "ACDEFG" if given.code != "ACDEFG" else "GFEDCA"
-        for char in wrong:
-            k.tap(f"code:{char}")
-        assert k.find("code_confirm").disabled is False
-        k.tap("code_confirm")
-        k.wait(lambda: "inconnu" in _dialog().error, what="unknown code said")
-        k.shot("127-console-code-retour-inconnu")
-        for _ in wrong:
-            k.tap("code_erase")
-        assert _dialog().code == "" and k.find("code_confirm").disabled
+        wrongs = [c for c in ("ACDEFG", "GFEDCA", "HGFEDC", "CDEFGH") if c != given.code][:3]
+        for tries, wrong in enumerate(wrongs, 1):
+            for char in wrong:
+                k.tap(f"code:{char}")
+            assert k.find("code_confirm").disabled is False
+            k.tap("code_confirm")
+            k.wait(lambda: "inconnu" in _dialog().error, what="unknown code said")
+            if tries == 1:
+                k.shot("127-console-code-retour-inconnu")
+            # the third wrong code in a row: the next try waits, and the dialog says how long
+            assert ("3 codes refusés de suite : attendez 5 secondes" in _dialog().error) \
+                == (tries == 3)
+            for _ in wrong:
+                k.tap("code_erase")
+            assert _dialog().code == "" and k.find("code_confirm").disabled
         for char in given.code:
             k.tap(f"code:{char}")
+        k.tap("code_confirm")
+        k.wait(lambda: "attendez encore 5 secondes" in _dialog().error, what="wait said")
+        k.shot("129-console-code-retour-attendre")
+        clock.advance(seconds=5)  # the suite's clock: the wait is over
         k.tap("code_confirm")
         k.wait(lambda: _dialog() is None, what="dialog closed")
         assert "Ticket prioritaire n° 2" in k.app.message

@@ -247,6 +247,40 @@ def test_the_procedure_list_is_built_once_and_keeps_the_right_choice(console, st
         assert s.execute(select(Ticket.procedure_id, Ticket.priority)).one() == ("caf-rsa", True)
 
 
+def test_a_stopover_left_open_last_week_is_said_and_closed_at_its_true_end(console, staff_ctx,
+                                                                           clock):
+    """Thursday's stopover nobody closed, the console opened a week later (issue #18): the
+    header says so, nobody can be called, and "Fermer l'escale" says when it will be closed."""
+    import datetime as dt
+
+    k = console
+    services.take_ticket(staff_ctx, "autre")
+    clock.current = dt.datetime(2026, 12, 3, 9, 0)
+    log_in(k, "Josiane", "2468", desk=1)
+    k.wait(lambda: k.screen == "console")
+    k.wait(lambda: "non fermée" in k.app.stopover_text, what="left open said")
+    assert k.app.stopover_text == "Escale du 26/11 non fermée"
+    assert k.app.status_text.split("\n")[0] == ("L'escale du jeudi 26 novembre (matin) est restée ouverte : "
+                                 "touchez « Fermer l'escale », elle sera close à sa fin réelle.")
+    assert k.app.is_open and not k.app.serving
+    assert k.find("call_next").disabled and k.find("new_ticket").disabled
+    assert [r["waited"] for r in k.app.queue_rows] == ["–"]
+    k.shot("24b-console-escale-restee-ouverte")
+    k.tap("stopover")
+    k.wait(lambda: _chooser_has(k, "close_confirm"), what="closing asked")
+    dialog = k.find("close_confirm").parent
+    while not hasattr(dialog, "blocked"):
+        dialog = dialog.parent
+    assert dialog.text.startswith("Cette escale n'a pas été fermée le jeudi 26 novembre. Elle "
+                                  "sera close à 13\u00a0h\u00a000, sa fin réelle. 1 personne "
+                                  "attend")
+    k.shot("24c-console-fermer-escale-restee-ouverte")
+    k.tap("close_confirm")
+    k.wait(lambda: not k.app.is_open, what="closed")
+    closed = views.stopover_summary(staff_ctx, views.last_closed_stopover(staff_ctx)).stopover
+    assert closed.closed_at == dt.datetime(2026, 11, 26, 13, 0)
+
+
 def _chooser_has(k, name):
     try:
         k.find(name)

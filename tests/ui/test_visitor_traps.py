@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from kiosk.core.context import open_context
 from kiosk.output.announcements import Speech
 from kiosk.output.printing import FilePrinter
 from kiosk.system.config import Settings
+from tests.ui.conftest import before_the_idle_return
 from tests.ui.driver import Driver, start_app, stop_app
 
 
@@ -72,22 +71,6 @@ def answered(k: Driver) -> None:
     """Every job the taps gave the kiosk is done: a ticket a stray second tap took would be in
     the database by now, however slow the machine (a settle alone may look too soon)."""
     k.wait(lambda: k.app.db.pending == 0, what="the kiosk's answers")
-
-
-@contextmanager
-def before_the_idle_return(k: Driver, idle_seconds: float) -> Iterator[None]:
-    """Taps on a kiosk whose screens wait only `idle_seconds` for a touch: a machine so slow that
-    a screen went back to Accueil by itself between the test's taps (frames of more than a
-    second while the first Organisme is built, under a CPU hog) cannot play the test, it skips
-    (what comes after, not these taps, is what the test is about)."""
-    returns = k.app.presence.returns
-    try:
-        yield
-    except AssertionError:
-        if k.app.presence.returns > returns:
-            pytest.skip(f"machine too slow: the kiosk went back to Accueil by itself (no touch "
-                        f"for {idle_seconds:g} s) between the test's taps")
-        raise
 
 
 def take_ticket_before_idle(k: Driver, operator: str, idle_seconds: float) -> None:

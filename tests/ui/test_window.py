@@ -16,6 +16,7 @@ from kiosk.core.services import FEEDBACK_REPEAT_SECONDS
 from kiosk.output.printing import FilePrinter
 from screens.window import THANKS_SECONDS, ThanksView
 from tests.ui.driver import start_app, stop_app
+from tests.unit.test_panels import giant_png
 
 
 def answers(ctx):
@@ -106,6 +107,12 @@ def test_the_panels_turn_in_their_dates_and_language(visitor_ctx, tmp_path):
         title="Fête passée", line="Fini.", start=today - dt.timedelta(days=9),
         end=today - dt.timedelta(days=1)), "utf-8")
     (folder / "03-faux.yaml").write_text("title: [\n", "utf-8")  # refused, the others show
+    # a picture whose header claims 60000×60000 pixels: Pillow's DecompressionBombError made
+    # every reading of the folder fail, and the window stayed on its panel; now left out too
+    (folder / "geant.png").write_bytes(giant_png(60000, 60000))
+    (folder / "05-geant.yaml").write_text(PANEL.format(
+        title="Image géante", line="Jamais montré.", start=today, end=today)
+        + "image: geant.png\n", "utf-8")
     service = VisitorService(visitor_ctx, printer=FilePrinter(tmp_path / "printed"))
     k = start_app(service, KioskOptions(panel_seconds=0.4))
     try:

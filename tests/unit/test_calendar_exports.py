@@ -141,10 +141,12 @@ def test_staff_copy_shows_the_expected_attendance(tmp_path):
 
 def test_square_png_of_a_month_for_social_networks(tmp_path):
     SHOTS.mkdir(exist_ok=True)
-    whole = cal.write_png(passages(), SHOTS / "calendar-month.png", dt.date(2027, 2, 1), CONTACT)
+    # the screenshots of the last run are replaced, as `--force` would
+    whole = cal.write_png(passages(), SHOTS / "calendar-month.png", dt.date(2027, 2, 1), CONTACT,
+                          replace=True)
     one = cal.write_png([p for p in passages() if p.commune_insee == "97210"],
                         SHOTS / "calendar-month-francois.png", dt.date(2027, 2, 1), CONTACT,
-                        "Le François")
+                        "Le François", replace=True)
     for path in (whole, one):
         with Image.open(path) as image:
             assert image.size == (1080, 1080)
@@ -153,3 +155,24 @@ def test_square_png_of_a_month_for_social_networks(tmp_path):
             assert grey.crop((0, 810, 1080, 1080)).getextrema()[0] < 60
     empty = cal.png_bytes([], dt.date(2027, 4, 1), CONTACT)
     assert empty.startswith(b"\x89PNG")
+
+
+def test_the_passages_receipt_is_as_tall_as_the_height_it_tells_the_printer(tmp_path):
+    """Measured by the checklists' engine: the height returned is the page drawn, and a longer
+    list of passages makes a longer receipt."""
+    from kiosk.output.documents import page_size_mm
+
+    ducos = [p for p in passages() if p.commune_insee == "97207"]
+    one, short = cal.passages_receipt(ducos[:1], "Ducos", CONTACT, tmp_path / "1.pdf", 80)
+    three, long = cal.passages_receipt(ducos, "Ducos", CONTACT, tmp_path / "3.pdf", 80)
+    assert page_size_mm(one) == pytest.approx((80, short), abs=0.01)
+    assert page_size_mm(three) == pytest.approx((80, long), abs=0.01)
+    assert long > short
+    words = " ".join(subprocess.run(["pdftotext", str(three), "-"], capture_output=True,
+                                    text=True, check=True, timeout=30).stdout.split())
+    assert "Le bus revient à Ducos" in words and "05 96 00 00 00" in words, words
+    # the headline of the longest commune wraps on the paper, "aux Anses-d'Arlet" kept whole
+    anses, _ = cal.passages_receipt([], "Les Anses-d'Arlet", CONTACT, tmp_path / "a.pdf", 80)
+    lines = subprocess.run(["pdftotext", str(anses), "-"], capture_output=True, text=True,
+                           check=True, timeout=30).stdout.splitlines()
+    assert "aux Anses-d'Arlet" in lines, lines

@@ -178,6 +178,28 @@ def test_long_words_are_never_cut_but_long_links_are(catalogue, tmp_path):
     assert len(procedure.url) > 60 and procedure.url not in lines  # cut after "/" or "-"
 
 
+
+def test_the_summary_and_the_calendar_wrap_as_the_checklists_do():
+    """wrap_text(), the one wrapping of the house PDFs: numbers and dates stay whole, no line
+    starts with ":", every line fits, and a cell's last line ends with "…" when words are left."""
+    from kiosk.output.pdf_layout import FONT, register_fonts, text_width
+
+    register_fonts()
+    text = "Pas de bus : carnaval, appelez le 05 96 12 34 56 avant le 15 décembre à 9 h 05"
+    width = 40 * MM
+    lines = documents.wrap_text(text, FONT, 11, width)
+    assert " ".join(lines).replace("\u00a0", " ") == text
+    assert any("05\u00a096\u00a012\u00a034\u00a056" in line for line in lines), lines
+    assert any("15\u00a0décembre" in line for line in lines), lines
+    assert all(not line.startswith(":") for line in lines), lines
+    assert all(text_width(line, FONT, 11) <= width for line in lines), lines
+    cut = documents.wrap_text(text, FONT, 11, width, max_lines=2)
+    assert len(lines) > 2 and len(cut) == 2 and cut[0] == lines[0]
+    assert cut[1].endswith("…") and text_width(cut[1], FONT, 11) <= width, cut
+    assert documents.wrap_text(text, FONT, 11, width, max_lines=len(lines)) == lines
+    assert documents.wrap_text("", FONT, 11, width) == []
+
+
 # ---------------------------------------------------------------- A4
 
 

@@ -82,10 +82,11 @@ def test_communes_must_be_the_twelve_of_espace_sud(tmp_path, old, new, words):
 def test_config_file_is_read_and_environment_wins(tmp_path):
     config = tmp_path / "kiosk.yaml"
     config.write_text("desks: 3\nidle_seconds: 60\nticket_seconds: 180\n"
-                      "database_url: sqlite:////x.db\n", "utf-8")
+                      "return_pass_weeks: 4\ndatabase_url: sqlite:////x.db\n", "utf-8")
     settings = load_settings({"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path),
                               "KIOSK_DATABASE_URL": "postgresql://h/db"})
     assert (settings.desks, settings.idle_seconds, settings.ticket_seconds) == (3, 60, 180)
+    assert (settings.return_pass_weeks, Settings().return_pass_weeks) == (4, 8)
     assert settings.effective_database_url == "postgresql://h/db"
     assert settings.data_dir == tmp_path.resolve()
 
@@ -110,6 +111,10 @@ def test_default_database_is_a_file_in_the_data_dir(tmp_path):
     ("idle_seconds: 2\n", r"« idle_seconds » : entre 10 et 600"),
     ("ticket_seconds: 10\n", r"« ticket_seconds » : entre 30 et 900"),
     ("printer: laser\n", r"« printer » : « file » ou « cups »"),
+    ("desks: 2\nreturn_pass_weeks: 0\n",
+     r"kiosk\.yaml, ligne 2 : « return_pass_weeks » : entre 1 et 52 semaines$"),
+    ("return_pass_weeks: 53\n", r"« return_pass_weeks » : entre 1 et 52 semaines"),
+    ("return_pass_weeks: huit\n", r"« return_pass_weeks » : valeur de type invalide"),
     ("desks: [1\n", r"YAML invalide"),
     ("desks: 2\ntimezone: Amerique/Martinique\n",
      r"kiosk\.yaml, ligne 2 : « timezone » : fuseau horaire inconnu « Amerique/Martinique » "

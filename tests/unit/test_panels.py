@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import struct
+import warnings
+import zlib
 from pathlib import Path
 
 import pytest
@@ -34,6 +38,26 @@ def png(width: int, height: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (10, 92, 54)).save(out, "PNG")
     return out.getvalue()
+
+
+def giant_png(width: int, height: int) -> bytes:
+    """A tiny valid PNG whose header claims WIDTH×HEIGHT pixels (its CRC made right again):
+    what a decompression bomb looks like until it is decoded."""
+    data = bytearray(png(4, 4))
+    assert data[12:16] == b"IHDR"  # after the 8-byte signature and the chunk's length
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def giant_jpeg(width: int, height: int) -> bytes:
+    """The same for a JPEG: its start-of-frame marker says WIDTH×HEIGHT."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 92, 54)).save(out, "JPEG")
+    data = bytearray(out.getvalue())
+    frame = data.index(b"\xff\xc0")  # length (2), precision (1), height (2), width (2)
+    data[frame + 5:frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
 
 
 def test_a_good_panel_in_french_and_creole(tmp_path):
@@ -101,12 +125,45 @@ def test_a_picture_too_large_is_refused(tmp_path):
                         ("tall.png", "trop grande (100×2400 pixels"),
                         ("heavy.jpg", "trop lourde (2.0 Mo ; 2 Mo au plus)"),
                         ("cut.png", "n'est pas une image lisible"),
-                        ("fake.png", "n'est pas une image lisible")):
+                        ("fake.png", "n'est pas une image lisible (PNG ou JPEG)")):
         path = write(tmp_path, "p.yaml", GOOD + f"image: {name}\n")
         with pytest.raises(DataFileError, match="champ « image »") as caught:
             load_panel(path)
         assert words in caught.value.message and caught.value.line == 7
     assert load_panel(write(tmp_path, "p.yaml", GOOD + "image: ok.png\n")).image is not None
+
+
+def test_a_picture_whose_header_claims_billions_of_pixels_is_refused_quietly(tmp_path):
+    # Pillow's Image.open raised DecompressionBombError from 179 million pixels (a traceback
+    # in `kiosk panels check`, the kiosk's window stuck) and warned from 89 million
+    (tmp_path / "bomb.png").write_bytes(giant_png(60000, 60000))
+    (tmp_path / "warned.png").write_bytes(giant_png(10000, 10000))
+    (tmp_path / "bomb.jpg").write_bytes(giant_jpeg(65000, 65000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DecompressionBombWarning on the way either
+        for name, size in (("bomb.png", "60000×60000"), ("warned.png", "10000×10000"),
+                           ("bomb.jpg", "65000×65000")):
+            path = write(tmp_path, "p.yaml", GOOD + f"image: {name}\n")
+            with pytest.raises(DataFileError) as caught:
+                load_panel(path)
+            assert caught.value.message == (
+                f"{path}, ligne 7 : panneau, champ « image » : « {name} » trop grande "
+                f"({size} pixels ; 1920 pixels de côté au plus)")
+
+
+def test_a_giant_picture_leaves_the_other_panels_showing_and_is_logged_once(tmp_path, caplog):
+    write(tmp_path, "01-dechets.yaml", GOOD)
+    (tmp_path / "bomb.png").write_bytes(giant_png(60000, 60000))
+    write(tmp_path, "02-geant.yaml", GOOD + "image: bomb.png\n")
+    write(tmp_path, "03-fete.yaml", GOOD)
+    with caplog.at_level(logging.WARNING, logger="kiosk.content.panels"):
+        loaded = cached_panels(tmp_path)
+        assert cached_panels(tmp_path) is loaded  # the next turns: not read, not logged again
+    assert [p.id for p in loaded.panels] == ["01-dechets", "03-fete"]
+    assert [Path(e.path).name for e in loaded.errors] == ["02-geant.yaml"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"panel left out: {tmp_path / '02-geant.yaml'}, ligne 7 : panneau, champ « image » : "
+        "« bomb.png » trop grande (60000×60000 pixels ; 1920 pixels de côté au plus)"]
 
 
 def test_a_folder_shows_its_good_panels_and_names_the_bad_ones(tmp_path):

@@ -27,6 +27,7 @@ from kiosk.core.services.record import (
     closing_moment,
     half_of,
     log_event,
+    serving_stopover,
     stopover_info,
 )
 from kiosk.core.services.stopovers import (
@@ -89,6 +90,7 @@ __all__ = [
     "record_device_ok",
     "record_device_problem",
     "record_feedback",
+    "serving_stopover",
     "set_desk_status",
     "start_service",
     "stopover_info",

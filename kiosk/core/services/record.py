@@ -159,6 +159,12 @@ def _open_stopover(session: Session, ctx: Context | None = None) -> Stopover:
     return stopover
 
 
+def serving_stopover(session: Session, ctx: Context) -> Stopover:
+    """The open stopover as a service that issues a ticket in its own transaction sees it:
+    refused when none is open, or when it was left open after its day."""
+    return _open_stopover(session, ctx)
+
+
 def last_activity(session: Session, stopover_id: int) -> dt.datetime | None:
     """The stopover's last activity within its serving limit: its last event, or the end of a
     visit finished later (a visit finished after the limit is recorded ending at it)."""

@@ -87,10 +87,36 @@ def init_database(ctx: Context) -> InitReport:
     )
 
 
+# The event a restore writes for a half-day whose numbers went further than the copy's: its
+# detail holds the stop, day, half and last number. With no stopover_id (the copy lacks the
+# stopover), the next opening of that half-day starts after it (kiosk/core/restore.py).
+NUMBERING_KEPT = "numbering_kept"
+
+
+def kept_number(detail: str | None) -> tuple[tuple[str, str, str], int] | None:
+    """The (stop, ISO day, half) and last number of a NUMBERING_KEPT event's detail (None: a
+    line someone broke)."""
+    try:
+        kept = json.loads(detail or "{}")
+        day = dt.date.fromisoformat(str(kept["day"])).isoformat()
+        return (str(kept["stop"]), day, str(kept["half"])), int(kept["last_number"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def numbering_kept(session: Session, stop_id: str, day: dt.date, half: str) -> int:
+    """The last number handed out in this half-day before a restore dropped its stopover."""
+    found = (kept_number(detail) for detail in session.scalars(
+        select(Event.detail).where(Event.kind == NUMBERING_KEPT, Event.stopover_id.is_(None))))
+    return max((last for key, last in filter(None, found)
+                if key == (stop_id, day.isoformat(), half)), default=0)
+
+
 def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
                   day: dt.date | None = None) -> StopoverInfo:
     """Open the bus at a stop for a half-day. Only one stopover is open at a time; reopening the
-    same stop and half-day continues its numbering, so a number is never given twice."""
+    same stop and half-day continues its numbering, and so does opening one that a restore
+    dropped: a number is never given twice."""
     now = ctx.now()
     day = day or now.date()
     half = half or half_of(now)
@@ -112,10 +138,14 @@ def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
                                    Stopover.half == half)
         ).first()
         if stopover is None:
-            stopover = Stopover(stop_id=stop_id, day=day, half=half, opened_at=now, last_number=0)
+            last = numbering_kept(session, stop_id, day, half)
+            stopover = Stopover(stop_id=stop_id, day=day, half=half, opened_at=now,
+                                last_number=last)
             session.add(stopover)
             session.flush()
-            log_event(session, ctx, "stopover_opened", stopover_id=stopover.id, stop=stop_id)
+            # the number it starts from, for undo_open_stopover (only when a restore left one)
+            log_event(session, ctx, "stopover_opened", stopover_id=stopover.id, stop=stop_id,
+                      **({"last_number": last} if last else {}))
         else:
             # what undo_open_stopover needs to put it back exactly as it was
             previous = stopover.closed_at.isoformat() if stopover.closed_at else None
@@ -188,7 +218,7 @@ def undo_open_stopover(ctx: Context, stopover_id: int,
         ).first()
         detail = json.loads(opening.detail or "{}") if opening is not None else {}
         reopened = opening is not None and opening.kind == "stopover_reopened"
-        numbers_before = int(detail.get("last_number", 0)) if reopened else 0
+        numbers_before = int(detail.get("last_number", 0))
         taken_since = stopover.last_number - numbers_before
         if opening is not None and reopened and "last_number" not in detail:
             # reopened before the number at reopening was recorded: count by time instead
