@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import itertools
 import os
 import re
 import shutil
@@ -192,31 +191,24 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 # ------------------------------------------------------------ the order tests are handed out
 
 # `make test` runs the suite on workers that steal work (--dist worksteal): each starts with an
-# equal run of the list, in order, and a worker that is done takes half of the longest queue
-# left. So the long tests (marked `long`) are dealt one by one to the head of each worker's run,
-# then come the real windows and the kiosk's screens, the quick tests last: the work that can
-# be shared is at the end. In file order a one-minute test came last and one worker ran it alone
-# while the others had finished. Every worker computes the same order (xdist requires it).
+# equal run of the list, in order, and a worker that is done takes the second half of the longest
+# queue left. So the tests are ranked (marked `long` first, then the real windows, the kiosk's
+# screens, the fuzz, the services, the commands, the units) and dealt one by one to the workers'
+# runs, like cards: each run goes from its slow tests to its quick ones, and what is stolen at
+# the end is quick. In file order a one-minute test came last and one worker ran it alone while
+# the others had finished. Every worker computes the same order (xdist requires it).
 _FOLDERS_FIRST = ("e2e", "ui", "fuzz", "service", "cli", "unit")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def folder(item: pytest.Item) -> int:
+    def rank(item: pytest.Item) -> tuple[bool, int]:
         name = item.path.parent.name
-        return _FOLDERS_FIRST.index(name) if name in _FOLDERS_FIRST else len(_FOLDERS_FIRST)
+        return (item.get_closest_marker("long") is None,
+                _FOLDERS_FIRST.index(name) if name in _FOLDERS_FIRST else len(_FOLDERS_FIRST))
 
-    long = [item for item in items if item.get_closest_marker("long") is not None]
-    rest = sorted((item for item in items if item.get_closest_marker("long") is None),
-                  key=folder)
+    ranked = sorted(items, key=rank)  # stable: files and tests keep their order within a rank
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    runs: list[list[pytest.Item]] = [long[w::workers] for w in range(workers)]
-    size = -(-len(items) // workers)  # each worker's first run, as work stealing cuts it
-    ordered: list[pytest.Item] = []
-    others = iter(rest)
-    for run in runs:
-        ordered += run + list(itertools.islice(others, max(0, size - len(run))))
-    ordered += list(others)
-    items[:] = ordered
+    items[:] = [item for w in range(workers) for item in ranked[w::workers]]
 
 
 # ------------------------------------------------------------ backend bookkeeping
