@@ -194,8 +194,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 # equal run of the list, in order, and a worker that is done takes the second half of the longest
 # queue left. So the tests are ranked (marked `long` first, then the real windows, the kiosk's
 # screens, the fuzz, the services, the commands, the units) and dealt one by one to the workers'
-# runs, like cards: each run goes from its slow tests to its quick ones, and what is stolen at
-# the end is quick. In file order a one-minute test came last and one worker ran it alone while
+# runs, like cards, the real windows all to the first: each run goes from its slow tests to its
+# quick ones, and what is stolen at the end is quick. In file order a one-minute test came last and one worker ran it alone while
 # the others had finished. Every worker computes the same order (xdist requires it).
 _FOLDERS_FIRST = ("e2e", "ui", "fuzz", "service", "cli", "unit")
 
@@ -208,7 +208,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     ranked = sorted(items, key=rank)  # stable: files and tests keep their order within a rank
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    items[:] = [item for w in range(workers) for item in ranked[w::workers]]
+    # the real windows share one screen and take it in turn (tests/e2e/conftest.py): dealt to
+    # several workers they kept all but one waiting for it; they go first to the first worker
+    windows = [item for item in ranked if item.path.parent.name == "e2e"]
+    dealt = [item for item in ranked if item.path.parent.name != "e2e"]
+    runs: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    runs[0] += windows
+    for item in dealt:  # the next card to the run that holds the fewest
+        min(runs, key=len).append(item)
+    items[:] = [item for run in runs for item in run]
 
 
 # ------------------------------------------------------------ backend bookkeeping
