@@ -81,6 +81,10 @@ def _play_morning(zone: str, folder: Path, database_url: str) -> list[dict[str, 
     steps = [(f"{instant.astimezone(here):%Y-%m-%d %H:%M:%S}", argv) for instant, argv in MORNING]
     clock = folder / "faketime"
     clock.parent.mkdir(parents=True)
+    # the data dir made private as the kiosk makes it: an open one is tightened with a warning
+    # naming its path, which differs for each zone's run
+    (folder / "data").mkdir(mode=0o700, exist_ok=True)
+    (folder / "data").chmod(0o700)
     clock.write_text(steps[0][0] + "\n")
     env = make_env(folder, database_url)
     env.pop("FAKETIME", None)  # a suite run under `faketime DATE` would fix the child's instant
