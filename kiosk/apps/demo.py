@@ -67,6 +67,14 @@ def seed_demo(ctx: Context) -> str:
     panels = demo_panels(ctx.settings.data_dir)
     accounts = _demo_staff(ctx) + (f"\n{panels.rstrip()}" if panels else "")
     snapshot = views.queue_snapshot(ctx)
+    if snapshot.stopover is not None and snapshot.stopover.left_open(ctx.now()):
+        # an earlier day's demo left open (domain.left_open): its visits finished, closed at
+        # its true end, and today's opened, or the demo would show the bus closed
+        for called in snapshot.called:
+            services.finish_visit(ctx, called.number,
+                                  [services.DemandeInput(called.procedure_id, "solved")])
+        services.close_stopover(ctx)
+        snapshot = views.queue_snapshot(ctx)
     if snapshot.stopover is not None:
         return (f"Base prête ({report.procedures} démarches). Escale déjà ouverte : "
                 f"{snapshot.stopover.stop_name}, {len(snapshot.waiting)} en attente.\n{accounts}")
