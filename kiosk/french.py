@@ -84,9 +84,14 @@ def month_year(day: dt.date) -> str:
     return f"{month_names()[day.month - 1]} {day.year}"
 
 
+def day_slash_month(day: dt.date) -> str:
+    """"26/11"."""
+    return f"{day.day:02d}/{day.month:02d}"
+
+
 def short_date(day: dt.date) -> str:
     """"26/11/2026"."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    return f"{day_slash_month(day)}/{day.year}"
 
 
 def number(value: float | int, decimals: int = 0, grouping: bool = True) -> str:

@@ -74,7 +74,7 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
     if stopover is None:
         stopover_text = "Escale fermée"
     elif left_open:  # short in the header; the whole sentence with the problems
-        stopover_text = f"Escale du {french.short_date(stopover.day)[:5]} non fermée"
+        stopover_text = f"Escale du {french.day_slash_month(stopover.day)} non fermée"
     else:
         stopover_text = (f"{stopover.commune_name} – {stopover.stop_name}, "
                          f"{i18n.half_label(stopover.half)}")

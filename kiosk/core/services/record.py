@@ -191,8 +191,6 @@ def closing_moment(session: Session, stopover: Stopover, now: dt.datetime) -> dt
 
 def left_open_error(session: Session, stopover_id: int) -> StopoverLeftOpen:
     info = stopover_info(session, stopover_id)
-    stopover = session.get(Stopover, stopover_id)
-    assert stopover is not None
     closing = domain.true_closing(info.day, info.half, last_activity(session, stopover_id))
     return StopoverLeftOpen(f"{info.commune_name} – {info.stop_name}",
                             french.day_and_month(info.day),
