@@ -1,6 +1,8 @@
 """Worker processes for the concurrency and crash tests (run as scripts, one per process).
 
-    python workers.py take URL COUNT PROCEDURE   -> prints each number taken, one per line
+    python workers.py take URL COUNT PROCEDURE   -> prints each number taken, one per line;
+                                                    SIGTERM stops it after the number it is
+                                                    taking is printed (SIGKILL: anywhere)
     python workers.py call URL DESK STOPFILE     -> calls and finishes until STOPFILE exists
                                                     and nobody waits; prints numbers called
 """
@@ -8,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
 import tempfile
 import time
@@ -37,9 +40,15 @@ def main(argv: list[str]) -> int:
     ctx.clock = suite_clock
     if kind == "take":
         count, procedure = int(argv[2]), argv[3]
+        # a test that reads the numbers stops the worker with SIGTERM: a ticket committed and
+        # not yet printed would be in the database and missing from what the test saw
+        stop = []
+        signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
         for _ in range(count):
             number = services.take_ticket(ctx, procedure).number
             print(number, flush=True)
+            if stop:
+                break
         return 0
     desk, stop_file = int(argv[2]), Path(argv[3])
     while True:
