@@ -94,6 +94,11 @@ def short_date(day: dt.date) -> str:
     return f"{day_slash_month(day)}/{day.year}"
 
 
+def tiny_date(day: dt.date) -> str:
+    """"26/11/26": where a label has room for nothing longer (a chart's period)."""
+    return f"{day_slash_month(day)}/{day.year % 100:02d}"
+
+
 def number(value: float | int, decimals: int = 0, grouping: bool = True) -> str:
     """"1 234,5" (narrow no-break space between thousands, decimal comma). With grouping=False,
     "1234,5": what a spreadsheet reads back as a number from a CSV cell."""

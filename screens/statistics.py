@@ -135,7 +135,7 @@ def short_label(column: dict[str, Any]) -> str:
             return f"T{(start.month - 1) // 3 + 1} {start.year}"
         if months == 1:
             return f"{french.month_abbreviations()[start.month - 1]} {start.year}"
-    return f"{start:%d/%m/%y} – {end:%d/%m/%y}"
+    return f"{french.tiny_date(start)} – {french.tiny_date(end)}"
 
 
 def progress_fraction(*args: Any) -> float | None:

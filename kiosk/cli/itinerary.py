@@ -162,9 +162,9 @@ def _plan_text(rows: list[dict[str, Any]], missed: list[dict[str, Any]],
             expected = f"  ≈ {r['expected_visitors']} visiteurs"
             if r["animatrices"]:
                 expected += f", {r['animatrices']} animatrice(s)"
-        moved = (f"  (au lieu du {dt.date.fromisoformat(r['moved_from']):%d/%m} : "
+        moved = (f"  (au lieu du {french.day_slash_month(dt.date.fromisoformat(r['moved_from']))} : "
                  f"{r['moved_because']})" if r["moved_from"] else "")
-        lines.append(f"  {french.weekday_names()[day.weekday()][:3]}. {day:%d/%m} "
+        lines.append(f"  {french.weekday_names()[day.weekday()][:3]}. {french.day_slash_month(day)} "
                      f"{half_label(r['half'])}  {r['commune']} – {r['place']}{expected}{moved}")
     lines += ["", "Jours sans bus dans la période :"]
     lines += [f"  {french.short_date(d.day)} {d.describe()}" for d in plan.days_off
@@ -173,8 +173,8 @@ def _plan_text(rows: list[dict[str, Any]], missed: list[dict[str, Any]],
     lines += [f"  {sid} : {plan.rule(sid)}" for sid in plan.places]
     for m in missed:
         lines.append(f"ATTENTION {m['month']} : pas de passage pour {m['stop']} (le "
-                     f"{dt.date.fromisoformat(m['usual_day']):%d/%m} : {m['reason']}), aucune "
-                     "demi-journée libre ce mois-là.")
+                     f"{french.day_slash_month(dt.date.fromisoformat(m['usual_day']))} : "
+                     f"{m['reason']}), aucune demi-journée libre ce mois-là.")
     if not history:
         lines.append("Pas d'historique (pas de base) : fréquentation attendue inconnue.")
     if written:

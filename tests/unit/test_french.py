@@ -14,6 +14,7 @@ def test_dates():
     assert french.long_date(dt.date(2026, 8, 1)) == "1er août 2026"
     assert french.month_year(dt.date(2026, 11, 3)) == "novembre 2026"
     assert french.short_date(dt.date(2026, 1, 3)) == "03/01/2026"
+    assert french.tiny_date(dt.date(2007, 1, 3)) == "03/01/07"
     assert french.date_and_time(dt.datetime(2026, 11, 26, 9, 5)) == "jeudi 26 novembre 2026, 9 h 05"
     assert french.passage(dt.date(2026, 12, 15), "afternoon", "Bourg") == "mardi 15 décembre, après-midi – Bourg"
     assert french.weekday_names()[0] == "lundi" and french.weekday_names()[6] == "dimanche"
