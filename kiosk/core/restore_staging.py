@@ -5,7 +5,11 @@ SQLite: the copy is staged in a private file beside the database (`.restore-*`),
 under a progress handler that interrupts any statement past the bound; the rows go in through
 ATTACH, in one BEGIN IMMEDIATE transaction of the live file. PostgreSQL: the copy is restored by
 pg_restore into a throwaway database of the same server (statement_timeout, and a time-out on
-pg_restore), checked there; the rows go in by COPY from it, in one transaction of the live
+pg_restore), checked there. pg_restore logs in there as a throwaway role that owns that database
+and nothing else, never as the kiosk's own role: a copy runs SQL when it is restored (a table's
+definition, a CHECK calling a function of the copy), and with the kiosk's rights, often a
+superuser's, that SQL could create a role, write a file or reach the live base before any check.
+The throwaway role can do none of it. the rows go in by COPY from it, in one transaction of the live
 database that holds its tables IN EXCLUSIVE MODE. The schema this program expects is built the
 same way, by its own migrations, in another staged file or throwaway database. Every staged
 file and database goes when the restore ends, whatever the outcome.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -359,6 +364,7 @@ class PgStaging(Staging):
         self.conninfo, self.env = libpq(url)
         self.live_name = str(url.database or "")
         self._databases: list[str] = []
+        self._role: str | None = None  # the throwaway role pg_restore logs in as
         self.dump: Path | None = None
         self.copy_url: URL | None = None
         self._admin: Engine | None = None
@@ -367,12 +373,15 @@ class PgStaging(Staging):
         if self.dump is not None:
             self.dump.unlink(missing_ok=True)
         try:
-            if self._databases:
+            if self._databases or self._role:
                 with self._admin_engine().connect() as conn:
                     for name in self._databases:
                         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    if self._role:
+                        conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{self._role}"')
         except SQLAlchemyError:  # the server went away: the restore's own outcome comes first
-            log.exception("restore: check databases %s left on the server", self._databases)
+            log.exception("restore: check databases %s and role %s left on the server",
+                          self._databases, self._role)
         finally:
             if self._admin is not None:
                 self._admin.dispose()
@@ -383,20 +392,43 @@ class PgStaging(Staging):
                                         poolclass=NullPool, connect_args={"connect_timeout": 5})
         return self._admin
 
-    def _throwaway(self, role: str) -> URL:
-        """A new empty database beside the live one, dropped when the restore ends."""
+    def _throwaway(self, role: str, owner: str | None = None) -> URL:
+        """A new empty database beside the live one, dropped when the restore ends (owned by
+        `owner` when given)."""
         name = f"{self.live_name[:40]}_{role}_{uuid.uuid4().hex[:8]}"
+        owned = f' OWNER "{owner}"' if owner else ""
         try:
             with self._admin_engine().connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0')
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"{owned} TEMPLATE template0')
         except DBAPIError as error:
             user = self.url.username or "?"
             raise KioskError(
                 f"La base de contrôle de la restauration n'a pas pu être créée "
                 f"({readable(_first_line(error), 80)}) : le rôle PostgreSQL {user} doit pouvoir "
-                f"créer une base (ALTER ROLE {user} CREATEDB). Rien n'a changé.") from None
+                f"créer une base et un rôle (ALTER ROLE {user} CREATEDB CREATEROLE). Rien n'a "
+                f"changé.") from None
         self._databases.append(name)
         return self.url.set(database=name)
+
+    def _restorer(self) -> tuple[str, str]:
+        """A throwaway login role with no right but its own database (made next): the one
+        pg_restore logs in as. The kiosk's role joins it, to read and drop what it owns."""
+        role, password = f"kiosk_restore_{uuid.uuid4().hex[:12]}", secrets.token_hex(24)
+        user = self.url.username or "?"
+        try:
+            with self._admin_engine().connect() as conn:
+                conn.exec_driver_sql(
+                    f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
+                    f"NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 3 PASSWORD '{password}'")
+                self._role = role
+                conn.exec_driver_sql(f'GRANT "{role}" TO CURRENT_USER')
+        except DBAPIError as error:
+            raise KioskError(
+                f"Le rôle de contrôle de la restauration n'a pas pu être créé "
+                f"({readable(_first_line(error), 80)}) : le rôle PostgreSQL {user} doit pouvoir "
+                f"créer une base et un rôle (ALTER ROLE {user} CREATEDB CREATEROLE). Rien n'a "
+                f"changé.") from None
+        return role, password
 
     def _bounded(self, url: URL) -> Engine:
         ms = int(self.seconds * 1000)
@@ -417,8 +449,10 @@ class PgStaging(Staging):
         run_tool([pg_tool("pg_restore"), "--list", str(self.dump)], self.env,
                  f"{self.file.name} : fichier abîmé ou pas une sauvegarde PostgreSQL",
                  RestoreRefused)
-        self.copy_url = self._throwaway("restore")
-        conninfo, env = libpq(self.copy_url)
+        role, password = self._restorer()
+        self.copy_url = self._throwaway("restore", owner=role)
+        conninfo, env = libpq(self.copy_url.set(username=role, password=password))
+        self._can_log_in(self.copy_url.set(username=role, password=password))
         env["PGOPTIONS"] = f"-c statement_timeout={int(self.seconds * 1000)}"
         try:
             run_tool([pg_tool("pg_restore"), "--exit-on-error", "--single-transaction",
@@ -431,6 +465,18 @@ class PgStaging(Staging):
                     f"arrêté au bout de {self.seconds:g} s"):
                 raise self.too_long() from None
             raise
+
+    def _can_log_in(self, url: URL) -> None:
+        """The throwaway role's first login, tried before pg_restore: a server that lets only
+        known roles in (pg_hba.conf) is told as such, not as a broken copy."""
+        try:
+            with self._bounded(url).connect():
+                pass
+        except DBAPIError as error:
+            raise KioskError(
+                f"Le rôle de contrôle de la restauration n'a pas pu se connecter "
+                f"({readable(_first_line(error), 80)}) : le serveur doit accepter les rôles "
+                f"kiosk_restore_* avec mot de passe (pg_hba.conf). Rien n'a changé.") from None
 
     def copy_engine(self) -> Engine:
         assert self.copy_url is not None

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from db import engine as db_engine
 from db.engine import alembic_config, make_engine
@@ -373,33 +375,114 @@ def test_a_live_database_that_is_not_ours_is_not_replaced_row_by_row(open_ctx, s
     untouched.check()
 
 
-def test_a_postgresql_role_that_cannot_create_the_check_database_is_told_what_to_grant(
-        settings, usb, database_url, open_ctx):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite stages its copy in a file beside the database")
-    copy = backup.backup(open_ctx, usb).path
-    role = f"kiosk_owner_{os.getpid()}_{int(time.monotonic() * 1000) % 100000}"
+@contextmanager
+def kiosk_owner(database_url: str, rights: str) -> Iterator[str]:
+    """A role as README sets kiosk_owner up, with `rights`, owning a database of its name."""
+    role = f"kiosk_owner_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:  # a role as README sets kiosk_owner up, without CREATEDB
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOCREATEDB'))
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN {rights}'))
         conn.execute(text(f'CREATE DATABASE "{role}" OWNER "{role}"'))
     try:
-        owner = Settings(data_dir=settings.data_dir, database_url=make_engine(
-            database_url).url.set(username=role, database=role).render_as_string(
-                hide_password=False))
-        with pytest.raises(KioskError) as refused:
-            restore.restore(owner, copy)
-        assert refused.value.message.startswith(
-            "La base de contrôle de la restauration n'a pas pu être créée (")
-        assert refused.value.message.endswith(
-            f"le rôle PostgreSQL {role} doit pouvoir créer une base (ALTER ROLE {role} CREATEDB). "
-            "Rien n'a changé.")
-        assert not list(settings.data_dir.glob(".restore-*"))
+        yield make_engine(database_url).url.set(username=role, database=role).render_as_string(
+            hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{role}" WITH (FORCE)'))
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.engine.dispose()
+
+
+def roles_named(database_url: str, prefix: str) -> list[str]:
+    with make_engine(database_url).connect() as conn:
+        return list(conn.scalars(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
+                                 {"p": f"{prefix}%"}))
+
+
+def restore_roles_of(database_url: str, owner: str) -> list[str]:
+    """The throwaway restore roles granted to `owner` (each restore grants its own to the role
+    that runs it) still on the server: other tests' restores run meanwhile on the same server."""
+    with make_engine(database_url).connect() as conn:
+        return list(conn.scalars(text(
+            "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+            "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = :owner "
+            "AND r.rolname LIKE 'kiosk_restore_%'"), {"owner": owner}))
+
+
+@pytest.mark.parametrize(("rights", "first"), [
+    ("NOCREATEDB CREATEROLE", "La base de contrôle de la restauration n'a pas pu être créée ("),
+    ("CREATEDB NOCREATEROLE", "Le rôle de contrôle de la restauration n'a pas pu être créé (")])
+def test_a_postgresql_role_that_cannot_create_the_check_database_is_told_what_to_grant(
+        settings, usb, database_url, open_ctx, rights, first):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stages its copy in a file beside the database")
+    copy = backup.backup(open_ctx, usb).path
+    with kiosk_owner(database_url, rights) as url:
+        role = make_url(url).username
+        with pytest.raises(KioskError) as refused:
+            restore.restore(Settings(data_dir=settings.data_dir, database_url=url), copy)
+        assert refused.value.message.startswith(first)
+        assert refused.value.message.endswith(
+            f"le rôle PostgreSQL {role} doit pouvoir créer une base et un rôle (ALTER ROLE {role} "
+            "CREATEDB CREATEROLE). Rien n'a changé.")
+        assert not list(settings.data_dir.glob(".restore-*"))
+        assert restore_roles_of(database_url, str(role)) == []
+
+
+def test_a_copy_restored_by_a_role_that_is_not_superuser(settings, usb, database_url, open_ctx):
+    """README's kiosk_owner (CREATEDB CREATEROLE, no superuser) restores a copy: its throwaway
+    role and databases are made, used and dropped."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stages its copy in a file beside the database")
+    take(open_ctx, 3)
+    copy = backup.backup(open_ctx, usb).path
+    with kiosk_owner(database_url, "CREATEDB CREATEROLE") as url:
+        owner = Settings(data_dir=settings.data_dir, database_url=url)
+        report = restore.restore(owner, copy)
+        assert report.counts["tickets"] == 3
+        owned = open_context(owner, migrate=False)
+        try:
+            assert numbers(owned) == ([1, 2, 3], 3)
+        finally:
+            owned.dispose()
+        assert restore_roles_of(database_url, str(make_url(url).username)) == []
+
+
+def test_sql_a_copy_runs_when_restored_runs_without_the_kiosk_s_rights(
+        open_ctx, settings, usb, database_url):
+    """A copy whose tickets carry a CHECK calling a function of the copy: pg_restore runs it for
+    every row it loads. With the kiosk's rights (here a superuser's) it created a superuser role
+    on the server before any check (the schema check refused the copy afterwards, the role
+    stayed); under the throwaway role it is refused and nothing is made."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a SQLite copy runs no SQL when it is read")
+    take(open_ctx, 2)
+    copy = backup.backup(open_ctx, usb).path
+    planted = f"planted_{uuid.uuid4().hex[:8]}"
+    alter(copy, "", f"""
+        CREATE FUNCTION public.plant(n integer) RETURNS boolean LANGUAGE plpgsql AS $$
+        BEGIN
+          IF current_database() NOT LIKE 'kiosk_craft_%'
+             AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{planted}') THEN
+            EXECUTE 'CREATE ROLE {planted} SUPERUSER LOGIN';
+          END IF;
+          RETURN true;
+        END $$;
+        ALTER TABLE tickets ADD CONSTRAINT plant CHECK (public.plant(number));
+    """)
+    with kiosk_owner(database_url, "SUPERUSER") as url:  # its own, for the roles it grants
+        owner = make_url(url).username
+        with pytest.raises(KioskError) as refused:
+            restore.restore(Settings(data_dir=settings.data_dir, database_url=url), copy)
+        assert refused.value.message.startswith(f"{copy.name} : copie refusée par pg_restore, "
+                                                "rien n'a changé : ")
+        assert "COPY failed for table \"tickets\"" in refused.value.message
+        assert roles_named(database_url, planted) == []
+        assert restore_roles_of(database_url, str(owner)) == []
+        with make_engine(url).connect() as conn:  # the live base: as empty as it was
+            assert conn.scalar(text("SELECT count(*) FROM pg_tables "
+                                    "WHERE schemaname = 'public'")) == 0
 
 
 # ---------------------------------------------------------------- numbers never given twice
