@@ -155,7 +155,7 @@ class View:
         self.shown: list[str] = []
         self.holds: list[float] = []
         self.refreshed = 0
-        self.rendered: list[tuple[str, str]] = []  # (screen, notice) at each render
+        self.rendered: list[tuple[str, int | None]] = []  # (screen, ticket) at each render
 
     def current_screen(self) -> str:
         return self.screen
@@ -172,7 +172,7 @@ class View:
         self.holds.append(seconds)
 
     def render(self, path: VisitorPath) -> None:
-        self.rendered.append((self.screen, path.notice))
+        self.rendered.append((self.screen, path.ticket.number if path.ticket else None))
 
     def refresh_now(self) -> None:
         self.refreshed += 1
@@ -261,7 +261,7 @@ def test_a_ticket_taken_in_three_taps_shows_its_number_and_wait(catalogue):
     assert k.path.ticket_title == "Comprendre et payer ma facture EDF"
     assert k.path.ahead_line == "2 personnes avant vous.   Attente : 10 à 20 minutes"
     assert k.view.refreshed == 1, "our own ticket: the board is fetched at the next poll"
-    assert k.view.rendered[-2][0] == "demarche", "the state is rendered before the screen shows"
+    assert k.view.rendered[-1] == ("demarche", 1), "the ticket is rendered before its screen"
 
 
 def test_an_organism_of_one_procedure_gives_the_ticket_at_the_second_tap(catalogue):
