@@ -44,7 +44,7 @@ class BusCommunesScreen(Screen):
         app = App.get_running_app()
         screen = app.manager.get_screen("bus_passages")
         screen.show(insee, name)
-        app.go("bus_passages")
+        app.path.go("bus_passages")
 
     def spoken(self, language: str) -> str:
         names = ", ".join(b.text for b in reversed(self.ids.tiles.children))

@@ -40,7 +40,7 @@ class DemarcheScreen(Screen):
 
     def on_pre_enter(self, *_args: object) -> None:
         app = App.get_running_app()
-        seen = (getattr(app, "_flow_id", 0), app.operator_id)
+        seen = (app.path.flow, app.operator_id)
         if seen != self._seen:  # another visitor, or another organism: start from the groups
             self._seen, self.group = seen, ""
         self.fill()
@@ -98,7 +98,7 @@ class DemarcheScreen(Screen):
             self.fill()
             app.manager.content_changed()
             return
-        app.go_back("organisme")
+        app.path.go_back("organisme")
 
     def on_kv_post(self, base_widget: object) -> None:
         super().on_kv_post(base_widget)
@@ -123,4 +123,4 @@ class DemarcheScreen(Screen):
             app.manager.content_changed()
             return
         row.latched = True
-        app.choose_procedure(row.value)  # type: ignore[attr-defined]
+        app.path.choose_procedure(row.value)

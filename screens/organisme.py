@@ -28,7 +28,7 @@ class OrganismeScreen(Screen):
                 bg=theme.ACTION if other else theme.PRIMARY,
                 bg_pressed=theme.ACTION_PRESSED if other else theme.PRIMARY_PRESSED,
             )
-            tile.bind(on_release=lambda _b, op=operator.id: app.choose_operator(op))
+            tile.bind(on_release=lambda _b, op=operator.id: app.path.choose_operator(op))
             grid.add_widget(tile)
         if not getattr(self, "_bound", False):
             self._bound = True

@@ -209,7 +209,7 @@ def bench_latencies(folder: Path) -> list[str]:
         k.pump(1)
         banners.append((time.perf_counter() - started) * 1000)
         services.mark_absent(other, called.number)
-        k.app._banner_done(0)
+        k.app.path.banner_done()
     stop_app(k)
     other.dispose()
     ctx.dispose()

@@ -91,7 +91,7 @@ def before_the_idle_return(k: Driver, idle_seconds: float) -> Iterator[None]:
     Accueil, between the test's taps (frames of more than a second while the first Organisme is
     built, under a CPU hog) cannot play the test, it skips (what comes after, not these taps, is
     what the test is about)."""
-    presence = k.app.presence
+    presence = k.app.path.presence
     returns, forgets = presence.returns, presence.forgets
     try:
         yield

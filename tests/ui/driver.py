@@ -53,7 +53,7 @@ class Driver:
             if time.monotonic() > deadline:
                 app = self.app
                 state = {k: getattr(app, k, None) for k in ("busy", "notice", "message")}
-                presence = getattr(app, "presence", None)
+                presence = getattr(getattr(app, "path", None), "presence", None)
                 state["idle returns"] = getattr(presence, "returns", None)
                 state["ignored taps"] = getattr(app.manager, "ignored", None)
                 raise AssertionError(

@@ -20,7 +20,7 @@ def test_two_taps_to_the_next_passages_then_paper_or_phone(kiosk_app, tmp_path):
     tiles = k.app.manager.current_screen.ids.tiles
     k.wait(lambda: len(tiles.children) == 12, what="twelve communes")
     k.shot("bus-calendar-communes")
-    assert "Touchez votre commune : Ducos, Le Diamant" in k.app.spoken_screen()
+    assert "Touchez votre commune : Ducos, Le Diamant" in k.app.path.spoken_screen()
     k.tap("commune:97210")                                         # tap 2: Le François
     k.wait(lambda: k.screen == "bus_passages")
     screen = k.app.manager.current_screen
@@ -31,7 +31,7 @@ def test_two_taps_to_the_next_passages_then_paper_or_phone(kiosk_app, tmp_path):
     assert all("de 8 h à 13 h :\nDostaly, parking de l'école (sous réserve)" in line
                for line in lines)
     assert lines[0].startswith("jeudi ")  # the 4th Thursday of the month, said in words
-    spoken = k.app.spoken_screen()
+    spoken = k.app.path.spoken_screen()
     assert spoken.startswith("Le bus revient au François. jeudi") and "touchez : Imprimer" in spoken
     k.shot("bus-calendar-passages")
 

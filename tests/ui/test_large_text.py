@@ -102,7 +102,7 @@ def _large(k: Driver, wanted: bool, problems: dict[str, list[str]] | None = None
             if problems is None:
                 raise
             problems.setdefault(f"{k.screen}", []).append("no text-size button on this screen")
-            k.app.toggle_zoom()
+            k.app.path.toggle_large_text()
         else:
             k.tap("zoom")
         k.wait(lambda: (k.app.zoom > 1) == wanted, what="text size")
@@ -164,7 +164,7 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     k.wait(lambda: k.app.banner.shown, what="banner")
     _look(k, problems, 71, "bandeau-appel", tag)
     while k.app.banner.shown:
-        k.app._banner_done(0)
+        k.app.path.banner_done()
     _look(k, problems, 70, "accueil", tag)
     for number in called:  # the desks free for the next walk's calls
         services.mark_absent(visitor_ctx, number)
@@ -221,19 +221,19 @@ def _walk(k: Driver, visitor_ctx, language: str, large: bool, size: tuple[int, i
     _look(k, problems, 77, "ticket", tag)
     if large and language != "fr":  # the notes laid over a screen, in their longest words
         # "Lékran-tala ké fèmen.", 10 s before the idle return
-        k.app.presence.last_touch = time.monotonic() - k.app.patience() + 10
+        k.app.path.presence.last_touch = time.monotonic() - k.app.path.patience() + 10
         k.wait(lambda: k.app.warning.shown, what="idle warning")
         _look(k, problems, 87, "avertissement", tag)
-        k.app.presence.last_touch = time.monotonic()
+        k.app.path.presence.last_touch = time.monotonic()
         k.wait(lambda: not k.app.warning.shown, what="warning gone")
-        k.app._sound_failed()  # "Son-an pa ka maché…" when "Kouté" cannot speak
+        k.app.path.sound_failed()  # "Son-an pa ka maché…" when "Kouté" cannot speak
         _look(k, problems, 88, "son-en-panne", tag)
-        k.app._hide_sound_note()
+        k.app.path.hide_sound_note()
     if large:  # the staff's exit pad, in its tightest case: large text, either language
         k.app.ask_staff_pin()  # a long press in the corner, tested elsewhere
         k.settle(0.5)
         _look(k, problems, 78, "code-equipe", tag)
-    k.app.go_home()
+    k.app.path.go_home()
     k.wait(lambda: k.screen == "accueil")
 
 
@@ -357,7 +357,7 @@ def test_large_text_ends_with_the_visitor_who_asked_for_it(kiosk_app, visitor_ct
     k.tap("operator:edf")
     k.wait(lambda: k.screen == "demarche")
     assert k.find("procedure:edf-facture").text == "Konprann é péyé fakti EDF mwen"
-    k.app.options = dataclasses.replace(k.app.options, creole_voice="fr")
+    k.app.path.options = dataclasses.replace(k.app.path.options, creole_voice="fr")
     k.tap("listen")
     assert read[-1] == ("Électricité EDF. Touchez votre démarche : Ouvrir ou fermer un contrat "
                         "d'électricité, Comprendre et payer ma facture EDF.", None)
@@ -366,7 +366,7 @@ def test_large_text_ends_with_the_visitor_who_asked_for_it(kiosk_app, visitor_ct
     assert k.app.ticket_title == "Konprann é péyé fakti EDF mwen"
     # her ticket's call: the banner in the screen's Créole, the voice in French then Créole;
     # a ticket taken in French is called in French only
-    k.app.options = dataclasses.replace(k.app.options, creole_voice="ht")
+    k.app.path.options = dataclasses.replace(k.app.path.options, creole_voice="ht")
     announced: list[tuple[int, str | None]] = []
     k.app.announcer.announce = (  # type: ignore[method-assign]
         lambda number, desk, recall=False, echo_voice=None:
@@ -376,11 +376,11 @@ def test_large_text_ends_with_the_visitor_who_asked_for_it(kiosk_app, visitor_ct
     services.call_next(visitor_ctx, 2)
     k.wait(lambda: len(announced) == 1, what="her call announced")
     assert k.app.banner.sub == "Alé o pòs 1"
-    k.app._banner_done(0)  # the next banner at once, not after 8 s
+    k.app.path.banner_done()  # the next banner at once, not after 8 s
     k.wait(lambda: len(announced) == 2, what="the next call announced")
     assert announced == [(1, "ht"), (2, None)]
     while k.app.banner.shown:
-        k.app._banner_done(0)
+        k.app.path.banner_done()
     assert k.app.zoom > 1 and k.app.language == "gcf", "her choices follow her through the screens"
     k.tap("no_thanks")
     k.wait(lambda: k.screen == "accueil")
@@ -418,19 +418,19 @@ def test_large_text_ends_after_the_idle_return(visitor_ctx, tmp_path):
         k.tap("take")
         # by the kiosk's own count, not by catching Organisme on the way: a loaded machine may
         # show it for less than a poll of the test
-        k.wait(lambda: k.app.presence.returns == 1 and k.screen == "accueil", what="idle return")
+        k.wait(lambda: k.app.path.presence.returns == 1 and k.screen == "accueil", what="idle return")
         assert k.app.zoom == 1, "the next visitor finds the normal text"
         assert k.app.language == "fr", "the next visitor finds the kiosk in French"
         # a visitor who asked for Créole on Accueil and went away without a ticket
         with before_the_idle_return(k, 2):
             _language(k, "gcf")
-        touched = k.app.presence.last_touch  # the tap on "Kréyòl"
+        touched = k.app.path.presence.last_touch  # the tap on "Kréyòl"
         k.wait(lambda: k.app.language == "fr", what="French after idle on Accueil")
         assert time.monotonic() - touched >= 1.9, "French again after idle_seconds, not before"
         # a visitor who asked for large text on Accueil and went away without a ticket
         with before_the_idle_return(k, 2):
             _large(k, True)
-        touched = k.app.presence.last_touch  # the tap on "Texte plus grand" (a loaded machine may take
+        touched = k.app.path.presence.last_touch  # the tap on "Texte plus grand" (a loaded machine may take
         # a while to show it: the delay is counted from her tap, as the kiosk counts it)
         k.wait(lambda: k.app.zoom == 1, what="normal text after idle on Accueil")
         assert time.monotonic() - touched >= 1.9, "normal text after idle_seconds, not before"

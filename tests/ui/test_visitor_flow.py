@@ -11,11 +11,11 @@ from pyzbar import pyzbar
 from sqlalchemy import select
 
 from db.models import Event, Ticket
+from kiosk.apps.path import SLOW_AFTER_SECONDS
 from kiosk.apps.visitor import VisitorService
 from kiosk.core import services
 from kiosk.output.printing import CupsPrinter
 from screens import theme
-from screens.visitor_app import SLOW_AFTER_SECONDS
 from screens.widgets import BigButton, PinPad
 from tests.ui.driver import start_app, stop_app
 
@@ -53,7 +53,7 @@ def test_three_taps_from_accueil_to_a_ticket(kiosk_app, visitor_ctx, operator, p
     k.tap(f"procedure:{procedure}")                 # tap 3
     k.wait(lambda: k.screen == "ticket", what="ticket screen")
     assert tickets(visitor_ctx) == [(1, procedure, False)]
-    assert k.app.ticket["number"] == 1
+    assert k.app.path.ticket.number == 1
     assert k.find("print").text == "Imprimer ma liste"
     texts = {getattr(w, "text", None): w for w in k.app.manager.current_screen.walk()}
     assert "N° 1" in texts, sorted(t for t in texts if isinstance(t, str))
@@ -72,7 +72,7 @@ def test_priority_is_asked_once_on_accueil_and_kept(kiosk_app, visitor_ctx):
     services.take_ticket(visitor_ctx, "autre")
     k.take_ticket("impots", "impots-declaration-revenus", priority=True)
     assert tickets(visitor_ctx)[-1] == (2, "impots-declaration-revenus", True)
-    assert k.app.ticket["ahead"] == 0  # priority goes before the normal ticket already waiting
+    assert k.app.path.ticket.ahead == 0  # priority goes before the normal ticket already waiting
     k.shot("05-ticket-prioritaire")
 
 
@@ -174,14 +174,14 @@ def test_idle_visitor_goes_back_to_accueil_and_keeps_the_ticket(visitor_ctx, tmp
         k.tap("take")
         k.wait(lambda: k.screen == "organisme")
         k.tap("operator:autre")  # the ticket is given at once
-        touched = k.app.presence.last_touch  # her last tap: the kiosk's 2 s count from it
+        touched = k.app.path.presence.last_touch  # her last tap: the kiosk's 2 s count from it
         # a loaded machine may draw the ticket screen late, and leave it soon after: the
         # order of the screens is what counts, not whether the test saw the ticket in between
         k.wait(lambda: "ticket" in shown and k.screen == "accueil", what="idle return")
         assert shown[-2:] == ["ticket", "accueil"], shown
         assert time.monotonic() - touched >= 2.0  # not before the visitor was left alone
         assert tickets(visitor_ctx) == [(1, "autre", False)]
-        assert k.app.ticket == {}
+        assert k.app.path.ticket is None
     finally:
         stop_app(k)
 
@@ -352,9 +352,9 @@ def test_calls_are_announced_one_after_the_other_chime_then_voice(kiosk_app, vis
     services.call_next(visitor_ctx, 2)          # a second call one second later
     services.recall(visitor_ctx, 1)
     k.wait(lambda: k.app.announcer.announced >= 1, what="first announcement")
-    k.app._banner_done(0)                       # next banners follow at once
+    k.app.path.banner_done()  # next banners follow at once
     k.wait(lambda: not k.app.banner.shown or k.app.banner.text.startswith("N° 2"))
-    k.app._banner_done(0)
+    k.app.path.banner_done()
     k.wait(lambda: k.app.announcer.wait_idle(0) and k.app.announcer.announced == 3,
            what="three announcements")
     history = k.app.announcer.history
@@ -375,7 +375,7 @@ def test_listen_reads_each_screen_aloud_after_the_calls(kiosk_app, visitor_ctx):
     services.take_ticket(visitor_ctx, "autre")
     services.call_next(visitor_ctx, 2)
     k.wait(lambda: k.app.banner.shown, what="banner")
-    k.app._banner_done(0)
+    k.app.path.banner_done()
     queued: list[str] = []
     real_read = announcer.read
     announcer.read = (  # type: ignore[method-assign]

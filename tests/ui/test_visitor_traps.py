@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Event, Ticket
+from kiosk.apps.path import SoundReports
 from kiosk.apps.visitor import VisitorService
 from kiosk.core import services, staff
 from kiosk.core.context import open_context
@@ -98,7 +99,7 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
         time.sleep(3.0)
         k.pump(2)
         # the kiosk counts from her last touch: the warning comes at 4 s, the return at 6 s
-        idle = time.monotonic() - k.app.presence.last_touch
+        idle = time.monotonic() - k.app.path.presence.last_touch
         if idle >= 4.0:
             pytest.skip(f"machine too slow: looked at the ticket {idle:.1f} s after the last "
                         "touch, past the 4 s at which the warning comes")
@@ -107,7 +108,7 @@ def test_the_ticket_stays_warns_before_going_and_comes_back_from_accueil(visitor
         k.wait(lambda: k.app.warning.shown, what="the warning")
         assert k.screen == "ticket"
         k.shot("60-ticket-avertissement")
-        idle = time.monotonic() - k.app.presence.last_touch
+        idle = time.monotonic() - k.app.path.presence.last_touch
         if idle >= 6.0:
             pytest.skip(f"machine too slow: the tap on the warning came {idle:.1f} s after the "
                         "last touch, past the 6 s at which the ticket screen goes")
@@ -171,7 +172,7 @@ def test_a_slow_answer_is_waited_for_not_taken_for_a_visitor_gone(visitor_ctx, t
                 k.tap("operator:autre")
                 k.wait(lambda: k.app.busy, what="her ticket being made")
             # past her delay by two of the kiosk's idle checks, the database still held
-            k.wait(lambda: time.monotonic() - k.app.presence.last_touch > 3 + 2 * CHECK_IDLE_SECONDS,
+            k.wait(lambda: time.monotonic() - k.app.path.presence.last_touch > 3 + 2 * CHECK_IDLE_SECONDS,
                    what="past the idle delay")
             k.pump(2)
             assert k.screen == "organisme" and k.app.busy, "still waiting for her ticket"
@@ -184,7 +185,7 @@ def test_a_slow_answer_is_waited_for_not_taken_for_a_visitor_gone(visitor_ctx, t
         k.wait(lambda: k.screen != "organisme", what="the kiosk's answer")
         assert k.screen == "ticket" and k.app.ticket_number == "1"
         assert [t[0] for t in tickets(visitor_ctx)] == [1]
-        assert k.app.presence.last_touch > released, "her ticket's delay runs from the answer"
+        assert k.app.path.presence.last_touch > released, "her ticket's delay runs from the answer"
         k.shot("62-ticket-apres-attente")
     finally:
         stop_app(k)
@@ -199,7 +200,7 @@ def test_the_last_ticket_is_offered_ten_minutes_at_most(visitor_ctx, tmp_path, m
         k.take_ticket("autre")
         k.tap("no_thanks")
         k.wait(lambda: k.screen == "accueil")
-        if k.app.last_number == "" and time.monotonic() >= k.app.presence.last_ticket_until:
+        if k.app.last_number == "" and time.monotonic() >= k.app.path.presence.last_ticket_until:
             pytest.skip("machine too slow: the offer's 1 s was over before the test looked at "
                         "Accueil")
         assert k.app.last_number == "1"
@@ -217,7 +218,7 @@ def test_after_printing_the_screen_says_termine_and_stays_a_while(visitor_ctx, t
         k.tap("print")
         k.wait(lambda: k.app.ticket_printed, what="printed")
         k.pump(2)
-        idle = time.monotonic() - k.app.presence.last_touch  # from the print, by the kiosk's own count
+        idle = time.monotonic() - k.app.path.presence.last_touch  # from the print, by the kiosk's own count
         if idle >= 3.0:
             pytest.skip(f"machine too slow: looked at the ticket {idle:.1f} s after the print, "
                         "past its 3 s")
@@ -225,7 +226,7 @@ def test_after_printing_the_screen_says_termine_and_stays_a_while(visitor_ctx, t
         k.shot("65-ticket-imprime-termine")
         time.sleep(1.5)
         k.pump(2)
-        idle = time.monotonic() - k.app.presence.last_touch  # from the print, by the kiosk's own count
+        idle = time.monotonic() - k.app.path.presence.last_touch  # from the print, by the kiosk's own count
         if idle >= 3.0:
             pytest.skip(f"machine too slow: looked at the ticket {idle:.1f} s after the print, "
                         "past its 3 s")
@@ -303,7 +304,7 @@ def test_not_my_procedure_after_the_call_says_where_to_go(kiosk_app, visitor_ctx
     k.take_ticket("autre")
     services.call_next(visitor_ctx, 2)
     k.wait(lambda: k.app.banner.shown, what="banner")
-    k.app._banner_done(0)
+    k.app.path.banner_done()
     k.tap("not_mine")
     k.wait(lambda: bool(k.app.notice), what="answer")
     assert k.app.notice == "Votre numéro a déjà été appelé : présentez-vous au poste 2."
@@ -427,7 +428,7 @@ def test_a_wait_past_closing_is_said_kindly_instead_of_a_number(late_morning_ctx
         assert note.texture_size[1] <= note.height + 1 and note.y >= k.find("print").top
         k.shot(f"67-ticket-apres-fermeture-{size[0]}x{size[1]}")
         k.tap("listen")
-        assert "avant 13 h" in k.app.spoken_screen()
+        assert "avant 13 h" in k.app.path.spoken_screen()
     finally:
         stop_app(k)
 
@@ -449,8 +450,9 @@ def test_listen_without_a_voice_says_so_on_the_screen_and_in_the_log(kiosk_app, 
 
     k = kiosk_app
     k.app.announcer.stop()
-    k.app.announcer = make_announcer(speech=Speech(binary="/nonexistent/espeak-ng"))
-    k.app._reported_problems = 0
+    k.app.announcer = k.app.path.announcer = make_announcer(
+        speech=Speech(binary="/nonexistent/espeak-ng"))
+    k.app.path.sounds = SoundReports()
     k.tap("take")
     k.wait(lambda: k.screen == "organisme")
     k.tap("listen")

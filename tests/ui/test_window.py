@@ -39,7 +39,7 @@ def test_one_tap_on_a_face_says_thanks_and_a_second_tap_is_not_counted(visitor_c
         k.tap("opinion:content")
         k.wait(thanks_open, what="Merci")
         assert "Donnez votre avis en touchant un visage : content, moyen ou pas content." \
-            in k.app.spoken_screen()
+            in k.app.path.spoken_screen()
         thanks = next(c for c in Window.children if isinstance(c, ThanksView))
         assert thanks.ids.thanks_title.text == "Merci !"
         k.shot("150-avis-merci")
