@@ -1,7 +1,8 @@
 """What an animatrice's console shows of the board, in plain Python (no Kivy): the stopover line,
 today's counts, the waiting list, her desk and its visitor, the colleagues' desks, the problems.
-The console's words live here; screens/staff_app.py copies the result onto its properties and
-the unit tests read it without a window (tests/unit/test_desk_view.py)."""
+The console's presenter (presenter.py) copies the result into its state, the Kivy app onto its
+properties; the tests read it without a window (tests/service/test_desk_view.py). Its fixed
+words (problems, the Kréyòl mark) are in console_words.py."""
 
 from __future__ import annotations
 
@@ -9,21 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import french
+from kiosk.apps.console_words import CREOLE_MARK, PROBLEM_WORDS
 from kiosk.content import i18n
 from kiosk.content.catalogue import Catalogue
 from kiosk.core.views import StaffBoard
 from kiosk.vocabulary import TICKET_STATES
-
-# One plain line per kind of problem; the technical details stay in the event log.
-PROBLEM_WORDS = {
-    "printer": "Imprimante : l'impression ne marche pas",
-    "audio": "Son : les appels ne sortent pas du haut-parleur",
-    "speech": "Voix : les numéros ne sont pas annoncés à voix haute",
-    "database": "Base de données : la console ne la joint plus",
-    "backup": "Sauvegarde : la copie de fin de demi-journée a échoué",
-}
-# A ticket taken with the kiosk in Kréyòl: the animatrice can greet the visitor in Créole.
-CREOLE_MARK = " · en créole"
 
 
 @dataclass(frozen=True)
