@@ -1,5 +1,6 @@
-"""The console's sentences, in French, in one place: its notices (the message line under the
-desk), the undo bars, the closing question and the problem lines of the board.
+"""The console's sentences, in French, in one place: the board's lines (header, counts, desks,
+problems), its notices (the message line under the desk), the undo bars and the closing
+question.
 
 The presenter (kiosk/apps/presenter.py), the desk view (desk_view.py) and the console's dialogs
 (screens/) take their words here; a sentence is a constant, or a function of what it speaks of
@@ -11,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kiosk import french
+from kiosk.content import i18n
 from kiosk.french import NBSP
-from kiosk.vocabulary import HALVES
+from kiosk.vocabulary import HALVES, TICKET_STATES
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -32,6 +34,50 @@ PROBLEM_WORDS = {
 }
 # A ticket taken with the kiosk in Kréyòl: the animatrice can greet the visitor in Créole.
 CREOLE_MARK = " · en créole"
+
+STOPOVER_CLOSED = "Escale fermée"
+NOBODY = "–"  # no member at a desk, no mean wait yet, no wait counted
+
+
+def stopover_header(commune_name: str, stop_name: str, half: str) -> str:
+    return f"{commune_name} – {stop_name}, {i18n.half_label(half)}"
+
+
+def left_open_header(day: dt.date) -> str:
+    """Short, in the header; the whole sentence is with the problems."""
+    return f"Escale du {french.day_slash_month(day)} non fermée"
+
+
+def left_open_problem(day: dt.date, half: str) -> str:
+    return (f"L'escale du {french.day_and_month(day)} ({i18n.half_label(half)}) est restée "
+            "ouverte : touchez « Fermer l'escale », elle sera close à sa fin réelle.")
+
+
+def counts(waiting: int, served: int, absent: int, mean_minutes: float | None) -> str:
+    mean = f"{french.number(mean_minutes)} min" if mean_minutes is not None else NOBODY
+    return (f"En attente : {waiting} · Reçus : {served} · Absents : {absent} · "
+            f"Attente moyenne : {mean}")
+
+
+def waited(minutes: int) -> str:
+    return f"{minutes} min"
+
+
+def at_desk(title: str, state: str, minutes: float, creole: bool) -> str:
+    """The panel of the visitor at her desk: "Aide au logement / appelé depuis 3 min"."""
+    return (f"{title}\n{TICKET_STATES.get(state, state)} depuis {minutes:.0f} min"
+            + (CREOLE_MARK if creole else ""))
+
+
+def desk_line(name: str, staff_name: str | None, number: int | None, paused: bool) -> str:
+    """A colleague's desk: "Poste 3 : Rose (n° 12) – pause"."""
+    return (f"{name} : {staff_name or NOBODY}" + (f" (n° {number})" if number else "")
+            + (" – pause" if paused else ""))
+
+
+def problem_line(device: str, at: dt.datetime) -> str:
+    return f"{PROBLEM_WORDS.get(device, device)} {since(at)}."
+
 
 DATABASE_UNKNOWN_TROUBLE = ("Problème de base de données : l'action n'est pas enregistrée "
                             "(détails dans le journal).")
