@@ -209,7 +209,7 @@ class FinishForm(ModalView):
         vocabulary_toggles(self.ids.genders, "gender", GENDERS, "gender",
                            lambda code: setattr(self, "gender", code))
         app = _app()
-        stopover = app.board.queue.stopover if app.board is not None else None
+        stopover = app.console.board.queue.stopover if app.console.board is not None else None
         self.choose_residence(stopover.commune_insee if stopover is not None else "")
         self.ids.rows.add_widget(DemandeRow(self.procedure_id, form=self, index=0))
 
@@ -274,7 +274,7 @@ class FinishForm(ModalView):
                 self.show_row(row)
                 return
         self.error = ""
-        _app().finish([row.value() for row in self.rows()], self.age_band or None,
+        _app().console.finish([row.value() for row in self.rows()], self.age_band or None,
                       self.gender or None, self.residence or None)
         self.dismiss()
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.properties import (
@@ -28,11 +27,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.togglebutton import ToggleButton
 
-from kiosk import french
+from kiosk.apps.console_words import closing_question
 from kiosk.core.halfday import summary_text
 from kiosk.vocabulary import HALVES, RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
-
-UNDO_OPEN_SECONDS = 10.0
 
 
 class ChoiceToggle(ToggleButton):
@@ -139,10 +136,7 @@ class OpenDialog(ModalView):
         if not self.stop:
             return
         self.dismiss(animation=False)
-        App.get_running_app().open_stopover(self.stop, self.half)
-
-
-NBSP = "\u00a0"  # "13 h 00" stays on one line
+        App.get_running_app().console.open_stopover(self.stop, self.half)
 
 
 class CloseDialog(ModalView):
@@ -153,36 +147,13 @@ class CloseDialog(ModalView):
     blocked = BooleanProperty(False)
 
     def prepare(self, check: Any) -> CloseDialog:
-        s = check.stopover
-        self.title = (f"Fermer l'escale {s.commune_name} – {s.stop_name} "
-                      f"({HALVES.get(s.half, s.half)}) ?" if s else "Fermer l'escale ?")
+        self.title, self.text = closing_question(check)
         self.blocked = bool(check.in_service)
-        if check.in_service:
-            numbers = ", ".join(f"n° {n}" for n in check.in_service)
-            one = len(check.in_service) == 1
-            self.text = (f"{'Une visite est' if one else 'Des visites sont'} en cours "
-                         f"({numbers}) : terminez-{'la' if one else 'les'} avant de fermer "
-                         "l'escale.")
-        elif check.waiting:
-            one = check.waiting == 1
-            self.text = (f"{check.waiting} personne{'' if one else 's'} "
-                         f"attend{'' if one else 'ent'} encore : "
-                         f"{'elle sera comptée' if one else 'elles seront comptées'} "
-                         "« non reçue" + ("" if one else "s") + " ». Le bilan de la "
-                         "demi-journée s'affichera ensuite.")
-        else:
-            self.text = "Personne n'attend plus. Le bilan de la demi-journée s'affichera ensuite."
-        late = getattr(check, "left_open_until", None)
-        if s and late is not None and not check.in_service:
-            self.text = (f"Cette escale n'a pas été fermée le {french.day_and_month(s.day)}. "
-                         f"Elle sera close à {french.time_of_day(late).replace(' ', NBSP)}, "
-                         "sa fin réelle. "
-                         + self.text)
         return self
 
     def confirm(self) -> None:
         self.dismiss(animation=False)
-        App.get_running_app().close_stopover()
+        App.get_running_app().console.close_stopover()
 
 
 class SummaryLine(BoxLayout):
@@ -307,37 +278,28 @@ class ReturnCodeDialog(ModalView):
     def confirm(self) -> None:
         if len(self.code) != RETURN_CODE_LENGTH:
             return
-        App.get_running_app().use_return_code(self.code, self)
+        App.get_running_app().console.use_return_code(
+            self.code, given=lambda: self.dismiss(animation=False),
+            refused=lambda why: setattr(self, "error", why))
 
 
 class UndoBar(BoxLayout):
-    """"Escale ouverte à … — Annuler", over the console's bottom lines for a few seconds."""
+    """"Escale ouverte à … — Annuler", over the console's bottom lines while the presenter
+    offers it (kiosk/apps/presenter.py: its text, its time)."""
 
     text = StringProperty("")
-    stopover_id = 0
 
-    def show(self, info: Any, seconds: float) -> None:
-        self.stopover_id = info.id
-        self.text = (f"Escale ouverte à {info.commune_name} – {info.stop_name} "
-                     f"({HALVES.get(info.half, info.half)}, {french.time_of_day(info.opened_at)})")
-        if self.parent is None:
+    def show(self, text: str) -> None:
+        """The bar with `text`; none without."""
+        self.text = text
+        if text and self.parent is None:
             Window.add_widget(self)
-        Clock.unschedule(self._expire)
-        Clock.schedule_once(self._expire, seconds)
-
-    def hide(self) -> None:
-        Clock.unschedule(self._expire)
-        if self.parent is not None:
+        elif not text and self.parent is not None:
             self.parent.remove_widget(self)
 
-    def _expire(self, _dt: float) -> None:
-        self.hide()
-
     def undo(self) -> None:
-        stopover_id = self.stopover_id
-        self.hide()
-        App.get_running_app().undo_open_stopover(stopover_id)
+        App.get_running_app().console.undo_open_stopover()
 
 
-__all__ = ["ChoiceToggle", "OpenDialog", "CloseDialog", "SummaryView", "UndoBar", "ReturnCodeDialog",
-           "UNDO_OPEN_SECONDS"]
+__all__ = ["ChoiceToggle", "OpenDialog", "CloseDialog", "SummaryView", "UndoBar",
+           "ReturnCodeDialog"]

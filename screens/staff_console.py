@@ -28,7 +28,7 @@ class QueueRow(ButtonBehavior, BoxLayout):
     selected = BooleanProperty(False)
 
     def on_release(self) -> None:
-        App.get_running_app().select(self.number)
+        App.get_running_app().console.select(self.number)
 
 
 class Chooser(ModalView):
@@ -101,21 +101,21 @@ class ConsoleScreen(Screen):
                                      size_hint_x=None, width=280 * app.u,
                                      bg=theme.ACTION, bg_pressed=theme.ACTION_PRESSED)
         app.bind(u=lambda _a, u: setattr(self._statistics, "width", 280 * u))
-        self._statistics.bind(on_release=lambda _b: app.open_statistics())
+        self._statistics.bind(on_release=lambda _b: app.console.open_statistics())
         self._team = BigButton(name="team", text="Équipe", font_px=26, size_hint_x=None,
                                width=200 * app.u, bg=theme.ACTION,
                                bg_pressed=theme.ACTION_PRESSED)
         app.bind(u=lambda _a, u: setattr(self._team, "width", 200 * u))
-        self._team.bind(on_release=lambda _b: app.open_team())
+        self._team.bind(on_release=lambda _b: app.console.open_team())
 
     def on_pre_enter(self, *_args: object) -> None:
         # the coordinator's button exists only for her: an animatrice has nothing to find
-        app = App.get_running_app()
+        coordinator = App.get_running_app().console.is_coordinator
         bar = self.ids.topbar
         for button in (self._team, self._statistics):
-            if app.is_coordinator and button.parent is None:
+            if coordinator and button.parent is None:
                 bar.add_widget(button, index=1)  # just before "Déconnexion"
-            elif not app.is_coordinator and button.parent is not None:
+            elif not coordinator and button.parent is not None:
                 bar.remove_widget(button)
 
     def chooser(self, purpose: str, title: str) -> Chooser:
@@ -130,19 +130,12 @@ class ConsoleScreen(Screen):
         return chooser
 
     def ask_transfer(self) -> None:
-        """Only desks where someone can receive the visitor now: open, staffed and free (the
-        core refuses the others too: kiosk.core.services.transfer_ticket)."""
-        app = App.get_running_app()
-        desks = [(f"Poste {d.id} – {d.staff_name}", d.id)
-                 for d in (app.board.desks if app.board else ())
-                 if d.id != app.desk and d.status == "open" and d.staff_name
-                 and d.current is None]
-        if not desks:
-            app.say("Aucun autre poste ne peut la recevoir : il faut un poste ouvert, libre, "
-                    "où quelqu'un est connecté.", error=True)
-            return
-        self.chooser("transfer", "Envoyer la personne au poste…").fill(
-            desks, app.transfer).open(animation=False)
+        """The desks that can receive the visitor now (none: the presenter says so)."""
+        console = App.get_running_app().console
+        desks = console.transfer_desks()
+        if desks:
+            self.chooser("transfer", "Envoyer la personne au poste…").fill(
+                desks, console.transfer).open(animation=False)
 
     def ask_new_ticket(self, priority: bool = False) -> None:
         """As at the kiosk: the organism, then its procedure (one list of 37 is too long)."""
@@ -159,14 +152,14 @@ class ConsoleScreen(Screen):
         app = App.get_running_app()
         procedures = app.catalogue.procedures_of(operator_id)
         if len(procedures) == 1:  # nothing to choose ("Autre demande")
-            app.new_ticket(procedures[0].id, priority)
+            app.console.new_ticket(procedures[0].id, priority)
             return
         operator = app.catalogue.operator(operator_id)
         chooser = self.chooser("procedure", f"{operator.label if operator else ''} : "
                                             "quelle démarche ?")
         chooser.cancel_text = "Retour aux organismes"
         chooser.fill([(p.title, p.id) for p in procedures],
-                     lambda pid: app.new_ticket(pid, priority))
+                     lambda pid: app.console.new_ticket(pid, priority))
         chooser.bind_cancel(lambda: self.ask_new_ticket(priority))
         chooser.open(animation=False)
 
@@ -179,7 +172,7 @@ class ConsoleScreen(Screen):
                                         "Imprimer son ticket ?")
         chooser.cancel_text = "Non merci"
         chooser.fill([("Imprimer le ticket", "print")],
-                     lambda _v: app.print_slip(ticket.procedure_id, ticket.number))
+                     lambda _v: app.console.print_slip(ticket.procedure_id, ticket.number))
         chooser.open(animation=False)
 
     def ask_finish(self) -> None:
@@ -198,12 +191,20 @@ class ConsoleScreen(Screen):
         app = App.get_running_app()
         if app.is_open:
             dialog = self._dialogs.get("close") or self._dialogs.setdefault("close", CloseDialog())
-            app.run_job(app.service.closing_check,
+            app.console.run_job(app.service.closing_check,
                         on_done=lambda check: dialog.prepare(check).open(animation=False))
             return
         dialog = self._dialogs.get("open") or self._dialogs.setdefault("open", OpenDialog())
-        app.run_job(app.service.open_choices,
+        app.console.run_job(app.service.open_choices,
                     on_done=lambda choices: dialog.prepare(choices).open(animation=False))
+
+    def ask_return_code(self) -> None:
+        """"Code retour": the visitor is back with her "Prioritaire au prochain passage" slip."""
+        from screens.halfday import ReturnCodeDialog
+
+        dialog = self._dialogs.get("return_code") or self._dialogs.setdefault(
+            "return_code", ReturnCodeDialog())
+        dialog.prepare().open(animation=False)
 
 
 __all__ = ["ConsoleScreen", "QueueRow", "Chooser", "theme"]

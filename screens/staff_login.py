@@ -19,8 +19,7 @@ class LoginScreen(Screen):
     pin = StringProperty("")
 
     def on_pre_enter(self, *_args: object) -> None:
-        app = App.get_running_app()
-        app.load_members()
+        App.get_running_app().console.load_members()
         self.pin = ""
         self.chosen = 0
         self.chosen_name = ""
@@ -82,9 +81,7 @@ class LoginScreen(Screen):
             self.pin += key
 
     def submit(self) -> None:
-        app = App.get_running_app()
-        if not self.chosen:
-            app.say("Touchez d'abord votre nom.", error=True)
-            return
-        pin, self.pin = self.pin, ""
-        app.login(self.chosen, pin, self.desk)
+        pin = self.pin
+        if self.chosen:  # else the PIN typed stays, and the console asks for her name
+            self.pin = ""
+        App.get_running_app().console.login(self.chosen, pin, self.desk)

@@ -254,8 +254,8 @@ class StatisticsScreen(Screen):
 
     def on_pre_enter(self, *_args: object) -> None:
         app = App.get_running_app()
-        if not app.is_coordinator:  # the button is hidden; a stray way in is turned back
-            Clock.schedule_once(lambda _dt: app.back_to_queue(), 0)
+        if not app.console.is_coordinator:  # the button is hidden; a stray way in is turned back
+            Clock.schedule_once(lambda _dt: app.console.back_to_queue(), 0)
             return
         self.load()
 

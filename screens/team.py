@@ -147,15 +147,15 @@ class TeamScreen(Screen):
 
     def on_pre_enter(self, *_args: object) -> None:
         app = App.get_running_app()
-        if not app.is_coordinator:  # the button is hidden; a stray way in is turned back
-            Clock.schedule_once(lambda _dt: app.back_to_queue(), 0)
+        if not app.console.is_coordinator:  # the button is hidden; a stray way in is turned back
+            Clock.schedule_once(lambda _dt: app.console.back_to_queue(), 0)
             return
-        app.say("")
+        app.console.say("")
         self.reload()
 
     def reload(self, *_args: object) -> None:
         app = App.get_running_app()
-        app.run_job(app.service.team, app.staff_id, on_done=self._show)
+        app.console.run_job(app.service.team, app.staff_id, on_done=self._show)
 
     def _show(self, members: Any) -> None:
         app = App.get_running_app()
@@ -189,10 +189,10 @@ class TeamScreen(Screen):
         app = App.get_running_app()
 
         def pins(pin: str, again: str) -> None:
-            app.run_job(app.service.add_member, app.staff_id, name, role, pin, again,
-                        on_done=self.reload,
-                        done_message=lambda m: f"{m.name} ajouté(e) à l'équipe "
-                                               f"({ROLES.get(m.role, m.role)}).")
+            app.console.run_job(app.service.add_member, app.staff_id, name, role, pin, again,
+                                on_done=self.reload,
+                                done_message=lambda m: f"{m.name} ajouté(e) à l'équipe "
+                                                       f"({ROLES.get(m.role, m.role)}).")
 
         self._pin_dialog().ask(f"Code de {name}", pins)
 
@@ -205,20 +205,20 @@ class TeamScreen(Screen):
         app = App.get_running_app()
 
         def pins(pin: str, again: str) -> None:
-            app.run_job(app.service.set_member_pin, app.staff_id, member_id, pin, again,
-                        on_done=self.reload,
-                        done_message=f"Nouveau code enregistré pour {name}.")
+            app.console.run_job(app.service.set_member_pin, app.staff_id, member_id, pin, again,
+                                on_done=self.reload,
+                                done_message=f"Nouveau code enregistré pour {name}.")
 
         self._pin_dialog().ask(f"Nouveau code de {name}", pins)
 
     def toggle(self, member_id: int, name: str, active: bool) -> None:
         app = App.get_running_app()
         if active:
-            app.run_job(app.service.disable_member, app.staff_id, member_id, on_done=self.reload,
-                        done_message=f"{name} est désactivé(e) : plus de connexion possible.")
+            app.console.run_job(app.service.disable_member, app.staff_id, member_id, on_done=self.reload,
+                                done_message=f"{name} est désactivé(e) : plus de connexion possible.")
         else:
-            app.run_job(app.service.enable_member, app.staff_id, member_id, on_done=self.reload,
-                        done_message=f"{name} peut de nouveau se connecter (avec son code).")
+            app.console.run_job(app.service.enable_member, app.staff_id, member_id, on_done=self.reload,
+                                done_message=f"{name} peut de nouveau se connecter (avec son code).")
 
     # ------------------------------------------------------------ checks
 
@@ -226,7 +226,7 @@ class TeamScreen(Screen):
         app = App.get_running_app()
         self.checks_catalogue = "Vérification en cours…"
         self.checks_itinerary = ""
-        app.run_job(app.service.run_checks, app.staff_id, on_done=self._checked)
+        app.console.run_job(app.service.run_checks, app.staff_id, on_done=self._checked)
 
     def _checked(self, checks: Any) -> None:
         self.checks_catalogue, self.catalogue_ok = checks.catalogue.text, checks.catalogue.ok

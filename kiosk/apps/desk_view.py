@@ -1,29 +1,17 @@
 """What an animatrice's console shows of the board, in plain Python (no Kivy): the stopover line,
 today's counts, the waiting list, her desk and its visitor, the colleagues' desks, the problems.
-The console's words live here; screens/staff_app.py copies the result onto its properties and
-the unit tests read it without a window (tests/unit/test_desk_view.py)."""
+The console's presenter (presenter.py) copies the result into its state, the Kivy app onto its
+properties; the tests read it without a window (tests/service/test_desk_view.py). Its sentences
+are in console_words.py, with the console's other words."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk import french
-from kiosk.content import i18n
+from kiosk.apps import console_words as words
 from kiosk.content.catalogue import Catalogue
 from kiosk.core.views import StaffBoard
-from kiosk.vocabulary import TICKET_STATES
-
-# One plain line per kind of problem; the technical details stay in the event log.
-PROBLEM_WORDS = {
-    "printer": "Imprimante : l'impression ne marche pas",
-    "audio": "Son : les appels ne sortent pas du haut-parleur",
-    "speech": "Voix : les numéros ne sont pas annoncés à voix haute",
-    "database": "Base de données : la console ne la joint plus",
-    "backup": "Sauvegarde : la copie de fin de demi-journée a échoué",
-}
-# A ticket taken with the kiosk in Kréyòl: the animatrice can greet the visitor in Créole.
-CREOLE_MARK = " · en créole"
 
 
 @dataclass(frozen=True)
@@ -60,9 +48,7 @@ def pictogram(catalogue: Catalogue, operator_id: str) -> str:
 def visitor_text(catalogue: Catalogue, procedure_id: str, state: str, minutes: float,
                  creole: bool) -> str:
     """The panel of the visitor at her desk: "Aide au logement / appelé depuis 3 min"."""
-    return (f"{title(catalogue, procedure_id)}\n"
-            f"{TICKET_STATES.get(state, state)} depuis {minutes:.0f} min"
-            + (CREOLE_MARK if creole else ""))
+    return words.at_desk(title(catalogue, procedure_id), state, minutes, creole)
 
 
 def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
@@ -72,22 +58,20 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
     stopover = board.queue.stopover
     left_open = stopover is not None and stopover.left_open(board.now)
     if stopover is None:
-        stopover_text = "Escale fermée"
+        stopover_text = words.STOPOVER_CLOSED
     elif left_open:  # short in the header; the whole sentence with the problems
-        stopover_text = f"Escale du {french.day_slash_month(stopover.day)} non fermée"
+        stopover_text = words.left_open_header(stopover.day)
     else:
-        stopover_text = (f"{stopover.commune_name} – {stopover.stop_name}, "
-                         f"{i18n.half_label(stopover.half)}")
-    mean = (f"{french.number(board.mean_wait_minutes)} min"
-            if board.mean_wait_minutes is not None else "–")
-    counts_text = (f"En attente : {len(board.queue.waiting)} · Reçus : {board.served} · "
-                   f"Absents : {board.absent} · Attente moyenne : {mean}")
+        stopover_text = words.stopover_header(stopover.commune_name, stopover.stop_name,
+                                              stopover.half)
+    counts_text = words.counts(len(board.queue.waiting), board.served, board.absent,
+                               board.mean_wait_minutes)
     if not any(w.number == selected for w in board.queue.waiting):
         selected = 0
     rows = tuple(
         {"number": w.number, "title": title(catalogue, w.procedure_id),
          "creole": w.language == "gcf", "pictogram": pictogram(catalogue, w.operator_id),
-         "waited": "–" if left_open else f"{w.waited_seconds // 60} min",
+         "waited": words.NOBODY if left_open else words.waited(w.waited_seconds // 60),
          "priority": w.priority,
          "selected": w.number == selected}
         for w in board.queue.waiting)
@@ -105,16 +89,12 @@ def desk_view(board: StaffBoard, catalogue: Catalogue, desk: int, selected: int,
         text = visitor_text(catalogue, current.procedure_id, current.state, since,
                             current.language == "gcf")
     desks_text = " · ".join(
-        f"{d.name} : {d.staff_name or '–'}"
-        + (f" (n° {d.current.number})" if d.current else "")
-        + (" – pause" if d.status == "paused" else "")
+        words.desk_line(d.name, d.staff_name, d.current.number if d.current else None,
+                        d.status == "paused")
         for d in board.desks)
-    problems = tuple(f"{PROBLEM_WORDS.get(p.device, p.device)} "
-                     f"(depuis {french.time_of_day(p.at)})." for p in board.problems)
+    problems = tuple(words.problem_line(p.device, p.at) for p in board.problems)
     if stopover is not None and left_open:
-        problems = (f"L'escale du {french.day_and_month(stopover.day)} "
-                    f"({i18n.half_label(stopover.half)}) est restée ouverte : touchez « Fermer "
-                    "l'escale », elle sera close à sa fin réelle.",) + problems
+        problems = (words.left_open_problem(stopover.day, stopover.half),) + problems
     return DeskView(stopover is not None, stopover_text, counts_text, rows, selected,
                     mine.status if mine else "closed", held, number, state, text, desks_text,
                     problems + tuple(notes), serving=stopover is not None and not left_open)

@@ -186,7 +186,7 @@ def bench_latencies(folder: Path) -> list[str]:
     other = open_context(Settings(data_dir=folder, database_url=url))  # "another process"
 
     k = start_staff_app(StaffService(ctx))
-    k.app.login(1, "1234", 1)
+    k.app.console.login(1, "1234", 1)
     k.wait(lambda: k.screen == "console")
     seen: list[float] = []
     for i in range(40):

@@ -46,7 +46,7 @@ def test_console_shows_a_broken_catalogue_file_until_it_is_good_again(broken_ctx
                what="the catalogue line")
         k.shot("47-console-catalogue-casse")
         # the console keeps working on the last good catalogue: a walk-in's ticket for the RSA
-        k.app.new_ticket("caf-rsa", False)
+        k.app.console.new_ticket("caf-rsa", False)
         k.wait(lambda: any(r["title"].startswith("RSA") for r in k.app.queue_rows),
                what="RSA ticket in the queue")
         write(folder / "caf.yaml", original)

@@ -106,14 +106,14 @@ def test_absent_then_annuler_brings_the_visitor_back(console, staff_ctx):  # noq
     assert states(staff_ctx)[1] == "called" and _ticket(staff_ctx, 1).ended_at is None
     assert k.app.undo_text == "" and not k.app.message_is_error
     # a waiting number chosen in the list: "Absent" then "Annuler"
-    k.app.select(3)
+    k.app.console.select(3)
     k.tap("absent_selected")
     k.wait(lambda: k.app.undo_text == "N° 3 marqué absent")
     k.tap("undo")
     k.wait(lambda: states(staff_ctx)[3] == "waiting", what="n° 3 back in the queue")
     # "Annuler le ticket" then "Annuler"
     k.wait(lambda: any(r["number"] == 2 for r in k.app.queue_rows))
-    k.app.select(2)
+    k.app.console.select(2)
     k.tap("cancel_selected")
     k.wait(lambda: k.app.undo_text == "Ticket n° 2 annulé")
     assert states(staff_ctx)[2] == "cancelled"
@@ -124,11 +124,11 @@ def test_absent_then_annuler_brings_the_visitor_back(console, staff_ctx):  # noq
 
 def test_the_undo_bar_goes_after_a_few_seconds_and_the_absence_stays(console, staff_ctx):  # noqa: F811
     k = console
-    k.app.undo_seconds = 0.4  # 8 s on the bus
+    k.app.console.undo_seconds = 0.4  # 8 s on the bus
     _logged_in(k)
     services.take_ticket(staff_ctx, "autre")
     k.wait(lambda: len(k.app.queue_rows) == 1)
-    k.app.select(1)
+    k.app.console.select(1)
     k.tap("absent_selected")
     k.wait(lambda: k.app.undo_text != "")
     k.wait(lambda: k.app.undo_text == "", what="bar gone")

@@ -92,7 +92,7 @@ def test_a_day_without_a_passage_commune_then_stop_and_the_half_chosen(console, 
 
     k = console
     clock.current = dt.datetime(2026, 11, 29, 14, 5)  # a Sunday afternoon: nothing planned
-    k.app.undo_open_seconds = 0.6
+    k.app.console.undo_open_seconds = 0.6
     log_in(k)
     k.wait(lambda: k.screen == "console", what="console")
     k.tap("stopover")
@@ -188,7 +188,7 @@ def test_the_coordinators_team_screen(console, team_ctx):
     k.wait(lambda: k.screen == "console", what="console")
     with pytest.raises(AssertionError):
         k.find("team")  # an animatrice has no Équipe button
-    k.app.open_team()
+    k.app.console.open_team()
     assert k.screen == "console" and k.app.message_is_error
     k.tap("logout")
     k.wait(lambda: k.screen == "login")

@@ -208,7 +208,7 @@ def test_an_animatrice_has_no_statistics_and_the_core_refuses_her(console, servi
     log_in(k)  # Marie, animatrice
     k.wait(lambda: k.screen == "console")
     assert not _has(k, "statistics")
-    k.app.open_statistics()
+    k.app.console.open_statistics()
     assert k.screen == "console" and k.app.message_is_error
     marie = next(m for m in service.members() if m.name == "Marie")
     period = service.period("last_quarter")
