@@ -7,6 +7,11 @@ The Kivy app (screens/visitor_app.py) is its `View`: it shows the screen the pat
 copies the path's state onto its Kivy properties (`render`); it runs the core's calls in its
 background workers (`Jobs`) and the path's timers on Kivy's clock (`Later`). The unit tests drive
 the path with a fake view, a fake service and a clock they move (tests/unit/test_visitor_path.py).
+
+Its size (~700 lines): the Protocols it talks through (~120 lines) and one short method per tap
+and per answer of the core. The parts that need none of its state already live apart
+(presence.py, reading.py, SoundReports below); the rest shares the flow id, the ticket shown
+and busy, and would only pass them around if split.
 """
 
 from __future__ import annotations

@@ -7,7 +7,11 @@ core through `ConsolePort` (kiosk/apps/ports.py) and to the outside through thre
 Protocols declared here: the `View` that renders its `ConsoleState` (screens/staff_app.py), the
 `Jobs` that run a core call off the screen's thread (screens/worker.py's Worker), and `Later`
 for its timers. Times come from the clock it is given, so the unit tests drive it with a fake
-view, synchronous jobs and a clock of their own (tests/unit/test_console_presenter.py)."""
+view, synchronous jobs and a clock of their own (tests/unit/test_console_presenter.py).
+
+Its size (~630 lines): one method per button of the console, each with its answer and its
+failure in words; split by screen, the login, the desk and the half-day would share the same
+state and the same undo bar, and every method would need the others."""
 
 from __future__ import annotations
 
