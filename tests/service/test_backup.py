@@ -410,13 +410,16 @@ def restore_roles_of(database_url: str, owner: str) -> list[str]:
             "AND r.rolname LIKE 'kiosk_restore_%'"), {"owner": owner}))
 
 
+# PostgreSQL alone: its roles and its throwaway databases (SQLite stages its copy in a file)
+ON_POSTGRESQL = pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
+
+
+@ON_POSTGRESQL
 @pytest.mark.parametrize(("rights", "first"), [
     ("NOCREATEDB CREATEROLE", "La base de contrôle de la restauration n'a pas pu être créée ("),
     ("CREATEDB NOCREATEROLE", "Le rôle de contrôle de la restauration n'a pas pu être créé (")])
 def test_a_postgresql_role_that_cannot_create_the_check_database_is_told_what_to_grant(
         settings, usb, database_url, open_ctx, rights, first):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite stages its copy in a file beside the database")
     copy = backup.backup(open_ctx, usb).path
     with kiosk_owner(database_url, rights) as url:
         role = make_url(url).username
@@ -430,11 +433,10 @@ def test_a_postgresql_role_that_cannot_create_the_check_database_is_told_what_to
         assert restore_roles_of(database_url, str(role)) == []
 
 
+@ON_POSTGRESQL
 def test_a_copy_restored_by_a_role_that_is_not_superuser(settings, usb, database_url, open_ctx):
     """README's kiosk_owner (CREATEDB CREATEROLE, no superuser) restores a copy: its throwaway
     role and databases are made, used and dropped."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite stages its copy in a file beside the database")
     take(open_ctx, 3)
     copy = backup.backup(open_ctx, usb).path
     with kiosk_owner(database_url, "CREATEDB CREATEROLE") as url:
@@ -449,14 +451,13 @@ def test_a_copy_restored_by_a_role_that_is_not_superuser(settings, usb, database
         assert restore_roles_of(database_url, str(make_url(url).username)) == []
 
 
+@ON_POSTGRESQL
 def test_sql_a_copy_runs_when_restored_runs_without_the_kiosk_s_rights(
         open_ctx, settings, usb, database_url):
     """A copy whose tickets carry a CHECK calling a function of the copy: pg_restore runs it for
     every row it loads. With the kiosk's rights (here a superuser's) it created a superuser role
     on the server before any check (the schema check refused the copy afterwards, the role
     stayed); under the throwaway role it is refused and nothing is made."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a SQLite copy runs no SQL when it is read")
     take(open_ctx, 2)
     copy = backup.backup(open_ctx, usb).path
     planted = f"planted_{uuid.uuid4().hex[:8]}"
