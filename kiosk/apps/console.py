@@ -349,7 +349,7 @@ class StaffService:
         printer = self._printer or make_printer(self.ctx.settings)
 
         def summary(folder: Path) -> tuple[Path, float | None]:
-            return halfday.summary_pdf(text, folder / "bilan.pdf", fmt), None  # its own height
+            return halfday.summary_pdf(text, folder / "bilan.pdf", fmt)
 
         return print_made(self.ctx, printer, summary, f"bilan-escale-{stopover_id}")
 

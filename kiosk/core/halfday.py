@@ -91,8 +91,9 @@ def summary_lines(text: SummaryText) -> list[tuple[str, str, bool]]:
     return lines
 
 
-def summary_pdf(text: SummaryText, out: Path, fmt: str = "a4") -> Path:
-    """The summary on one A4 page, or on an 80 mm receipt as long as its lines."""
+def summary_pdf(text: SummaryText, out: Path, fmt: str = "a4") -> tuple[Path, float | None]:
+    """The summary on one A4 page, or on an 80 mm receipt as long as its lines: the PDF and, for
+    the receipt, its page height in millimetres (what the printer must feed; None for A4)."""
     from reportlab.pdfgen.canvas import Canvas
 
     if fmt not in FORMATS:
@@ -136,4 +137,4 @@ def summary_pdf(text: SummaryText, out: Path, fmt: str = "a4") -> Path:
         y -= leading
     canvas.save()
     out.write_bytes(buffer.getvalue())
-    return out
+    return out, (height / MM if receipt else None)

@@ -150,6 +150,14 @@ def test_the_summary_prints_through_the_printing_path(ctx, clock, tmp_path, fmt)
     width, height = page_size_mm(pdf)
     assert round(width) == (80 if fmt == "receipt" else 210)
     assert (height < 250) if fmt == "receipt" else round(height) == 297
+    # the document says its own height: the printer is given it, never reads it back
+    text = halfday.summary_text(views.stopover_summary(ctx, opened.id), ctx.catalogue)
+    drawn, told = halfday.summary_pdf(text, tmp_path / "bilan.pdf", fmt)
+    if fmt == "receipt":
+        assert told == pytest.approx(page_size_mm(drawn)[1], abs=0.01) and told == pytest.approx(
+            height, abs=0.01)
+    else:
+        assert told is None
     with pytest.raises(KioskError, match="Format"):
         service.print_summary(opened.id, "a3")
 
