@@ -6,7 +6,8 @@ animatrice types the code on the console: a priority ticket for the same procedu
 is marked used, so that the statistics count how many came back (kiosk/reports/statistics.py `returns`).
 
 A code is not a key to every bus: it serves in the commune where it was given, until
-`return_pass_weeks` (setting, default 8) after that day, once. Guessing is slowed where the codes
+`return_pass_weeks` (setting, default 8) after that day or the commune's next passage if that
+comes later (the slip's promise), once. Guessing is slowed where the codes
 are typed: after 3 codes refused in a row at the open stopover, each further try waits 5 s, then
 10, 20… (5 minutes at most), counted in the database so that every console and the command line
 share it; a right code resets it. A script tried some 290 codes a second before; now about 16
@@ -163,7 +164,12 @@ def issue_return_passes(ctx: Context, stopover_id: int | None = None) -> tuple[R
             raise KioskError("La demi-journée est encore ouverte : les tickets de retour se "
                              "donnent après la fermeture, à ceux qui n'ont pas été reçus.")
         info = services.stopover_info(session, stopover)
-        valid_until = valid_until_of(ctx, now)
+        # "Prioritaire au prochain passage": the code serves at least until the commune's next
+        # passage, even one past `return_pass_weeks` (a one-week setting and a bus back in ten
+        # days gave a slip that sent her to a passage where her code was refused)
+        ahead = views.next_passages(ctx, info.commune_insee,
+                                    after=max(info.day, now.date()), limit=1)
+        valid_until = max([valid_until_of(ctx, now), *(p.day for p in ahead)])
         passage = _next_passage(ctx, info, now, valid_until)
         unserved = session.scalars(
             select(Ticket).where(Ticket.stopover_id == stopover.id,

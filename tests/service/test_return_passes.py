@@ -146,22 +146,26 @@ def test_a_code_expires_after_the_weeks_set_its_last_day_included(open_ctx, cloc
     assert views.queue_snapshot(ctx).waiting == ()
 
 
-def test_the_slip_says_where_and_until_when_the_code_serves(ctx, clock, tmp_path):
-    """At Le Marin the next passage (Tuesday 8 December) is past a one-week code: the slip
-    does not send her there, it says until when the code serves, and where."""
+def test_the_code_serves_at_least_until_the_next_passage_it_promises(ctx, clock, tmp_path):
+    """At Le Marin the next passage (Tuesday 8 December) is past a one-week code: the code
+    serves until that passage (before, it expired on the 3rd and the slip still sent her to the
+    8th, where the code was refused), and the slip says when and where."""
     ctx.settings = dataclasses.replace(ctx.settings, return_pass_weeks=1)
     services.open_stopover(ctx, "marin-bourg")
     (given,) = _left_unserved(ctx, "caf-rsa")
-    assert given.valid_until == dt.date(2026, 12, 3) and given.next_passage is None
+    assert given.valid_until == dt.date(2026, 12, 8)
+    assert given.next_passage is not None and given.next_passage.day == dt.date(2026, 12, 8)
     procedure, operator, slip = return_slip(ctx, given)
-    assert slip.next_passages[0].day == dt.date(2026, 12, 8), "the calendar still lists it"
+    assert slip.next_passages[0].day == dt.date(2026, 12, 8)
     pdf = receipt_pdf(procedure, operator, slip, tmp_path / "retour.pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=True, timeout=60).stdout
     words = " ".join(text.replace("\u00a0", " ").split())
-    assert "Valable au Marin jusqu'au jeudi 3 décembre 2026." in words, words
-    assert "Revenez au prochain passage du bus dans votre commune" in words
-    assert "Revenez le" not in words
+    assert "Valable au Marin jusqu'au mardi 8 décembre 2026." in words, words
+    assert "Revenez le mardi 8 décembre" in words, words
+
+    _open_on(ctx, clock, dt.date(2026, 12, 8), "marin-bourg")  # the passage the slip names
+    assert use_return_pass(ctx, given.code).priority
 
 
 def test_wrong_codes_in_a_row_slow_every_console_until_a_right_one(open_ctx, clock, settings):
