@@ -82,6 +82,8 @@ class Trouble:
         (…) »: the whole line, as the command line and the console say it."""
         if self.kind == REFUSED:
             return f"la base de données a refusé l'écriture ({self.words})"
+        if not self.known:  # French first; the driver's line for whoever will look into it
+            return f"erreur de base de données non reconnue, rien n'est enregistré (« {self.words} »)"
         return f"base de données inaccessible : {self.words}"
 
     def line(self) -> str:

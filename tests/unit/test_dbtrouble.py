@@ -158,3 +158,17 @@ def test_database_folder(url, expected):
     from pathlib import Path
 
     assert database_folder(url, Path("/data")) == Path(expected)
+
+
+def test_an_error_no_one_put_in_words_is_said_in_french_with_the_driver_s_line(tmp_path):
+    """A failure none of the lists above knows (here SQLite's integer overflow): the line starts
+    in French and says nothing was saved; the driver's English follows in quotes, for whoever
+    will look into it."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'k.sqlite3'}")
+    with pytest.raises(SQLAlchemyError) as failed, engine.connect() as conn:
+        conn.execute(text("SELECT abs(-9223372036854775808)"))
+    engine.dispose()
+    found = trouble(failed.value)
+    assert (found.kind, found.known) == (UNREACHABLE, False)
+    assert found.sentence() == ("erreur de base de données non reconnue, rien n'est enregistré "
+                                "(« integer overflow »)")
