@@ -395,7 +395,7 @@ class PgStaging(Staging):
     def _throwaway(self, role: str, owner: str | None = None) -> URL:
         """A new empty database beside the live one, dropped when the restore ends (owned by
         `owner` when given)."""
-        name = f"{self.live_name[:40]}_{role}_{uuid.uuid4().hex[:8]}"
+        name = f"{self.live_name[:38]}_{role}_{_stamp()}"
         owned = f' OWNER "{owner}"' if owner else ""
         try:
             with self._admin_engine().connect() as conn:
@@ -413,7 +413,7 @@ class PgStaging(Staging):
     def _restorer(self) -> tuple[str, str]:
         """A throwaway login role with no right but its own database (made next): the one
         pg_restore logs in as. The kiosk's role joins it, to read and drop what it owns."""
-        role, password = f"kiosk_restore_{uuid.uuid4().hex[:12]}", secrets.token_hex(24)
+        role, password = f"{RESTORE_ROLE}{_stamp()}", secrets.token_hex(24)
         user = self.url.username or "?"
         try:
             with self._admin_engine().connect() as conn:
@@ -435,7 +435,30 @@ class PgStaging(Staging):
         return self._keep(create_engine(url, poolclass=NullPool, connect_args={
             "connect_timeout": 5, "options": f"-c statement_timeout={ms}"}))
 
+    def _sweep(self) -> None:
+        """What a restore killed half-way left on the server (its databases, its role), dropped
+        once it is older than LEFT_AFTER: nothing else is named so, and no restore lasts that
+        long. A database still in use is left for the next time."""
+        prefixes = [f"{self.live_name[:38]}_{kind}_" for kind in ("restore", "schema")]
+        with self._admin_engine().connect() as conn:
+            names = [*conn.scalars(text("SELECT datname FROM pg_database")),
+                     *conn.scalars(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
+                                   {"p": f"{RESTORE_ROLE}%"})]
+            for name in names:
+                stamp = _stamp_of(name, [*prefixes, RESTORE_ROLE])
+                if stamp is None or time.time() - stamp < LEFT_AFTER_S:
+                    continue
+                try:
+                    if name.startswith(RESTORE_ROLE):
+                        conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
+                    else:
+                        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                    log.warning("restore: %s left by an earlier restore, dropped", name)
+                except DBAPIError:
+                    log.warning("restore: %s left by an earlier restore, still in use", name)
+
     def load(self) -> None:
+        self._sweep()
         # read once into a private file: the copy checked is the copy restored
         self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=STAGED, suffix=".dump", dir=self.settings.data_dir)
@@ -549,6 +572,27 @@ class PgStaging(Staging):
                 dropped, numbering = after_rows(conn, ours, self.file.name, revision_before, now)
                 counts = counts_of(conn)
         return Replaced(kept, counts, dropped, numbering)
+
+
+RESTORE_ROLE = "kiosk_restore_"  # the throwaway role pg_restore logs in as, and its stamp
+LEFT_AFTER_S = 6 * 3600  # a throwaway database or role this old was left by a killed restore
+
+
+def _stamp() -> str:
+    """The end of a throwaway name: when it was made (seconds, hex) and a random part."""
+    return f"{int(time.time()):x}_{uuid.uuid4().hex[:6]}"
+
+
+def _stamp_of(name: str, prefixes: Sequence[str]) -> int | None:
+    """When the throwaway database or role `name` was made, None if it is not one of ours."""
+    prefix = next((p for p in prefixes if name.startswith(p)), None)
+    if prefix is None:
+        return None
+    made, _, rest = name[len(prefix):].partition("_")
+    try:
+        return int(made, 16) if len(rest) == 6 else None
+    except ValueError:
+        return None
 
 
 def _sequences_forward(conn: Connection) -> None:

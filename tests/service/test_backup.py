@@ -486,6 +486,38 @@ def test_sql_a_copy_runs_when_restored_runs_without_the_kiosk_s_rights(
                                     "WHERE schemaname = 'public'")) == 0
 
 
+@ON_POSTGRESQL
+def test_what_a_killed_restore_left_on_the_server_goes_at_the_next_one(
+        open_ctx, settings, usb, database_url):
+    """A restore killed half-way leaves its throwaway database and role: the next restore drops
+    those older than six hours, and leaves a younger one (another restore may be using it)."""
+    from kiosk.core.restore_staging import LEFT_AFTER_S, RESTORE_ROLE
+
+    live = str(make_url(database_url).database)[:38]
+    old = f"{int(time.time() - LEFT_AFTER_S - 60):x}_{uuid.uuid4().hex[:6]}"
+    young = f"{int(time.time() - 60):x}_{uuid.uuid4().hex[:6]}"
+    left = [f"{live}_restore_{old}", f"{live}_schema_{old}", f"{live}_schema_{young}"]
+    role = f"{RESTORE_ROLE}{old}"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        for name in left:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    copy = backup.backup(open_ctx, usb).path
+    try:
+        restore.restore(settings, copy)
+        with admin.connect() as conn:
+            there = set(conn.scalars(text("SELECT datname FROM pg_database")))
+        assert [name in there for name in left] == [False, False, True]
+        assert roles_named(database_url, role) == []
+    finally:
+        with admin.connect() as conn:
+            for name in left:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.engine.dispose()
+
+
 # ---------------------------------------------------------------- numbers never given twice
 
 
