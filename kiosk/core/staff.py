@@ -4,6 +4,9 @@ Every login attempt, good or bad, lands in the event log. A refused attempt is c
 counter and its event) in its own transaction, and only then raised: the refusal must not roll
 back the trace of the attempt. The PIN itself is never stored, logged or returned; only its
 scrypt hash, in a self-describing string `scrypt$N$r$p$<salt b64>$<hash b64>`.
+
+Its size (~530 lines): the accounts (names, roles, PINs, rights) and who sits at which desk share
+one table and one lock order; logging in is choosing a desk, so both stay here.
 """
 
 from __future__ import annotations
