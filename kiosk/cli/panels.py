@@ -8,6 +8,7 @@ from typing import Any
 
 from kiosk import french
 from kiosk.cli.common import DATE, FILE_PATH, Parser, emit, json_flag
+from kiosk.content.i18n import at_commune
 from kiosk.content.itinerary import ESPACE_SUD
 from kiosk.content.panels import Panel, load_panels, panel_json, panels_folder
 from kiosk.errors import KioskError, readable
@@ -22,8 +23,7 @@ def _when(panel: Panel, day: Any, commune: str | None) -> str:
     if day > panel.end:
         return f"terminé le {french.day_and_date(panel.end)}"
     if not panel.shown_on(day, commune):
-        names = ", ".join(ESPACE_SUD[c] for c in panel.communes)
-        return f"seulement à {names}"
+        return "seulement " + ", ".join(at_commune(ESPACE_SUD[c]) for c in panel.communes)
     return f"montré jusqu'au {french.day_and_date(panel.end)}"
 
 

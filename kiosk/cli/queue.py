@@ -96,6 +96,7 @@ def cmd_ticket_take(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_return_pass_issue(args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.content.i18n import at_commune
     from kiosk.core.return_passes import issue_return_passes
 
     ctx = open_database(settings)
@@ -111,9 +112,9 @@ def cmd_return_pass_issue(args: argparse.Namespace, settings: Settings) -> int:
         nxt = passes[0].next_passage
         when = (french.passage(nxt.day, nxt.half, nxt.stop_name) if nxt
                 else "pas de passage prévu pendant sa validité")
-        text = (f"{len(passes)} ticket(s) de retour, prioritaires au prochain passage à "
-                f"{passes[0].stopover.commune_name} ({when}), et valables dans cette commune "
-                "seulement :\n" + "\n".join(lines))
+        text = (f"{len(passes)} ticket(s) de retour, prioritaires au prochain passage "
+                f"{at_commune(passes[0].stopover.commune_name)} ({when}), et valables dans "
+                "cette commune seulement :\n" + "\n".join(lines))
     emit(args, {"passes": [p.as_json() for p in passes]}, text)
     return 0
 

@@ -155,15 +155,30 @@ def half_label(half: str, language: str = DEFAULT_LANGUAGE) -> str:
     return t(f"halves.{half}", language)
 
 
+# "à" and the commune's name, for the twelve communes of the round: one table, as people say
+# it (the article of "Le Saint-Esprit" is dropped from its name on the bus's list, not in speech)
+AT_COMMUNE_FR = {
+    "Les Anses-d'Arlet": "aux Anses-d'Arlet", "Le Diamant": "au Diamant", "Ducos": "à Ducos",
+    "Le François": "au François", "Le Marin": "au Marin", "Rivière-Pilote": "à Rivière-Pilote",
+    "Rivière-Salée": "à Rivière-Salée", "Saint-Esprit": "au Saint-Esprit",
+    "Le Saint-Esprit": "au Saint-Esprit", "Sainte-Anne": "à Sainte-Anne",
+    "Sainte-Luce": "à Sainte-Luce", "Les Trois-Îlets": "aux Trois-Îlets",
+    "Le Vauclin": "au Vauclin",
+}
+
+
 def at_commune(name: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """"à Ducos", "au François", "aux Trois-Îlets": French contracts à + le/les. In Créole the
-    commune's name loses its French article: "an Ducos", "an François"."""
+    """"à Ducos", "au François", "aux Trois-Îlets", "au Saint-Esprit": the table above for the
+    round's communes, else French contracts à + le/les. In Créole the commune's name loses its
+    French article: "an Ducos", "an François"."""
     if language != DEFAULT_LANGUAGE and _lookup("grammar.at_commune", language) is not None:
         for article in ("Le ", "La ", "Les ", "L'"):
             if name.startswith(article):
                 name = name[len(article):]
                 break
         return t("grammar.at_commune", language, name=name)
+    if name in AT_COMMUNE_FR:
+        return AT_COMMUNE_FR[name]
     if name.startswith("Le "):
         return "au " + name[3:]
     if name.startswith("Les "):

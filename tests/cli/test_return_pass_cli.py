@@ -64,3 +64,14 @@ def test_a_code_elsewhere_expired_or_guessed_is_refused_in_one_line(tmp_path):
     assert one_line(kiosk("return-pass", "use", wrong[1], expect=2)) == (
         f"kiosk: Code de retour inconnu « {wrong[1]} » : vérifiez les lettres sur le ticket. "
         "3 codes refusés de suite : attendez 5 secondes avant d'essayer un autre code.")
+
+
+def test_the_commune_takes_its_article_au_marin_not_a_le_marin(tmp_path):
+    kiosk = Kiosk(make_env(tmp_path, None))
+    kiosk("init")
+    kiosk("stopover", "open", "--stop", "marin-bourg", "--half", "morning")
+    kiosk("ticket", "take", "autre")
+    kiosk("stopover", "close")
+    listed = kiosk("return-pass", "issue").stdout
+    assert "prioritaires au prochain passage au Marin (" in listed, listed
+    assert "à Le Marin" not in listed

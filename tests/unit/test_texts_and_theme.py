@@ -54,7 +54,14 @@ def test_contrast_formula_matches_the_reference_values():
 @pytest.mark.parametrize("name, said", [
     ("Ducos", "à Ducos"), ("Le François", "au François"), ("Le Marin", "au Marin"),
     ("Les Trois-Îlets", "aux Trois-Îlets"), ("Les Anses-d'Arlet", "aux Anses-d'Arlet"),
-    ("Sainte-Luce", "à Sainte-Luce"),
+    ("Sainte-Luce", "à Sainte-Luce"), ("Saint-Esprit", "au Saint-Esprit"),
+    ("Le Vauclin", "au Vauclin"), ("Le Diamant", "au Diamant"), ("La Trinité", "à la Trinité"),
 ])
 def test_communes_take_the_right_french_preposition(name, said):
     assert i18n.at_commune(name) == said
+
+
+def test_every_commune_of_the_round_has_its_preposition_in_the_table():
+    from kiosk.content.itinerary import ESPACE_SUD
+
+    assert set(ESPACE_SUD.values()) <= set(i18n.AT_COMMUNE_FR)
