@@ -24,8 +24,10 @@ def _demo_staff(ctx: Context) -> str:
     if not staff.list_staff(ctx, include_disabled=True):
         for name, role, pin in DEMO_STAFF:
             staff.add_staff(ctx, name, role, pin)
+    from kiosk.vocabulary import ROLES
+
     return "Comptes de démonstration : " + ", ".join(
-        f"{name} ({role}, code {pin})" for name, role, pin in DEMO_STAFF)
+        f"{name} ({ROLES[role]}, code {pin})" for name, role, pin in DEMO_STAFF)
 
 
 def _demo_history(ctx: Context) -> str:

@@ -32,3 +32,12 @@ def test_the_next_days_demo_closes_yesterdays_and_opens_today(ctx, clock):
         thursday = session.scalars(select(Stopover).where(Stopover.stop_id == "marin-bourg")).one()
     # its visit in progress ended at the end of its day at the latest, and it closed then
     assert thursday.closed_at == dt.datetime(2026, 11, 27, 0, 0)
+
+
+def test_the_demo_accounts_are_said_in_french(ctx):
+    from kiosk.apps.demo import _demo_staff
+
+    services.init_database(ctx)
+    said = _demo_staff(ctx)
+    assert said == ("Comptes de démonstration : Marie (animatrice, code 1111), "
+                    "Josiane (coordinatrice, code 2222)")
