@@ -13,9 +13,8 @@ from kivy.graphics import Color, Line, Rectangle
 from kivy.properties import BooleanProperty, ColorProperty, ListProperty, StringProperty
 from kivy.uix.widget import Widget
 
+from kiosk.apps import console_words_coordinator as words
 from screens import theme
-
-EMPTY = "Rien à montrer pour cette période."
 
 
 class BarChart(Widget):
@@ -70,7 +69,7 @@ class BarChart(Widget):
             self._blit(title, self.x, top)
             area_top = top - 10 * k
             if not any(value for _label, value, _text in self.bars):
-                empty = self._text(EMPTY, 22)
+                empty = self._text(words.NOTHING_TO_SHOW, 22)
                 self._blit(empty, self.x, area_top - empty.height - 20 * k)
                 return
             if self.horizontal:

@@ -32,20 +32,16 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.vkeyboard import VKeyboard
 
+from kiosk.apps import console_words as words
 from kiosk.core.services import DemandeInput
 from kiosk.vocabulary import AGE_BANDS, GENDERS, OUTCOMES, RESIDENCE_ANSWERS
 from screens.widgets import BigButton
 
-NOT_ASKED = "Ne pas renseigner"
 CHECK = "✓ "
 
 
 def capitalised(label: str) -> str:
     return label[:1].upper() + label[1:]
-
-
-def french_list(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} et {words[-1]}"
 
 
 class FormToggle(ToggleButton):
@@ -116,7 +112,7 @@ class DemandeRow(BoxLayout):
         procedure = catalogue.procedure(procedure_id) if procedure_id else None
         if procedure is None:
             self.procedure_id = ""
-            self.demarche_text = "Choisir l'organisme et la démarche"
+            self.demarche_text = words.CHOOSE_PROCEDURE
             return
         self.procedure_id = procedure.id
         operator = catalogue.operator(procedure.operator_id)
@@ -179,14 +175,14 @@ class DemandeRow(BoxLayout):
     # ------------------------------------------------------------ the record
 
     def missing(self) -> list[str]:
-        words = []
+        missing = []
         if not self.procedure_id:
-            words.append("la démarche")
+            missing.append(words.MISSING_PROCEDURE)
         if not self.outcome:
-            words.append("le résultat")
+            missing.append(words.MISSING_OUTCOME)
         elif self.outcome == "redirected" and not self.partner_id:
-            words.append("le partenaire")
-        return words
+            missing.append(words.MISSING_PARTNER)
+        return missing
 
     def value(self) -> DemandeInput:
         return DemandeInput(self.procedure_id, self.outcome,
@@ -200,7 +196,7 @@ class FinishForm(ModalView):
     gender = StringProperty("")
     # an INSEE code, RESIDENCE_OTHER, RESIDENCE_UNSAID, or "" (not asked: NULL)
     residence = StringProperty("")
-    residence_label = StringProperty(NOT_ASKED)
+    residence_label = StringProperty(words.NOT_ASKED)
     error = StringProperty("")
 
     def on_kv_post(self, *_args: object) -> None:
@@ -221,7 +217,7 @@ class FinishForm(ModalView):
         app = _app()
         choices = [(label, code) for code, label in app.communes]
         choices += [(capitalised(label), code) for code, label in RESIDENCE_ANSWERS.items()]
-        choices.append((NOT_ASKED, ""))
+        choices.append((words.NOT_ASKED, ""))
         return choices
 
     def choose_residence(self, code: str) -> None:
@@ -234,7 +230,7 @@ class FinishForm(ModalView):
     def ask_residence(self) -> None:
         # the console's kept chooser: its fifteen buttons are built once per session
         console = _app().manager.get_screen("console")
-        console.chooser("residence", "Commune de résidence de la personne").fill(
+        console.chooser("residence", words.RESIDENCE_QUESTION).fill(
             self.residence_choices(), self.choose_residence).open(animation=False)
 
     # ------------------------------------------------------------ demandes
@@ -270,7 +266,7 @@ class FinishForm(ModalView):
         for number, row in enumerate(self.rows(), 1):
             missing = row.missing()
             if missing:
-                self.error = f"Demande {number} : il manque {french_list(missing)}."
+                self.error = words.demande_incomplete(number, missing)
                 self.show_row(row)
                 return
         self.error = ""
@@ -318,7 +314,7 @@ class DemarcheChooser(ModalView):
 
     def show_operators(self) -> None:
         self.operator_id = ""
-        self.title = "Demande pour quel organisme ?"
+        self.title = words.WHICH_OPERATOR
         self._fill(self._operator_tiles, 4, 205)
 
     def show_procedures(self, operator_id: str) -> None:
@@ -333,7 +329,7 @@ class DemarcheChooser(ModalView):
                 tiles.append(tile)
         operator = catalogue.operator(operator_id)
         self.operator_id = operator_id
-        self.title = f"{operator.label if operator else ''} : quelle démarche ?"
+        self.title = words.which_procedure(operator.label if operator else "")
         self._fill(tiles, 2, 130)
 
     def chosen(self, procedure_id: str) -> None:
@@ -408,7 +404,7 @@ class PartnerKeyboard(ModalView):
     def done(self) -> None:
         text = " ".join(self.ids.field.text.split())
         if not text:
-            self.ids.field.hint_text = "Tapez le nom du partenaire, puis « Valider »."
+            self.ids.field.hint_text = words.TYPE_PARTNER_NAME
             return
         self.dismiss(animation=False)
         self._on_done(text[:120])

@@ -27,7 +27,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.togglebutton import ToggleButton
 
-from kiosk.apps.console_words import closing_question
+from kiosk.apps import console_words as words
 from kiosk.core.halfday import summary_text
 from kiosk.vocabulary import HALVES, RETURN_CODE_ALPHABET, RETURN_CODE_LENGTH
 
@@ -59,11 +59,10 @@ class OpenDialog(ModalView):
         self.suggested_stop = suggested.stop_id if suggested else ""
         if suggested is not None:
             when = HALVES.get(suggested.half, suggested.half)
-            self.planned_text = (f"Prévu aujourd'hui ({when}) : {suggested.commune_name} – "
-                                 f"{suggested.stop_name}")
+            self.planned_text = words.planned_today(when, suggested.commune_name,
+                                                    suggested.stop_name)
         else:
-            self.planned_text = ("Aucun passage prévu aujourd'hui : choisissez la commune, "
-                                 "puis l'arrêt.")
+            self.planned_text = words.NOTHING_PLANNED_TODAY
         box = self.ids.communes
         box.clear_widgets()
         for commune in choices.communes:
@@ -147,7 +146,7 @@ class CloseDialog(ModalView):
     blocked = BooleanProperty(False)
 
     def prepare(self, check: Any) -> CloseDialog:
-        self.title, self.text = closing_question(check)
+        self.title, self.text = words.closing_question(check)
         self.blocked = bool(check.in_service)
         return self
 
@@ -178,14 +177,14 @@ class SummaryView(ModalView):
         self.summary = summary
         self.unserved = summary.unserved
         text = summary_text(summary, app.catalogue)
-        self.title = f"Bilan : {text.title}"
+        self.title = words.summary_title(text.title)
         self.hours = text.hours
         self.status = ""
         rows: list[tuple[str, str, bool]] = list((a, b, False) for a, b in text.figures)
-        rows.append(("Par organisme", "", True))
-        rows += [(a, b, False) for a, b in text.organisms] or [("Aucun visiteur", "", False)]
-        rows.append(("Demandes par résultat", "", True))
-        rows += [(a, b, False) for a, b in text.demandes] or [("Aucune demande", "", False)]
+        rows.append((words.BY_OPERATOR, "", True))
+        rows += [(a, b, False) for a, b in text.organisms] or [(words.NO_VISITOR, "", False)]
+        rows.append((words.DEMANDES_BY_OUTCOME, "", True))
+        rows += [(a, b, False) for a, b in text.demandes] or [(words.NO_DEMANDE, "", False)]
         self.lines = rows
         figures, details = self.ids.figures, self.ids.details
         figures.clear_widgets()
@@ -204,7 +203,7 @@ class SummaryView(ModalView):
         app = App.get_running_app()
         if self.summary is None:
             return
-        self.status = "Impression en cours…"
+        self.status = words.PRINTING
         self.status_is_error = False
 
         def done(outcome: Any) -> None:
@@ -212,7 +211,7 @@ class SummaryView(ModalView):
             self.status_is_error = not outcome.ok
 
         def failed(exc: BaseException) -> None:
-            self.status = getattr(exc, "message", None) or f"Impression impossible : {exc}"
+            self.status = getattr(exc, "message", None) or words.print_failed(exc)
             self.status_is_error = True
 
         if fmt == "returns":

@@ -100,7 +100,7 @@ class StaffApp(BoardApp):
     def __init__(self, service: ConsolePort, **kwargs: Any) -> None:
         self.worker = Worker("console-db")
         super().__init__(service, self.worker, **kwargs)
-        self.title = "Borne PLUS – console"
+        self.title = words.WINDOW_TITLE
         self.manager: ScreenManager | None = None
         self.undo_bar: Any = None  # screens.halfday.UndoBar, made at the first opening
         self.summary_view: Any = None  # screens.halfday.SummaryView, made at the first summary

@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
+from kiosk.apps import console_words as words
 from screens import theme
 from screens.widgets import BigButton
 
@@ -39,7 +40,7 @@ class Chooser(ModalView):
     second and left their textures behind (about 90 MB after ten openings)."""
 
     title = StringProperty("")
-    cancel_text = StringProperty("Annuler")
+    cancel_text = StringProperty(words.CANCEL)
     cols = NumericProperty(1)  # the twelve organisms in two columns: all seen without scrolling
 
     def __init__(self, **kwargs: Any) -> None:
@@ -97,12 +98,12 @@ class ConsoleScreen(Screen):
         self._choosers: dict[str, Chooser] = {}
         self._dialogs: dict[str, Any] = {}
         app = App.get_running_app()
-        self._statistics = BigButton(name="statistics", text="Statistiques", font_px=26,
+        self._statistics = BigButton(name="statistics", text=words.STATISTICS, font_px=26,
                                      size_hint_x=None, width=280 * app.u,
                                      bg=theme.ACTION, bg_pressed=theme.ACTION_PRESSED)
         app.bind(u=lambda _a, u: setattr(self._statistics, "width", 280 * u))
         self._statistics.bind(on_release=lambda _b: app.console.open_statistics())
-        self._team = BigButton(name="team", text="Équipe", font_px=26, size_hint_x=None,
+        self._team = BigButton(name="team", text=words.TEAM, font_px=26, size_hint_x=None,
                                width=200 * app.u, bg=theme.ACTION,
                                bg_pressed=theme.ACTION_PRESSED)
         app.bind(u=lambda _a, u: setattr(self._team, "width", 200 * u))
@@ -124,7 +125,7 @@ class ConsoleScreen(Screen):
         if chooser is None:
             chooser = self._choosers[purpose] = Chooser()
         chooser.title = title
-        chooser.cancel_text = "Annuler"
+        chooser.cancel_text = words.CANCEL
         chooser.cols = 1
         chooser.bind_cancel(None)
         return chooser
@@ -134,7 +135,7 @@ class ConsoleScreen(Screen):
         console = App.get_running_app().console
         desks = console.transfer_desks()
         if desks:
-            self.chooser("transfer", "Envoyer la personne au poste…").fill(
+            self.chooser("transfer", words.TRANSFER_TO).fill(
                 desks, console.transfer).open(animation=False)
 
     def ask_new_ticket(self, priority: bool = False) -> None:
@@ -142,9 +143,7 @@ class ConsoleScreen(Screen):
         app = App.get_running_app()
         choices = [(o.label, o.id) for o in app.catalogue.operators
                    if app.catalogue.procedures_of(o.id)]
-        title = "Nouveau ticket prioritaire : quel organisme ?" if priority else \
-            "Nouveau ticket : quel organisme ?"
-        chooser = self.chooser("new_ticket", title)
+        chooser = self.chooser("new_ticket", words.new_ticket_question(priority))
         chooser.cols = 2
         chooser.fill(choices, lambda oid: self._ask_procedure(oid, priority)).open(animation=False)
 
@@ -155,9 +154,9 @@ class ConsoleScreen(Screen):
             app.console.new_ticket(procedures[0].id, priority)
             return
         operator = app.catalogue.operator(operator_id)
-        chooser = self.chooser("procedure", f"{operator.label if operator else ''} : "
-                                            "quelle démarche ?")
-        chooser.cancel_text = "Retour aux organismes"
+        chooser = self.chooser("procedure", words.which_procedure(operator.label if operator
+                                                                  else ""))
+        chooser.cancel_text = words.BACK_TO_OPERATORS
         chooser.fill([(p.title, p.id) for p in procedures],
                      lambda pid: app.console.new_ticket(pid, priority))
         chooser.bind_cancel(lambda: self.ask_new_ticket(priority))
@@ -166,12 +165,10 @@ class ConsoleScreen(Screen):
     def ask_print(self, ticket: Any) -> None:
         """The visitor leaves with a slip, as at the kiosk."""
         app = App.get_running_app()
-        ahead = ticket.people_ahead
-        chooser = self.chooser("print", f"Ticket n° {ticket.number} créé "
-                                        f"({ahead} personne{'s' if ahead > 1 else ''} avant). "
-                                        "Imprimer son ticket ?")
-        chooser.cancel_text = "Non merci"
-        chooser.fill([("Imprimer le ticket", "print")],
+        chooser = self.chooser("print", words.print_question(ticket.number,
+                                                             ticket.people_ahead))
+        chooser.cancel_text = words.NO_THANKS
+        chooser.fill([(words.PRINT_SLIP, "print")],
                      lambda _v: app.console.print_slip(ticket.procedure_id, ticket.number))
         chooser.open(animation=False)
 

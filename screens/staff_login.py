@@ -7,6 +7,7 @@ from kivy.core.window import Window
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.apps import console_words as words
 from kiosk.domain import Role
 from screens import theme
 from screens.widgets import BigButton
@@ -60,7 +61,7 @@ class LoginScreen(Screen):
         box.clear_widgets()
         for member in app.members:
             button = BigButton(name=f"staff:{member['name']}", text=member["name"],
-                               sub="coordination" if member["role"] == Role.COORDINATOR else "",
+                               sub=words.COORDINATION_MARK if member["role"] == Role.COORDINATOR else "",
                                font_px=36, size_hint_y=None, height=110 * app.u,
                                bg=theme.ACTION if member["id"] == self.chosen else theme.PRIMARY)
             button.bind(on_release=lambda _b, m=member: self.choose(m))

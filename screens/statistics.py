@@ -34,6 +34,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.togglebutton import ToggleButton
 
 from kiosk import french
+from kiosk.apps import console_words_coordinator as words
 from kiosk.apps.console import EXPORT_FORMATS, PERIOD_CHOICES
 from kiosk.errors import KioskError
 from kiosk.exports.figures import HEADLINE
@@ -45,16 +46,6 @@ from screens.worker import Worker
 # (label, key in the report and in each comparison column): the headline figures that have
 # words for the console's narrow table
 COUNTS = tuple((figure.short, figure.key) for figure in HEADLINE if figure.short)
-COUNTS = (
-    ("Visites", "visits"),
-    ("Reçues", "served"),
-    ("Absentes", "absent"),
-    ("Non reçues", "unserved"),
-    ("Demandes", "demandes"),
-    ("  réglées sur place", "solved"),
-    ("  orientées", "redirected"),
-    ("  à suivre", "follow_up"),
-)
 
 
 def count_text(value: Any) -> str:
@@ -62,7 +53,7 @@ def count_text(value: Any) -> str:
 
 
 def minutes_text(value: Any) -> str:
-    return "–" if value is None else f"{french.number(value, 1)} min"
+    return "–" if value is None else words.minutes(french.number(value, 1))
 
 
 def decimal_text(value: Any) -> str:
@@ -78,13 +69,13 @@ def headline_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows = [(label, count_text(report.get(key)), count_text(previous.get(key)),
              count_text(before.get(key))) for label, key in COUNTS]
     # the itinerary's steering number, read under the visits it divides
-    rows.insert(1, ("  par demi-journée", decimal_text(report.get("visitors_per_half_day")),
+    rows.insert(1, (words.PER_HALF_DAY, decimal_text(report.get("visitors_per_half_day")),
                     decimal_text(previous.get("visitors_per_half_day")),
                     decimal_text(before.get("visitors_per_half_day"))))
-    rows.append(("Attente moyenne", minutes_text(wait.get("mean_minutes")),
+    rows.append((words.WAIT_MEAN, minutes_text(wait.get("mean_minutes")),
                  minutes_text(previous.get("wait_mean_minutes")),
                  minutes_text(before.get("wait_mean_minutes"))))
-    rows.append(("Attente médiane", minutes_text(wait.get("median_minutes")),
+    rows.append((words.WAIT_MEDIAN, minutes_text(wait.get("median_minutes")),
                  minutes_text(previous.get("wait_median_minutes")),
                  minutes_text(before.get("wait_median_minutes"))))
     return rows
@@ -95,7 +86,7 @@ def month_bars(report: dict[str, Any]) -> tuple[str, list[tuple[str, int, str]]]
     breakdowns = report.get("breakdowns", {})
     months = breakdowns.get("by_month", [])
     if len(months) <= 1:
-        return ("Visites par jour de la semaine",
+        return (words.VISITS_BY_WEEKDAY,
                 [(r["label"], r["visits"], count_text(r["visits"]))
                  for r in breakdowns.get("by_weekday", [])])
     years = {r["key"][:4] for r in months}
@@ -104,7 +95,7 @@ def month_bars(report: dict[str, Any]) -> tuple[str, list[tuple[str, int, str]]]
         name = french.month_abbreviations()[int(r["key"][5:7]) - 1]
         label = name if len(years) == 1 else f"{name} {r['key'][2:4]}"
         bars.append((label, r["visits"], count_text(r["visits"])))
-    return "Visites par mois", bars
+    return words.VISITS_BY_MONTH, bars
 
 
 def operator_bars(report: dict[str, Any]) -> list[tuple[str, int, str]]:
@@ -132,7 +123,7 @@ def short_label(column: dict[str, Any]) -> str:
         if months == 12 and start.month == 1:
             return str(start.year)
         if months == 3 and start.month % 3 == 1:
-            return f"T{(start.month - 1) // 3 + 1} {start.year}"
+            return words.quarter((start.month - 1) // 3 + 1, start.year)
         if months == 1:
             return f"{french.month_abbreviations()[start.month - 1]} {start.year}"
     return f"{french.tiny_date(start)} – {french.tiny_date(end)}"
@@ -286,7 +277,7 @@ class StatisticsScreen(Screen):
         self._asked += 1
         asked = self._asked
         self.computing = True
-        self.say("Calcul en cours…")
+        self.say(words.COMPUTING)
 
         def job() -> tuple[Any, dict[str, Any]]:
             period = service.period(choice, start, end)
@@ -300,14 +291,14 @@ class StatisticsScreen(Screen):
             return
         self.computing = False
         self.period, self.report = result
-        self.say(f"Calculé le {self._when(self.report.get('generated_at'))}.")
+        self.say(words.computed_at(self._when(self.report.get("generated_at"))))
 
     def _failed(self, asked: int, exc: BaseException) -> None:
         if asked != self._asked:
             return
         self.computing = False
         self.say(exc.message if isinstance(exc, KioskError)
-                 else f"Calcul impossible : {str(exc).splitlines()[0][:120]}", error=True)
+                 else words.computation_failed(str(exc).splitlines()[0][:120]), error=True)
 
     @staticmethod
     def _when(stamp: Any) -> str:
@@ -339,11 +330,11 @@ class StatisticsScreen(Screen):
         period = report.get("period", {})
         comparison = report.get("comparison", {})
         label = str(period.get("label", ""))
-        dates = f"du {self._date(period.get('from'))} au {self._date(period.get('to'))}"
-        self.period_text = label if label.startswith(("du ", "le ")) else f"{label} : {dates}"
-        header = ["", f"Période\n{short_label(period)}",
-                  f"Avant\n{short_label(comparison.get('previous', {}))}",
-                  f"Un an avant\n{short_label(comparison.get('year_before', {}))}"]
+        self.period_text = words.period_heading(label, self._date(period.get("from")),
+                                                self._date(period.get("to")))
+        header = words.figure_heads(short_label(period),
+                                    short_label(comparison.get("previous", {})),
+                                    short_label(comparison.get("year_before", {})))
         texts = header + [text for row in headline_rows(report) for text in row]
         for cell, text in zip(self._cells, texts, strict=True):
             cell.text = text
@@ -365,7 +356,7 @@ class StatisticsScreen(Screen):
 
     def ask_review(self) -> None:
         if self.period is None or self.computing:
-            self.say("Attendez la fin du calcul.", error=True)
+            self.say(words.WAIT_FOR_COMPUTATION, error=True)
             return
         if self._review is None:
             self._review = StopReviewView()
@@ -373,7 +364,7 @@ class StatisticsScreen(Screen):
 
     def ask_export(self) -> None:
         if self.period is None or self.computing:
-            self.say("Attendez la fin du calcul avant d'exporter.", error=True)
+            self.say(words.WAIT_BEFORE_EXPORT, error=True)
             return
         if self._export is None:
             self._export = ExportDialog(screen=self)
@@ -394,8 +385,7 @@ def review_cells(row: dict[str, Any]) -> list[str]:
             "–" if trend is None else french.signed_percent(trend), mark]
 
 
-REVIEW_HEADS = ["Arrêt", "Demi-journées", "Visiteurs par demi-j.", "Demandes par demi-j.",
-                "Non reçus", "Tendance", "Repère"]
+REVIEW_HEADS = words.REVIEW_HEADS
 REVIEW_WIDTHS = [4.4, 1.4, 1.4, 1.4, 1.1, 1.1, 1.8]
 
 
@@ -409,8 +399,8 @@ class StopReviewView(ModalView):
     def show(self, screen: StatisticsScreen) -> None:
         app = App.get_running_app()
         period = screen.period
-        self.title = f"Par arrêt : {period.label}" if period else "Par arrêt"
-        self.status = "Calcul en cours…"
+        self.title = words.by_stop_title(period.label if period else None)
+        self.status = words.COMPUTING
         table = self.ids.review_table
         table.clear_widgets()
         self.open(animation=False)
@@ -438,9 +428,7 @@ class StopReviewView(ModalView):
                 table.add_widget(cell(text, index, bold=index == 6 and bool(text),
                                       header=index == 0))
         served = sum(1 for r in rows if r["half_days"])
-        self.status = (f"{served} arrêts servis sur {len(rows)}. Repères : moins de la moitié "
-                       "de l'arrêt médian = peu fréquenté ; plus d'une fois et demie, ou plus "
-                       "de 3 non reçus par demi-journée = très fréquenté.")
+        self.status = words.review_status(served, len(rows))
 
 
 class ExportDialog(ModalView):
@@ -476,7 +464,7 @@ class ExportDialog(ModalView):
         self.report = report  # what the screen shows: the file says the same
         self.period_label = getattr(period, "label", "")
         self.progress = 0.0
-        self.result = "Recherche des clés USB…"
+        self.result = words.LOOKING_FOR_KEYS
         self.result_is_error = False
         self.written = ""
         app = App.get_running_app()
@@ -497,9 +485,7 @@ class ExportDialog(ModalView):
         self._show_folder()
         if not self.running:
             keys = sum(1 for f in folders if f.removable)
-            self.result = (f"{keys} clé(s) USB trouvée(s)." if keys else
-                           "Aucune clé USB : branchez-la puis rouvrez « Exporter », ou "
-                           "choisissez le dossier de la borne.")
+            self.result = words.keys_found(keys)
 
     def on_folder(self, *_args: object) -> None:
         self._show_folder()
@@ -517,7 +503,7 @@ class ExportDialog(ModalView):
         self.running = True
         self.progress = 0.0
         self.written = ""
-        self.result = "Export en cours…"
+        self.result = words.EXPORTING
         self.result_is_error = False
 
         def moved(*args: Any) -> None:  # on the statistics worker: hand it to the Kivy thread
@@ -532,7 +518,7 @@ class ExportDialog(ModalView):
         self.running = False
         self.progress = 1.0
         self.written = str(path)
-        self.result = f"Fichier écrit : {path}"
+        self.result = words.file_written(path)
         self.result_is_error = False
 
     def _failed(self, exc: BaseException) -> None:
@@ -541,9 +527,9 @@ class ExportDialog(ModalView):
         if isinstance(exc, KioskError):
             self.result = exc.message
         elif isinstance(exc, OSError):
-            self.result = f"Écriture impossible : {exc.strerror or exc} (la clé est-elle pleine ?)"
+            self.result = words.write_failed(exc.strerror or exc)
         else:
-            self.result = f"Export impossible : {str(exc).splitlines()[0][:120]}"
+            self.result = words.export_failed(str(exc).splitlines()[0][:120])
 
 
 __all__ = ["StatisticsScreen", "ExportDialog", "DateStepper", "FormToggle", "charts", "theme"]

@@ -19,6 +19,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
+from kiosk.apps import console_words_coordinator as words
 from kiosk.domain import Role
 from kiosk.vocabulary import ROLES
 from screens import theme
@@ -111,7 +112,7 @@ class PinDialog(ModalView):
         self.title = title
         self.first: str | None = None
         self.entered = ""
-        self.prompt = "Tapez le code (4 à 8 chiffres)"
+        self.prompt = words.PIN_PROMPT
         self.on_done = on_done
         self.open(animation=False)
 
@@ -124,11 +125,11 @@ class PinDialog(ModalView):
 
     def validate(self) -> None:
         if len(self.entered) < 4:
-            self.prompt = "Il faut au moins 4 chiffres."
+            self.prompt = words.PIN_TOO_SHORT
             return
         if self.first is None:
             self.first, self.entered = self.entered, ""
-            self.prompt = "Tapez-le une seconde fois"
+            self.prompt = words.PIN_AGAIN
             return
         first, again = self.first, self.entered
         self.dismiss(animation=False)
@@ -165,11 +166,11 @@ class TeamScreen(Screen):
             row = MemberRow(name_text=member.name, role_text=ROLES.get(member.role, member.role),
                             active=member.active, is_me=member.id == app.staff_id)
             row.member_id = member.id
-            pin = BigButton(name=f"pin:{member.name}", text="Nouveau code", font_px=24,
+            pin = BigButton(name=f"pin:{member.name}", text=words.NEW_PIN, font_px=24,
                             size_hint_x=None, width=230 * app.u)
             pin.bind(on_release=lambda _b, m=member: self.ask_pin(m.id, m.name))
             toggle = BigButton(name=f"toggle:{member.name}",
-                               text="Désactiver" if member.active else "Réactiver",
+                               text=words.DISABLE if member.active else words.ENABLE,
                                font_px=24, size_hint_x=None, width=210 * app.u,
                                bg=theme.ERROR if member.active else theme.ACTION)
             toggle.disabled = member.id == app.staff_id  # never lock oneself out
@@ -191,10 +192,10 @@ class TeamScreen(Screen):
         def pins(pin: str, again: str) -> None:
             app.console.run_job(app.service.add_member, app.staff_id, name, role, pin, again,
                                 on_done=self.reload,
-                                done_message=lambda m: f"{m.name} ajouté(e) à l'équipe "
-                                                       f"({ROLES.get(m.role, m.role)}).")
+                                done_message=lambda m: words.member_added(
+                                    m.name, ROLES.get(m.role, m.role)))
 
-        self._pin_dialog().ask(f"Code de {name}", pins)
+        self._pin_dialog().ask(words.pin_title(name), pins)
 
     def _pin_dialog(self) -> PinDialog:
         if self._pins is None:
@@ -207,24 +208,24 @@ class TeamScreen(Screen):
         def pins(pin: str, again: str) -> None:
             app.console.run_job(app.service.set_member_pin, app.staff_id, member_id, pin, again,
                                 on_done=self.reload,
-                                done_message=f"Nouveau code enregistré pour {name}.")
+                                done_message=words.pin_saved(name))
 
-        self._pin_dialog().ask(f"Nouveau code de {name}", pins)
+        self._pin_dialog().ask(words.new_pin_title(name), pins)
 
     def toggle(self, member_id: int, name: str, active: bool) -> None:
         app = App.get_running_app()
         if active:
             app.console.run_job(app.service.disable_member, app.staff_id, member_id, on_done=self.reload,
-                                done_message=f"{name} est désactivé(e) : plus de connexion possible.")
+                                done_message=words.member_disabled(name))
         else:
             app.console.run_job(app.service.enable_member, app.staff_id, member_id, on_done=self.reload,
-                                done_message=f"{name} peut de nouveau se connecter (avec son code).")
+                                done_message=words.member_enabled(name))
 
     # ------------------------------------------------------------ checks
 
     def run_checks(self) -> None:
         app = App.get_running_app()
-        self.checks_catalogue = "Vérification en cours…"
+        self.checks_catalogue = words.CHECKING
         self.checks_itinerary = ""
         app.console.run_job(app.service.run_checks, app.staff_id, on_done=self._checked)
 

@@ -1,11 +1,13 @@
 """The console's sentences, in French, in one place: the board's lines (header, counts, desks,
-problems), its notices (the message line under the desk), the undo bars and the closing
-question.
+problems), its notices (the message line under the desk), the undo bars, the closing question,
+and the words of its screens and dialogs (buttons, headings, prompts), grouped by screen.
+The coordinator's two screens (Statistiques, Équipe) have theirs in console_words_coordinator.py.
 
-The presenter (kiosk/apps/presenter.py), the desk view (desk_view.py) and the console's dialogs
-(screens/) take their words here; a sentence is a constant, or a function of what it speaks of
-when it has numbers or names in it. The kiosk's words are in assets/i18n (two languages); the
-console is French only."""
+The presenter (kiosk/apps/presenter.py), the desk view (desk_view.py) and the console's screens
+(screens/*.py, and the kv files through `#:import words kiosk.apps.console_words`) take their
+words here; a sentence is a constant, or a function of what it speaks of when it has numbers or
+names in it. The kiosk's words are in assets/i18n (two languages); the console is French only.
+tests/unit/test_texts_and_theme.py fails if a staff screen spells a French text of its own."""
 
 from __future__ import annotations
 
@@ -232,3 +234,175 @@ def closing_question(check: ClosingCheck) -> tuple[str, str]:
                 f"Elle sera close à {french.time_of_day(late).replace(' ', NBSP)}, "
                 "sa fin réelle. " + text)
     return title, text
+
+
+# ---------------------------------------------------------------- buttons of several screens
+
+CANCEL = "Annuler"
+CONFIRM = "Valider"
+CLOSE = "Fermer"
+ERASE = "Effacer"
+BACK_TO_QUEUE = "Retour à la file"
+OPEN_STOPOVER = "Ouvrir l'escale"
+CLOSE_STOPOVER = "Fermer l'escale"
+WINDOW_TITLE = "Borne PLUS – console"
+
+
+def desk_name(desk: int) -> str:
+    """"Poste 2": a desk button of the login screen."""
+    return f"Poste {desk}"
+
+
+# ---------------------------------------------------------------- the login screen (staff_login)
+
+LOGIN_TITLE = "Borne PLUS – console des animatrices"
+LOGIN_NAME_STEP = "1. Touchez votre nom"
+LOGIN_DESK_STEP = "2. Votre poste"
+NO_ACCOUNT = "Aucun compte : kiosk staff-user add NOM --role animatrice"
+COORDINATION_MARK = "coordination"  # under a coordinator's name
+
+
+def login_pin_step(name: str) -> str:
+    return f"3. Code de {name}" if name else "3. Votre code"
+
+
+# ---------------------------------------------------------------- the console screen (staff_console)
+
+PRIORITY_BADGE = "PRIORITAIRE"
+CREOLE_BADGE = "KRÉYÒL"
+PAUSE = "Pause"
+RESUME = "Reprendre"
+LOG_OUT = "Déconnexion"
+STATISTICS = "Statistiques"
+TEAM = "Équipe"
+QUEUE_HEADING = "File d'attente (touchez un numéro pour le choisir)"
+MARK_ABSENT = "Absent"
+CANCEL_TICKET = "Annuler le ticket"
+AT_MY_DESK = "À mon poste"
+NOBODY_AT_DESK = "Personne pour le moment"
+CALL_NEXT = "Appeler le suivant"
+RECALL = "Rappeler"
+START_VISIT = "Commencer"
+FINISH = "Terminer…"
+TRANSFER = "Transférer…"
+PUT_BACK_IN_QUEUE = "Remettre dans la file"
+LAST_HALF_DAY = "Dernière demi-journée"
+NEW_TICKET = "Nouveau ticket"
+PRIORITY_TICKET = "Ticket prioritaire"
+RETURN_CODE = "Code retour"
+
+
+def queue_number(number: int) -> str:
+    """A row of the queue: "N° 12"."""
+    return f"N° {number}"
+
+
+def desk_title(desk: int, staff_name: str, paused: bool) -> str:
+    """The top bar: "Poste 2 – Rose  (en pause)"."""
+    return f"Poste {desk} – {staff_name}" + ("  (en pause)" if paused else "")
+
+
+def call_number(number: int) -> str:
+    return f"Appeler le n° {number}"
+
+
+# the choosers (a list of big buttons in a modal)
+TRANSFER_TO = "Envoyer la personne au poste…"
+BACK_TO_OPERATORS = "Retour aux organismes"
+PRINT_SLIP = "Imprimer le ticket"
+NO_THANKS = "Non merci"
+
+
+def new_ticket_question(priority: bool) -> str:
+    return ("Nouveau ticket prioritaire : quel organisme ?" if priority
+            else "Nouveau ticket : quel organisme ?")
+
+
+def which_procedure(operator_label: str) -> str:
+    """"CAF : quelle démarche ?" (the new ticket's chooser, the finish form's tiles)."""
+    return f"{operator_label} : quelle démarche ?"
+
+
+def print_question(number: int, ahead: int) -> str:
+    return (f"Ticket n° {number} créé ({ahead} personne{'s' if ahead > 1 else ''} avant). "
+            "Imprimer son ticket ?")
+
+
+# ---------------------------------------------------------------- opening, closing, summary (halfday)
+
+OPEN_COMMUNE_STEP = "1. La commune"
+OPEN_STOP_STEP = "2. L'arrêt"
+NOTHING_PLANNED_TODAY = "Aucun passage prévu aujourd'hui : choisissez la commune, puis l'arrêt."
+PRINT_A4 = "Imprimer (A4)"
+PRINT_RECEIPT = "Imprimer (ticket)"
+PRINTING = "Impression en cours…"
+BY_OPERATOR = "Par organisme"
+NO_VISITOR = "Aucun visiteur"
+DEMANDES_BY_OUTCOME = "Demandes par résultat"
+NO_DEMANDE = "Aucune demande"
+
+
+def planned_today(half: str, commune_name: str, stop_name: str) -> str:
+    """The first button of the opening: "Prévu aujourd'hui (matin) : Ducos – Bourg"."""
+    return f"Prévu aujourd'hui ({half}) : {commune_name} – {stop_name}"
+
+
+def open_button(stop_label: str) -> str:
+    return f"Ouvrir : {stop_label}" if stop_label else "Choisissez l'arrêt"
+
+
+def summary_title(title: str) -> str:
+    return f"Bilan : {title}"
+
+
+def print_failed(exc: BaseException) -> str:
+    return f"Impression impossible : {exc}"
+
+
+def returns_button(unserved: int) -> str:
+    """The summary's button for the slips of those who waited in vain."""
+    if unserved > 1:
+        return (f"Imprimer « Prioritaire au prochain passage » pour les {unserved} personnes "
+                "non reçues")
+    return "Imprimer « Prioritaire au prochain passage » pour la personne non reçue"
+
+
+# the return code (a visitor back with her "Prioritaire au prochain passage" slip)
+RETURN_CODE_TITLE = "Code « Prioritaire au prochain passage »"
+RETURN_CODE_HELP = "Tapez le code imprimé sur le ticket de la personne : elle passe en premier."
+
+
+# ---------------------------------------------------------------- finishing a visit (finish_form)
+
+ADD_DEMANDE = "+ Ajouter une demande"
+ANONYMOUS_PROFILE = "Profil anonyme (facultatif)"
+RESIDENCE = "Commune de résidence :"
+RESIDENCE_QUESTION = "Commune de résidence de la personne"
+NOT_ASKED = "Ne pas renseigner"
+SAVE = "Enregistrer"
+REDIRECTED_TO = "Orientée vers :"
+CHOOSE_PROCEDURE = "Choisir l'organisme et la démarche"
+WHICH_OPERATOR = "Demande pour quel organisme ?"
+BACK_TO_OPERATORS_TILES = "← Organismes"
+OTHER_PARTNER_TITLE = "Autre partenaire : tapez son nom"
+OTHER_PARTNER_EXAMPLE = "ex. Association Kaz a Lanmou"
+TYPE_PARTNER_NAME = "Tapez le nom du partenaire, puis « Valider »."
+# what "Enregistrer" finds missing in a demande, in the order it names them
+MISSING_PROCEDURE = "la démarche"
+MISSING_OUTCOME = "le résultat"
+MISSING_PARTNER = "le partenaire"
+
+
+def finish_title(number: int) -> str:
+    return f"Terminer la visite du n° {number}"
+
+
+def demande_heading(number: int) -> str:
+    return f"Demande {number}"
+
+
+def demande_incomplete(number: int, missing: list[str]) -> str:
+    """"Demande 2 : il manque la démarche et le résultat."."""
+    named = (missing[0] if len(missing) == 1
+             else f"{', '.join(missing[:-1])} et {missing[-1]}")
+    return f"Demande {number} : il manque {named}."

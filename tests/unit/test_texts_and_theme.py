@@ -65,3 +65,124 @@ def test_every_commune_of_the_round_has_its_preposition_in_the_table():
     from kiosk.content.itinerary import ESPACE_SUD
 
     assert set(ESPACE_SUD.values()) <= set(i18n.AT_COMMUNE_FR)
+
+
+# ---------------------------------------------------------------- the console's words in one place
+
+# The staff console's screens: their French is in kiosk/apps/console_words.py and
+# console_words_coordinator.py, never in the screens themselves.
+STAFF_KV = ("staff_console", "staff_login", "halfday", "finish_form", "team", "statistics")
+STAFF_PY = STAFF_KV + ("staff_app", "charts")
+ACCENTED = set("àâäçéèêëîïôöùûüÿœæ")
+# small words no identifier or English log line of these files is made of
+FRENCH_WORDS = {"le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "et",
+                "ou", "en", "pour", "par", "sur", "avec", "vous", "votre", "son", "sa", "ses",
+                "il", "elle", "ne", "pas", "quel", "quelle", "ex"}
+# literals that look like words and are not texts of the console, with the reason
+NOT_TEXTS = {
+    "Roboto": "Kivy's default font, when the chart is drawn without an app",
+    "AZERTYUIOP": "a row of the on-screen keyboard (team.py KEY_ROWS)",
+    "QSDFGHJKLM": "a row of the on-screen keyboard (team.py KEY_ROWS)",
+    "WXCVBN-'": "a row of the on-screen keyboard (team.py KEY_ROWS)",
+    "ÉÈÊËÀÂÇÎÏÔÙÛ": "the accented keys of the on-screen keyboard (team.py KEY_ROWS)",
+}
+
+
+def looks_french(text: str) -> bool:
+    """An accented letter, a small French word, or a text that starts with a capitalised word
+    ("Pause", "Profil anonyme", "1. Touchez…") or one in capitals ("PRIORITAIRE"); code's
+    strings are lower case ("down", "call_next") or CamelCase class names ("QueueRow")."""
+    if text in NOT_TEXTS:
+        return False
+    if any(char.lower() in ACCENTED for char in text):
+        return True
+    if any(word.lower() in FRENCH_WORDS for word in re.findall(r"[^\W\d_]+", text)):
+        return True
+    return re.match(r"[\W\d]*(?:[A-Z][a-z]{2,}|[A-Z]{4,})\b", text) is not None
+
+
+def kv_literals(source: str) -> list[tuple[int, str]]:
+    """The quoted strings of a kv file's rules, without its comments."""
+    found = []
+    for number, line in enumerate(source.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        line = re.sub(r"\s#\s.*$", "", line)
+        found += [(number, single or double)
+                  for single, double in re.findall(r"'([^'\n]*)'|\"([^\"\n]*)\"", line)]
+    return found
+
+
+def py_literals(source: str) -> list[tuple[int, str]]:
+    """The string literals of a Python module (f-strings' fixed parts included), without its
+    docstrings, its `__all__` and the English of its log lines."""
+    import ast
+
+    tree = ast.parse(source)
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            skipped.add(id(node.value))  # a docstring
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in ("log", "logging")):
+            skipped |= {id(inner) for arg in node.args for inner in ast.walk(arg)}
+        if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets):
+            skipped |= {id(inner) for inner in ast.walk(node.value)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in skipped]
+
+
+def staff_french(screens: Path) -> list[str]:
+    found = []
+    for name in STAFF_KV:
+        path = screens / f"{name}.kv"
+        found += [f"{path.name}:{line}: {text!r}"
+                  for line, text in kv_literals(path.read_text("utf-8")) if looks_french(text)]
+    for name in STAFF_PY:
+        path = screens / f"{name}.py"
+        found += [f"{path.name}:{line}: {text!r}"
+                  for line, text in py_literals(path.read_text("utf-8")) if looks_french(text)]
+    return found
+
+
+def test_the_staff_screens_spell_no_french_of_their_own():
+    """A console text goes to kiosk/apps/console_words.py (or console_words_coordinator.py for
+    Statistiques and Équipe), where a newcomer looks for it; the screen reads it from there."""
+    assert staff_french(SCREENS) == []
+
+
+@pytest.mark.parametrize("text, french", [
+    ("Annuler", True), ("Retour à la file", True), ("au", True), ("Par arrêt", True),
+    ("  (vous)", True), ("3. Code de ", True), ("Statistiques", True), ("Terminer…", True),
+    ("Attente moyenne", True), ("Poste 1", True), ("Imprimer (A4)", True), ("QueueRow", False),
+    ("PRIORITAIRE", True), ("AZERTYUIOP", False),
+    ("down", False), ("call_next", False), ("print:a4", False), ("OK", False), ("←", False),
+    ("console-statistics", False), ("{commune} – {place}", False), ("Roboto", False),
+])
+def test_the_scan_tells_french_from_code(text, french):
+    assert looks_french(text) is french
+
+
+def test_the_scan_finds_a_french_text_in_a_kv_rule_and_in_python(tmp_path):
+    for name in STAFF_KV:
+        (tmp_path / f"{name}.kv").write_text("#:import words kiosk.apps.console_words\n", "utf-8")
+    for name in STAFF_PY:
+        (tmp_path / f"{name}.py").write_text('"""Un docstring à garder."""\n', "utf-8")
+    (tmp_path / "team.kv").write_text("# l'équipe\n<X>:\n    text: 'Équipe'  # it's here\n",
+                                      "utf-8")
+    (tmp_path / "charts.py").write_text(
+        'log.info("chart drawn")\nEMPTY = f"{n} à montrer"\n', "utf-8")
+    assert staff_french(tmp_path) == ["team.kv:3: 'Équipe'", "charts.py:2: ' à montrer'"]
+
+
+def test_every_console_word_a_kv_file_reads_exists():
+    from kiosk.apps import console_words, console_words_coordinator
+
+    modules = {"words": console_words, "coordinator_words": console_words_coordinator}
+    read = [(alias, name) for kv in STAFF_KV
+            for alias, name in re.findall(r"\b(words|coordinator_words)\.(\w+)",
+                                          (SCREENS / f"{kv}.kv").read_text("utf-8"))]
+    assert len(read) > 80
+    assert [f"{alias}.{name}" for alias, name in read if not hasattr(modules[alias], name)] == []
