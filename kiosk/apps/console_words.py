@@ -193,7 +193,7 @@ def stopover_opened(info: StopoverInfo) -> str:
 
 def opened_bar(info: StopoverInfo) -> str:
     """The bar that offers "Annuler" for a few seconds after an opening."""
-    return (f"Escale ouverte à {info.commune_name} – {info.stop_name} "
+    return (f"Escale ouverte {i18n.at_commune(info.commune_name)} – {info.stop_name} "
             f"({HALVES.get(info.half, info.half)}, {french.time_of_day(info.opened_at)})")
 
 

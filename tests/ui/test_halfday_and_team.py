@@ -79,7 +79,7 @@ def test_opening_a_planned_half_day_is_two_taps_and_can_be_taken_back(console, t
     k.wait(lambda: k.app.is_open, what="opened")
     assert _stopovers(team_ctx) == [("francois-dostaly", "morning", None)]
     k.wait(lambda: k.app.undo_bar.parent is not None, what="undo bar")
-    assert "Escale ouverte à Le François" in k.app.undo_bar.text
+    assert "Escale ouverte au François" in k.app.undo_bar.text
     k.shot(f"121-console-escale-ouverte-annuler-{k.size}")
     _tap_bar(k)
     k.wait(lambda: not k.app.is_open, what="opening taken back")

@@ -358,7 +358,7 @@ def test_opening_a_half_day_then_undoing_it(c):
     services.close_stopover(c.ctx)
     c.p.open_stopover("francois-dostaly", "morning")
     assert c.state.message.startswith("Escale ouverte : Le François, ")
-    assert c.state.open_undo_text.startswith("Escale ouverte à Le François – ")
+    assert c.state.open_undo_text.startswith("Escale ouverte au François – ")
     assert c.state.open_undo_text.endswith("(matin, 9 h 00)")
     c.ticks.advance(c.p.undo_open_seconds - 0.1)
     c.p.undo_open_stopover()
