@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.properties import (
@@ -228,6 +229,7 @@ class ReturnCodeDialog(ModalView):
 
     code = StringProperty("")
     error = StringProperty("")
+    wait_left = NumericProperty(0)  # seconds before "Valider" takes a code again
 
     def prepare(self) -> ReturnCodeDialog:
         self.code, self.error = "", ""
@@ -275,11 +277,23 @@ class ReturnCodeDialog(ModalView):
         return False
 
     def confirm(self) -> None:
-        if len(self.code) != RETURN_CODE_LENGTH:
+        if len(self.code) != RETURN_CODE_LENGTH or self.wait_left > 0:
             return
         App.get_running_app().console.use_return_code(
-            self.code, given=lambda: self.dismiss(animation=False),
-            refused=lambda why: setattr(self, "error", why))
+            self.code, given=lambda: self.dismiss(animation=False), refused=self._refused)
+
+    def _refused(self, why: str, wait_seconds: int) -> None:
+        """Why, in the dialog; after too many wrong codes in a row, "Valider (5 s)" counts the
+        wait down, inactive: a tap before its end would only be refused and said again."""
+        self.error = why
+        Clock.unschedule(self._tick)
+        self.wait_left = max(0, wait_seconds)
+        if self.wait_left:
+            Clock.schedule_interval(self._tick, 1.0)
+
+    def _tick(self, _dt: float) -> bool:
+        self.wait_left = max(0, self.wait_left - 1)
+        return self.wait_left > 0  # False stops the interval
 
 
 class UndoBar(BoxLayout):

@@ -240,6 +240,11 @@ def closing_question(check: ClosingCheck) -> tuple[str, str]:
 
 CANCEL = "Annuler"
 CONFIRM = "Valider"
+
+
+def confirm_in(seconds: int) -> str:
+    """The return code's "Valider" while too many wrong codes in a row make the next try wait."""
+    return f"{CONFIRM} ({seconds}{NBSP}s)"
 CLOSE = "Fermer"
 ERASE = "Effacer"
 BACK_TO_QUEUE = "Retour à la file"

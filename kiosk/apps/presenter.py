@@ -554,16 +554,18 @@ class ConsolePresenter:
                      done_message=words.ticket_created)
 
     def use_return_code(self, code: str, given: Callable[[], None],
-                        refused: Callable[[str], None]) -> None:
+                        refused: Callable[[str, int], None]) -> None:
         """The visitor is back with her "Prioritaire au prochain passage" slip: `given` closes
-        the code's dialog, `refused` shows why there."""
+        the code's dialog, `refused` shows why there and for how many seconds the next try must
+        wait (too many wrong codes in a row; 0: at once)."""
 
         def issued(ticket: TicketIssued) -> None:
             given()
             self.view.ask_print(ticket)
 
         self.run_job(self.service.use_return_pass, code, self.state.staff_id, on_done=issued,
-                     on_failed=lambda exc: refused(getattr(exc, "message", None) or str(exc)),
+                     on_failed=lambda exc: refused(getattr(exc, "message", None) or str(exc),
+                                                   int(getattr(exc, "wait_seconds", 0) or 0)),
                      done_message=words.return_ticket)
 
     def print_slip(self, procedure_id: str, number: int) -> None:

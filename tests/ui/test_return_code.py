@@ -56,10 +56,18 @@ def test_the_code_typed_on_the_console_gives_her_a_priority_ticket(staff_ctx, cl
             assert _dialog().code == "" and k.find("code_confirm").disabled
         for char in given.code:
             k.tap(f"code:{char}")
-        k.tap("code_confirm")
-        k.wait(lambda: "attendez encore 5 secondes" in _dialog().error, what="wait said")
+        # the wait counts down on "Valider", inactive: a tap now would only be refused again
+        confirm = k.find("code_confirm")
+        assert confirm.disabled and confirm.text.startswith("Valider (") and \
+            confirm.text.endswith("\u00a0s)"), confirm.text
         k.shot("129-console-code-retour-attendre")
-        clock.advance(seconds=5)  # the suite's clock: the wait is over
+        k.tap_at(*confirm.to_window(*confirm.center))  # her finger on it anyway: nothing
+        k.settle(0.3)
+        assert _dialog() is not None and _dialog().error == "", "no try sent, none refused"
+        clock.advance(seconds=5)  # the suite's clock: the database's wait is over...
+        k.wait(lambda: not k.find("code_confirm").disabled,
+               what="Valider back after the wait")  # ...and the dialog's, counted down
+        assert k.find("code_confirm").text == "Valider"
         k.tap("code_confirm")
         k.wait(lambda: _dialog() is None, what="dialog closed")
         assert "Ticket prioritaire n° 2" in k.app.message
