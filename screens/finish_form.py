@@ -204,9 +204,9 @@ class FinishForm(ModalView):
                            lambda code: setattr(self, "age_band", code))
         vocabulary_toggles(self.ids.genders, "gender", GENDERS, "gender",
                            lambda code: setattr(self, "gender", code))
-        app = _app()
-        stopover = app.console.board.queue.stopover if app.console.board is not None else None
-        self.choose_residence(stopover.commune_insee if stopover is not None else "")
+        # left alone, nothing is recorded: the stopover's commune taken for an answer skewed
+        # every residence figure
+        self.choose_residence("")
         self.ids.rows.add_widget(DemandeRow(self.procedure_id, form=self, index=0))
 
     # ------------------------------------------------------------ residence

@@ -237,7 +237,9 @@ def test_the_finish_form_records_the_commune_of_residence(console, history_ctx):
     k.tap("finish")
     k.wait(lambda: _form(k) is not None, what="finish form")
     form = _form(k)
-    assert form.residence == "97207" and form.residence_label == "Ducos"  # the stopover's
+    # not asked yet: nothing recorded unless she answers (the stopover's commune was taken
+    # for an answer and skewed every residence figure)
+    assert form.residence == "" and form.residence_label == "Ne pas renseigner"
     labels = [w.text for w in form.ids.ages.children[::-1]]
     assert labels == ["Moins de 26 ans", "26 à 44 ans", "45 à 59 ans", "60 à 74 ans",
                       "75 ans et plus"]
@@ -260,6 +262,26 @@ def test_the_finish_form_records_the_commune_of_residence(console, history_ctx):
     assert (ticket.residence, ticket.age_band) == (francois, "26-44")
     residence = compute(history_ctx, Period.month("2026-11")).as_json()["breakdowns"]["residence"]
     assert any(r["key"] == francois and r["visits"] >= 1 for r in residence)
+
+
+def test_a_residence_left_alone_is_not_recorded(console, history_ctx):
+    """The animatrice saves the form without touching the commune: nothing is recorded (before,
+    the stopover's commune went in as if the visitor had said it)."""
+    k = console
+    log_in(k)
+    k.wait(lambda: k.screen == "console")
+    services.take_ticket(history_ctx, "caf-rsa")
+    k.wait(lambda: len(k.app.queue_rows) == 1)
+    k.tap("call_next")
+    k.wait(lambda: k.app.current_number == "N° 1")
+    k.tap("finish")
+    k.wait(lambda: _form(k) is not None, what="finish form")
+    k.tap("outcome:solved")
+    k.tap("form_save")
+    k.wait(lambda: k.app.current_number == "", what="visit finished")
+    with history_ctx.read() as s:
+        ticket = s.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(1)).one()
+    assert (ticket.state, ticket.residence) == ("done", None)
 
 
 def test_the_finish_form_fits_both_screens(console, history_ctx):
