@@ -73,6 +73,19 @@ class StopoverAlreadyOpen(KioskError):
         )
 
 
+class StopoverWasClosed(KioskError):
+    """The half-day asked for was opened and closed already today. Reopening it is its own act,
+    asked for by name (`reopen=True`): its unserved stay unserved, its return codes serve at the
+    next passage, not in it."""
+
+    def __init__(self, place: str, when: str, closed_at: str) -> None:
+        self.place = place
+        super().__init__(
+            f"Cette demi-journée ({place}, {when}) a été fermée à {closed_at}. La rouvrir est un "
+            "choix à part : les personnes non reçues le restent, et leurs codes retour ne "
+            "servent qu'au prochain passage.")
+
+
 class VisitsInProgress(KioskError):
     def __init__(self, numbers: list[int]) -> None:
         listed = ", ".join(f"n° {n}" for n in numbers)

@@ -198,6 +198,10 @@ class StaffApp(BoardApp):
         if self.manager is not None:
             self.manager.get_screen("console").ask_print(ticket)
 
+    def ask_reopen(self, question: str, reopen: Callable[[], None]) -> None:
+        if self.manager is not None:
+            self.manager.get_screen("console").ask_reopen(question, reopen)
+
     def show_summary(self, summary: Any) -> None:
         from screens.halfday import SummaryView
 

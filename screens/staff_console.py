@@ -172,6 +172,13 @@ class ConsoleScreen(Screen):
                      lambda _v: app.console.print_slip(ticket.procedure_id, ticket.number))
         chooser.open(animation=False)
 
+    def ask_reopen(self, question: str, reopen: Any) -> None:
+        """The half-day was closed already: reopening it is chosen here, in words of its own."""
+        chooser = self.chooser("reopen", question)
+        chooser.cancel_text = words.CANCEL
+        chooser.fill([(words.REOPEN_HALF_DAY, "reopen")], lambda _v: reopen())
+        chooser.open(animation=False)
+
     def ask_finish(self) -> None:
         from screens.finish_form import FinishForm
 

@@ -246,8 +246,9 @@ class StaffService:
     def set_desk(self, desk: int, status: str, staff_id: int) -> str:
         return services.set_desk_status(self.ctx, desk, status, staff_id)
 
-    def open_stopover(self, stop_id: str, half: str | None = None) -> StopoverInfo:
-        return services.open_stopover(self.ctx, stop_id, half=half)
+    def open_stopover(self, stop_id: str, half: str | None = None,
+                      reopen: bool = False) -> StopoverInfo:
+        return services.open_stopover(self.ctx, stop_id, half=half, reopen=reopen)
 
     def close_stopover(self) -> StopoverClosed:
         from kiosk.core.backup import close_and_backup

@@ -240,6 +240,7 @@ def closing_question(check: ClosingCheck) -> tuple[str, str]:
 
 CANCEL = "Annuler"
 CONFIRM = "Valider"
+REOPEN_HALF_DAY = "Rouvrir cette demi-journée"
 
 
 def confirm_in(seconds: int) -> str:

@@ -183,7 +183,8 @@ class ConsolePort(Protocol):
     def set_desk(self, desk: int, status: str, staff_id: int) -> str:
         ...
 
-    def open_stopover(self, stop_id: str, half: str | None = None) -> StopoverInfo:
+    def open_stopover(self, stop_id: str, half: str | None = None,
+                      reopen: bool = False) -> StopoverInfo:
         ...
 
     def close_stopover(self) -> StopoverClosed:

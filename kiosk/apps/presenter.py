@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kiosk.apps import console_words as words
 from kiosk.apps.desk_view import desk_view, visitor_text
 from kiosk.core.staff import COORDINATOR
-from kiosk.errors import DeskNotYours, KioskError, NoTicketWaiting, StaffDisabled
+from kiosk.errors import (
+    DeskNotYours,
+    KioskError,
+    NoTicketWaiting,
+    StaffDisabled,
+    StopoverWasClosed,
+)
 from kiosk.system.dbtrouble import DISK_FULL, FULL, full_stop
 
 if TYPE_CHECKING:
@@ -90,6 +96,10 @@ class View(Protocol):
 
     def ask_print(self, ticket: TicketIssued) -> None:
         """Offer to print the slip of a ticket made on a visitor's behalf."""
+
+    def ask_reopen(self, question: str, reopen: Callable[[], None]) -> None:
+        """The half-day asked for was closed already: say so and what reopening means, and
+        call `reopen` if she chooses it."""
 
     def show_summary(self, summary: StopoverSummary) -> None:
         """A half-day's figures."""
@@ -586,9 +596,17 @@ class ConsolePresenter:
 
     # ------------------------------------------------------------ half-days
 
-    def open_stopover(self, stop_id: str, half: str | None) -> None:
-        self.run_job(self.service.open_stopover, stop_id, half, on_done=self._on_opened,
-                     done_message=words.stopover_opened)
+    def open_stopover(self, stop_id: str, half: str | None, reopen: bool = False) -> None:
+        """Open the bus at a stop; a half-day closed already is reopened only once she has
+        chosen it in a question of its own (the default "Ouvrir" reopened it without a word)."""
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, StopoverWasClosed):
+                self.view.ask_reopen(exc.message,
+                                     lambda: self.open_stopover(stop_id, half, reopen=True))
+
+        self.run_job(self.service.open_stopover, stop_id, half, reopen, on_done=self._on_opened,
+                     done_message=words.stopover_opened, on_failed=refused)
 
     def _on_opened(self, info: StopoverInfo) -> None:
         self._cancel_open_timer()

@@ -21,7 +21,7 @@ from kiosk.cli.common import (
 from kiosk.content.catalogue import OTHER_ID, cached_catalogue
 from kiosk.core import services, views
 from kiosk.core.context import Context
-from kiosk.errors import UnknownProcedure
+from kiosk.errors import KioskError, StopoverWasClosed, UnknownProcedure
 from kiosk.system.config import Settings
 from kiosk.vocabulary import AGE_BANDS, DESK_STATUSES, GENDERS, HALVES, LANGUAGES, OUTCOMES
 
@@ -43,7 +43,10 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stopover_open(args: argparse.Namespace, settings: Settings) -> int:
     ctx = open_database(settings)
-    info = services.open_stopover(ctx, args.stop, half=args.half)
+    try:
+        info = services.open_stopover(ctx, args.stop, half=args.half, reopen=args.reopen)
+    except StopoverWasClosed as closed:
+        raise KioskError(f"{closed.message} Pour la rouvrir : « --reopen ».") from None
     emit(args, info.as_json(),
           f"Escale ouverte : {info.stop_name} ({info.commune_name}), {french.short_date(info.day)} "
           f"{half_label(info.half)}. Prochain ticket : n° {info.last_number + 1}.")
@@ -216,6 +219,8 @@ def register(sub: Any) -> None:
     p = so.add_parser("open", help="ouvrir l'escale du jour à un arrêt")
     p.add_argument("--stop", required=True, help="identifiant de l'arrêt (kiosk itinerary list)")
     p.add_argument("--half", choices=list(HALVES), help="demi-journée (défaut : l'heure)")
+    p.add_argument("--reopen", action="store_true",
+                   help="rouvrir cette demi-journée si elle a déjà été fermée")
     json_flag(p)
     p.set_defaults(run=cmd_stopover_open)
     p = so.add_parser("close", help="fermer l'escale ouverte")

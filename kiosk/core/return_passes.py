@@ -225,7 +225,7 @@ def use_return_pass(ctx: Context, code: str, staff_id: int | None = None,
         else:
             found = session.execute(
                 select(ReturnPass, Ticket.procedure_id, Ticket.language, Stop.commune_insee,
-                       Commune.name)
+                       Commune.name, Ticket.stopover_id)
                 .join(Ticket, Ticket.id == ReturnPass.ticket_id)
                 .join(Stopover, Stopover.id == Ticket.stopover_id)
                 .join(Stop, Stop.id == Stopover.stop_id)
@@ -237,8 +237,8 @@ def use_return_pass(ctx: Context, code: str, staff_id: int | None = None,
                                   "unknown", f"Code de retour inconnu « {readable(typed, 20)} » : "
                                              "vérifiez les lettres sur le ticket.")
             else:
-                return_pass, procedure_id, language, insee, commune_name = found
-                why = _why_not(return_pass, here, insee, commune_name)
+                return_pass, procedure_id, language, insee, commune_name, given_in = found
+                why = _why_not(return_pass, here, insee, commune_name, given_in)
                 if why is not None:
                     refusal = _missed(session, ctx, stopover, staff_id, channel, typed,
                                       return_pass, *why)
@@ -252,10 +252,13 @@ def use_return_pass(ctx: Context, code: str, staff_id: int | None = None,
 
 
 def _why_not(return_pass: ReturnPass, here: services.StopoverInfo, insee: str,
-             commune_name: str) -> tuple[str, str] | None:
+             commune_name: str, given_in: int) -> tuple[str, str] | None:
     """Why a code that exists gives no ticket at this stopover (reason, words), or None."""
     if return_pass.used_at is not None:
         return "used", f"Ce code a déjà servi, le {french.date_and_time(return_pass.used_at)}."
+    if given_in == here.id:  # the half-day that gave it, reopened: not the next passage
+        return "same_half_day", ("Ce code est pour le prochain passage du bus : il ne sert pas "
+                                 "dans la demi-journée où il a été donné.")
     if here.day > return_pass.valid_until:
         return "expired", (f"Ce code a expiré : il était valable jusqu'au "
                            f"{french.day_and_date(return_pass.valid_until)}.")

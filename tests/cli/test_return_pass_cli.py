@@ -22,9 +22,14 @@ def test_codes_for_the_unserved_then_one_comes_back_first(tmp_path):
     assert [(p["number"], p["procedure"]) for p in passes] == [(1, "caf-rsa"), (2, "autre")]
     assert passes[0]["next_passage"]["commune"] == "Ducos"
 
-    kiosk("stopover", "open", "--stop", "ducos-bourg", "--half", "morning")
+    # the morning just closed is not reopened by default: a separate act, said in one line
+    again = kiosk("stopover", "open", "--stop", "ducos-bourg", "--half", "morning", expect=2)
+    assert one_line(again).startswith("kiosk: Cette demi-journée (Ducos – Bourg, place de la "
+                                      "mairie, ")
+    assert one_line(again).endswith("Pour la rouvrir : « --reopen ».")
+    kiosk("stopover", "open", "--stop", "ducos-bourg", "--half", "afternoon")
     back = kiosk("return-pass", "use", passes[0]["code"].lower())
-    assert back.stdout.startswith("Ticket prioritaire n° 3 (caf-rsa)")
+    assert back.stdout.startswith("Ticket prioritaire n° 1 (caf-rsa)")  # the afternoon's first
     again = kiosk("return-pass", "use", passes[0]["code"], expect=2)
     assert "déjà servi" in again.stderr and again.stdout == ""
 
@@ -55,7 +60,7 @@ def test_a_code_elsewhere_expired_or_guessed_is_refused_in_one_line(tmp_path):
     with sqlite3.connect(tmp_path / "data" / "kiosk.sqlite3") as db:
         db.execute("UPDATE return_passes SET valid_until = '2026-01-08' WHERE code = ?",
                    (second["code"],))
-    kiosk("stopover", "open", "--stop", "ducos-bourg", "--half", "morning")
+    kiosk("stopover", "open", "--stop", "ducos-bourg", "--half", "afternoon")
     assert one_line(kiosk("return-pass", "use", second["code"], expect=2)) == \
         "kiosk: Ce code a expiré : il était valable jusqu'au jeudi 8 janvier 2026."
     wrong = [c for c in ("ACDEFG", "ACDEFH", "ACDEFJ") if c not in (first["code"], second["code"])]

@@ -652,7 +652,7 @@ def test_thirty_one_closings_keep_the_thirty_newest(open_ctx, settings, clock):
     started = time.monotonic()
     for i in range(31):
         if i:
-            services.open_stopover(open_ctx, "ducos-bourg")
+            services.open_stopover(open_ctx, "ducos-bourg", reopen=True)
         take(open_ctx, 1)
         made.append(backup.close_and_backup(open_ctx).backup.path)
         clock.advance(minutes=1 if i % 2 else 0)  # some in the same minute: -2 names
@@ -672,7 +672,7 @@ def test_a_failed_backup_never_undoes_the_closing_and_shows_as_a_problem(open_ct
     problems = views.staff_board(open_ctx).problems
     assert [p.device for p in problems] == ["backup"]
     (settings.data_dir / "backups").unlink()
-    services.open_stopover(open_ctx, "ducos-bourg")
+    services.open_stopover(open_ctx, "ducos-bourg", reopen=True)
     assert backup.close_and_backup(open_ctx).backup is not None
     assert views.staff_board(open_ctx).problems == ()  # the next copy clears the line
 

@@ -17,7 +17,13 @@ from db.models import Event, Stopover
 from kiosk.apps.console import StaffService
 from kiosk.core import halfday, services, staff, views
 from kiosk.core.services import DemandeInput
-from kiosk.errors import CoordinatorOnly, KioskError, PinMismatch, StaffAlreadyExists
+from kiosk.errors import (
+    CoordinatorOnly,
+    KioskError,
+    PinMismatch,
+    StaffAlreadyExists,
+    StopoverWasClosed,
+)
 from kiosk.output.printing import FilePrinter
 
 
@@ -49,6 +55,28 @@ def test_undo_of_a_fresh_opening_deletes_the_stopover_and_logs_it(ctx):
     assert again.stop_id == "francois-dostaly"
 
 
+def test_a_closed_half_day_is_reopened_only_when_asked_by_name(ctx, clock):
+    """Close, then "Ouvrir" with its default: before, the half-day just closed was reopened
+    without a word. Now it is refused, saying when it closed and what reopening means, and
+    nothing changes; asked by name, it reopens and its numbering goes on."""
+    first = services.open_stopover(ctx, "ducos-bourg")
+    services.take_ticket(ctx, "autre")
+    clock.advance(minutes=150)
+    services.close_stopover(ctx)
+    clock.advance(minutes=5)
+    with pytest.raises(StopoverWasClosed) as refused:
+        services.open_stopover(ctx, "ducos-bourg")
+    assert refused.value.message == (
+        "Cette demi-journée (Ducos – Bourg, place de la mairie, jeudi 26 novembre, matin) a été "
+        "fermée à 11 h 30. La rouvrir est un choix à part : les personnes non reçues le restent, "
+        "et leurs codes retour ne servent qu'au prochain passage.")
+    assert views.queue_snapshot(ctx).stopover is None
+    assert views.open_stopover(ctx) is None
+    again = services.open_stopover(ctx, "ducos-bourg", reopen=True)
+    assert again.id == first.id
+    assert services.take_ticket(ctx, "autre").number == 2
+
+
 def test_undo_of_a_reopening_closes_it_again_at_its_former_time(ctx, clock):
     first = services.open_stopover(ctx, "ducos-bourg")
     services.take_ticket(ctx, "autre")
@@ -56,13 +84,13 @@ def test_undo_of_a_reopening_closes_it_again_at_its_former_time(ctx, clock):
     closed_at = clock.current
     services.close_stopover(ctx)
     clock.advance(minutes=5)
-    reopened = services.open_stopover(ctx, "ducos-bourg")
+    reopened = services.open_stopover(ctx, "ducos-bourg", reopen=True)
     assert reopened.id == first.id
     services.undo_open_stopover(ctx, reopened.id, staff_id=None)
     assert _stopovers(ctx) == [(first.id, "ducos-bourg", closed_at)]
     assert views.queue_snapshot(ctx).stopover is None
     # its numbering is kept: reopened for real, the next number follows
-    services.open_stopover(ctx, "ducos-bourg")
+    services.open_stopover(ctx, "ducos-bourg", reopen=True)
     assert services.take_ticket(ctx, "autre").number == 2
 
 
@@ -75,7 +103,7 @@ def test_undo_is_refused_once_a_ticket_was_taken(ctx):
     services.close_stopover(ctx)
     with pytest.raises(KioskError, match="déjà fermée"):
         services.undo_open_stopover(ctx, opened.id, staff_id=None)
-    services.open_stopover(ctx, "ducos-bourg")  # reopened, then a ticket: refused too
+    services.open_stopover(ctx, "ducos-bourg", reopen=True)  # reopened, then a ticket: refused too
     services.take_ticket(ctx, "autre")
     with pytest.raises(KioskError, match="fermez l'escale"):
         services.undo_open_stopover(ctx, opened.id, staff_id=None)

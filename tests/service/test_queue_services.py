@@ -186,7 +186,7 @@ def test_closing_ends_the_waiting_as_unserved_and_keeps_numbers(open_ctx):
     with pytest.raises(NoOpenStopover):
         services.take_ticket(open_ctx, HOUSING)
     # Reopening the same half-day continues the numbering: a number is never given twice.
-    services.open_stopover(open_ctx, "ducos-bourg")
+    services.open_stopover(open_ctx, "ducos-bourg", reopen=True)
     assert services.take_ticket(open_ctx, HOUSING).number == 4
 
 

@@ -244,3 +244,20 @@ def test_each_try_is_in_the_event_log_never_a_wrong_code_in_clear(open_ctx, cloc
     every_detail = " ".join(e.detail or "" for e in events(ctx))
     assert not [typed for typed in wrong if typed in every_detail]
     assert back.priority
+
+
+def test_a_code_does_not_serve_in_the_half_day_that_gave_it_reopened(open_ctx, clock):
+    """Closed, codes handed out, then the same half-day reopened (by name): a code given at its
+    closing is for the next passage, not for this half-day (before, it gave a priority ticket
+    the same morning)."""
+    ctx = open_ctx
+    (given,) = _left_unserved(ctx, "caf-rsa")
+    clock.advance(minutes=10)
+    services.open_stopover(ctx, "ducos-bourg", reopen=True)
+    refused = _refused(ctx, given.code)
+    assert (refused.reason, refused.message) == (
+        "same_half_day", "Ce code est pour le prochain passage du bus : il ne sert pas dans la "
+                         "demi-journée où il a été donné.")
+    services.close_stopover(ctx)
+    _open_on(ctx, clock, given.next_passage.day, given.next_passage.stop_id)
+    assert use_return_pass(ctx, given.code).priority

@@ -216,6 +216,32 @@ def test_close_and_open_the_stopover_from_the_console(console, staff_ctx):
     assert "Le François" in k.app.stopover_text
 
 
+def test_the_half_day_just_closed_is_reopened_only_when_she_chooses_it(console, staff_ctx):
+    """Close Ducos, then "Ouvrir" on Ducos, the same morning: the console asks in a question
+    of its own (before, the closed half-day reopened without a word)."""
+    k = console
+    log_in(k, "Josiane", "2468", desk=1)
+    k.wait(lambda: k.screen == "console")
+    k.tap("stopover")
+    k.wait(lambda: _chooser_has(k, "close_confirm"), what="closing asked")
+    k.tap("close_confirm")
+    k.wait(lambda: not k.app.is_open, what="closed")
+    k.wait(lambda: _chooser_has(k, "summary_close"), what="the half-day's summary")
+    k.tap("summary_close")
+    k.tap("stopover")
+    k.wait(lambda: _chooser_has(k, "commune:97207"), what="communes offered")
+    k.tap("commune:97207")
+    k.wait(lambda: _chooser_has(k, "stop:ducos-bourg"), what="Ducos' stops")
+    k.tap("stop:ducos-bourg")
+    k.tap("open_confirm")
+    k.wait(lambda: _chooser_has(k, "choice:reopen"), what="reopening asked")
+    k.shot("24b-console-rouvrir-demi-journee")
+    assert not k.app.is_open, "nothing reopened before she chooses it"
+    k.tap("choice:reopen")
+    k.wait(lambda: k.app.is_open, what="reopened")
+    assert "Ducos" in k.app.stopover_text
+
+
 def test_the_procedure_list_is_built_once_and_keeps_the_right_choice(console, staff_ctx):
     from kivy.core.window import Window
 

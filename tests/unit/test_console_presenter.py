@@ -83,6 +83,7 @@ class View:
         self.screens: list[str] = []
         self.printed: list[int] = []
         self.summaries: list[Any] = []
+        self.questions: list[tuple[str, Any]] = []
 
     def render(self, state: ConsoleState) -> None:
         self.state = state
@@ -101,6 +102,9 @@ class View:
 
     def show_summary(self, summary: Any) -> None:
         self.summaries.append(summary)
+
+    def ask_reopen(self, question: str, reopen: Any) -> None:
+        self.questions.append((question, reopen))
 
 
 class Console:
@@ -375,6 +379,21 @@ def test_an_opening_stays_once_its_undo_bar_is_gone(c):
     assert c.state.open_undo_text == ""
     c.p.undo_open_stopover()
     assert stopovers(c.ctx) == [("ducos-bourg", True), ("francois-dostaly", False)]
+
+
+def test_the_half_day_just_closed_is_reopened_only_by_its_own_question(c):
+    """Close, then "Ouvrir" on the same stop and half-day: nothing opens; the console asks, in
+    words of its own, and reopens only if she chooses it."""
+    c.log_in("Josiane", "2468", desk=1)
+    c.p.close_stopover()
+    c.p.open_stopover("ducos-bourg", "morning")
+    assert stopovers(c.ctx) == [("ducos-bourg", True)], "still closed"
+    [(question, reopen)] = c.view.questions
+    assert question.startswith("Cette demi-journée (Ducos – Bourg, place de la mairie, ")
+    assert c.state.message == question and c.state.message_is_error
+    reopen()
+    assert stopovers(c.ctx) == [("ducos-bourg", False)]
+    assert c.state.message.startswith("Escale ouverte : Ducos, ")
 
 
 def test_closing_says_the_counts_and_shows_the_summary(c):

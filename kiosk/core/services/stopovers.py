@@ -23,7 +23,7 @@ from db.models import (
     Stopover,
     Ticket,
 )
-from kiosk import domain
+from kiosk import domain, french
 from kiosk.content.itinerary import load_itinerary
 from kiosk.content.planning import closures_path
 from kiosk.core.context import Context
@@ -42,6 +42,7 @@ from kiosk.domain import Half, State
 from kiosk.errors import (
     KioskError,
     StopoverAlreadyOpen,
+    StopoverWasClosed,
     UnknownStop,
     VisitsInProgress,
 )
@@ -113,10 +114,11 @@ def numbering_kept(session: Session, stop_id: str, day: dt.date, half: str) -> i
 
 
 def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
-                  day: dt.date | None = None) -> StopoverInfo:
-    """Open the bus at a stop for a half-day. Only one stopover is open at a time; reopening the
-    same stop and half-day continues its numbering, and so does opening one that a restore
-    dropped: a number is never given twice."""
+                  day: dt.date | None = None, reopen: bool = False) -> StopoverInfo:
+    """Open the bus at a stop for a half-day. Only one stopover is open at a time. A half-day
+    closed already is reopened only when asked by name (`reopen`; else StopoverWasClosed): its
+    numbering continues, as it does for one that a restore dropped: a number is never given
+    twice."""
     now = ctx.now()
     day = day or now.date()
     half = half or half_of(now)
@@ -147,6 +149,12 @@ def open_stopover(ctx: Context, stop_id: str, half: str | None = None,
             log_event(session, ctx, "stopover_opened", stopover_id=stopover.id, stop=stop_id,
                       **({"last_number": last} if last else {}))
         else:
+            if stopover.closed_at is not None and not reopen:
+                info = stopover_info(session, stopover)
+                raise StopoverWasClosed(
+                    f"{info.commune_name} – {info.stop_name}",
+                    f"{french.day_and_month(info.day)}, {domain.HALF_LABELS[Half(info.half)]}",
+                    french.time_of_day(stopover.closed_at))
             # what undo_open_stopover needs to put it back exactly as it was
             previous = stopover.closed_at.isoformat() if stopover.closed_at else None
             stopover.closed_at = None
