@@ -92,7 +92,8 @@ def seed_demo(ctx: Context) -> str:
     history = ""
     if closed is None:
         history = _demo_history(ctx)
-    info = services.open_stopover(ctx, stop_id)
+    # the demo shows the bus open: today's half-day, closed in a try of the console, reopens
+    info = services.open_stopover(ctx, stop_id, reopen=True)
     if earlier is None:
         procedures = [p.id for p in ctx.catalogue.procedures]
         picks = [procedures[i % len(procedures)] for i in (0, 3, 5, 8, 11, 2, 7)]

@@ -41,3 +41,16 @@ def test_the_demo_accounts_are_said_in_french(ctx):
     said = _demo_staff(ctx)
     assert said == ("Comptes de démonstration : Marie (animatrice, code 1111), "
                     "Josiane (coordinatrice, code 2222)")
+
+
+def test_the_demo_run_again_after_a_closing_the_same_morning_reopens_it(ctx, clock):
+    services.init_database(ctx)
+    services.open_stopover(ctx, "ducos-bourg")  # a closed stopover: no year of history to seed
+    services.close_stopover(ctx)
+    planned = views.today_stop(ctx)
+    stop_id = planned.stop_id if planned is not None else "ducos-bourg"
+    services.open_stopover(ctx, stop_id, reopen=True)
+    services.close_stopover(ctx)  # she tried "Fermer l'escale" in the demo
+    seed_demo(ctx)
+    opened = views.open_stopover(ctx)
+    assert opened is not None and opened.stop_id == stop_id
