@@ -62,7 +62,8 @@ def click_points(k, ctx) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyp
         if k.screen == "demarche":
             k.pump(2)
             for procedure in ctx.catalogue.procedures_of(operator.id):
-                points[f"procedure:{procedure.id}"] = at(f"procedure:{procedure.id}")
+                if not procedure.group:  # shown on Démarche itself, not under a group's row
+                    points[f"procedure:{procedure.id}"] = at(f"procedure:{procedure.id}")
             k.tap("home")
         else:
             points["no_thanks"], points["qr"] = at("no_thanks"), at("qr")
@@ -96,7 +97,8 @@ def bench_screens(folder: Path) -> list[str]:
     open_stopover(ctx, "ducos-bourg")
     service = VisitorService(ctx, printer=FilePrinter(folder / "printed"))
     k = start_app(service, KioskOptions(idle_seconds=600, staff_pin="1"))
-    procedures = [p for p in ctx.catalogue.procedures if p.operator_id != "autre"]
+    # one tap on Démarche: a procedure under a group's row (a crowded organism) takes two
+    procedures = [p for p in ctx.catalogue.procedures if p.operator_id != "autre" and not p.group]
     taps: list[float] = []
     drawn: list[bool] = []  # a frame of the Ticket screen with its number has been drawn
     Window.bind(on_flip=lambda *_a: drawn.append(True) if k.screen == "ticket"
@@ -108,6 +110,8 @@ def bench_screens(folder: Path) -> list[str]:
         k.tap(f"operator:{procedure.operator_id}")
         k.wait(lambda: k.screen == "demarche")
         k.settle(0.2)
+        # a tap just after a screen change is taken for a double tap's second and ignored
+        k.wait(lambda: getattr(k.app.manager, "settled", True))
         gl.glFinish()  # a person reads the list before tapping: the list is fully drawn
         row = k.find(f"procedure:{procedure.id}")
         x, y = row.to_window(row.center_x, row.center_y)
@@ -325,7 +329,7 @@ def bench_real_visitor_memory(folder: Path) -> list[str]:
         with ctx.read() as s:
             return s.scalar(select(func.count()).select_from(Ticket)) or 0
 
-    procedures = [p for p in ctx.catalogue.procedures]
+    procedures = [p for p in ctx.catalogue.procedures if not p.group]  # one tap on Démarche
     wanted = int(os.environ.get("KIOSK_BENCH_TICKETS", "500"))
     misses = 0
     try:
