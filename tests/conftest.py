@@ -183,6 +183,23 @@ def open_ctx(ctx: Context) -> Context:
 gc.set_threshold(50_000, 20, 20)
 
 
+@pytest.fixture
+def staff_ctx(tmp_path: Path, sqlite_url: str, clock: Clock) -> Iterator[Context]:
+    """The staff console's morning (tests/ui and the presenter's unit tests): Thursday 26
+    November 2026, 9:00, the stopover open at Ducos; two animatrices (Marie
+    1357, Rose 8642) and the coordinator (Josiane 2468)."""
+    from kiosk.core import services, staff
+
+    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
+    ctx.clock = clock
+    services.open_stopover(ctx, "ducos-bourg")
+    staff.add_staff(ctx, "Marie", "animatrice", "1357")
+    staff.add_staff(ctx, "Rose", "animatrice", "8642")
+    staff.add_staff(ctx, "Josiane", "coordinator", "2468")
+    yield ctx
+    ctx.dispose()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()

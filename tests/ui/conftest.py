@@ -13,7 +13,6 @@ import pytest
 
 from kiosk.apps.console import StaffService
 from kiosk.apps.visitor import VisitorService
-from kiosk.core import services, staff
 from kiosk.core.context import open_context
 from kiosk.core.services import open_stopover
 from kiosk.output.printing import FilePrinter
@@ -61,20 +60,6 @@ def kiosk_app(visitor_ctx, tmp_path) -> Iterator[Driver]:
     driver = start_kiosk(visitor_ctx, tmp_path)
     yield driver
     stop_app(driver)
-
-
-@pytest.fixture
-def staff_ctx(tmp_path: Path, sqlite_url: str, clock):
-    """Thursday 26 November 2026, 9:00, the stopover open at Ducos; two animatrices (Marie
-    1357, Rose 8642) and the coordinator (Josiane 2468)."""
-    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
-    ctx.clock = clock
-    services.open_stopover(ctx, "ducos-bourg")
-    staff.add_staff(ctx, "Marie", "animatrice", "1357")
-    staff.add_staff(ctx, "Rose", "animatrice", "8642")
-    staff.add_staff(ctx, "Josiane", "coordinator", "2468")
-    yield ctx
-    ctx.dispose()
 
 
 @pytest.fixture

@@ -226,17 +226,22 @@ def test_an_animatrice_has_no_statistics_and_the_core_refuses_her(console, servi
     assert _has(k, "statistics")
 
 
-def test_the_finish_form_records_the_commune_of_residence(console, history_ctx):
-    k = console
+def _finish_form_of_a_first_visitor(k, ctx):
+    """Logged in, a visitor takes a ticket, is called to the desk, "Terminer": the form."""
     log_in(k)
     k.wait(lambda: k.screen == "console")
-    services.take_ticket(history_ctx, "caf-rsa")
+    services.take_ticket(ctx, "caf-rsa")
     k.wait(lambda: len(k.app.queue_rows) == 1)
     k.tap("call_next")
     k.wait(lambda: k.app.current_number == "N° 1")
     k.tap("finish")
     k.wait(lambda: _form(k) is not None, what="finish form")
-    form = _form(k)
+    return _form(k)
+
+
+def test_the_finish_form_records_the_commune_of_residence(console, history_ctx):
+    k = console
+    form = _finish_form_of_a_first_visitor(k, history_ctx)
     # not asked yet: nothing recorded unless she answers (the stopover's commune was taken
     # for an answer and skewed every residence figure)
     assert form.residence == "" and form.residence_label == "Ne pas renseigner"
@@ -268,14 +273,7 @@ def test_a_residence_left_alone_is_not_recorded(console, history_ctx):
     """The animatrice saves the form without touching the commune: nothing is recorded (before,
     the stopover's commune went in as if the visitor had said it)."""
     k = console
-    log_in(k)
-    k.wait(lambda: k.screen == "console")
-    services.take_ticket(history_ctx, "caf-rsa")
-    k.wait(lambda: len(k.app.queue_rows) == 1)
-    k.tap("call_next")
-    k.wait(lambda: k.app.current_number == "N° 1")
-    k.tap("finish")
-    k.wait(lambda: _form(k) is not None, what="finish form")
+    _finish_form_of_a_first_visitor(k, history_ctx)
     k.tap("outcome:solved")
     k.tap("form_save")
     k.wait(lambda: k.app.current_number == "", what="visit finished")
@@ -286,14 +284,7 @@ def test_a_residence_left_alone_is_not_recorded(console, history_ctx):
 
 def test_the_finish_form_fits_both_screens(console, history_ctx):
     k = console
-    log_in(k)
-    k.wait(lambda: k.screen == "console")
-    services.take_ticket(history_ctx, "caf-rsa")
-    k.wait(lambda: len(k.app.queue_rows) == 1)
-    k.tap("call_next")
-    k.wait(lambda: k.app.current_number == "N° 1")
-    k.tap("finish")
-    k.wait(lambda: _form(k) is not None)
+    _finish_form_of_a_first_visitor(k, history_ctx)
     k.tap("outcome:redirected")
     for size in ((1920, 1080), (1280, 800)):
         Window.size = size

@@ -5,7 +5,6 @@ the test moves (monotonic seconds from 1000, and the bus's Thursday morning)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,6 @@ from kiosk.apps import console_words as words
 from kiosk.apps.console import StaffService
 from kiosk.apps.presenter import QUIET_AFTER_CALL, ConsolePresenter, ConsoleState
 from kiosk.core import services, staff
-from kiosk.core.context import open_context
-from kiosk.system.config import Settings
 
 
 class Ticks:
@@ -141,22 +138,8 @@ class Console:
 
 
 @pytest.fixture
-def console_ctx(tmp_path: Path, sqlite_url: str, clock):
-    """Thursday 26 November 2026, 9:00, the stopover open at Ducos; Marie (1357) and Rose
-    (8642), animatrices, Josiane (2468) coordinates."""
-    ctx = open_context(Settings(data_dir=tmp_path, database_url=sqlite_url))
-    ctx.clock = clock
-    services.open_stopover(ctx, "ducos-bourg")
-    staff.add_staff(ctx, "Marie", "animatrice", "1357")
-    staff.add_staff(ctx, "Rose", "animatrice", "8642")
-    staff.add_staff(ctx, "Josiane", "coordinator", "2468")
-    yield ctx
-    ctx.dispose()
-
-
-@pytest.fixture
-def c(console_ctx) -> Console:
-    return Console(console_ctx)
+def c(staff_ctx) -> Console:
+    return Console(staff_ctx)
 
 
 # ---------------------------------------------------------------- login and being sent away
